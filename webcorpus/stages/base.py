@@ -1,0 +1,187 @@
+"""The stage contract: a stage takes a batch (an Arrow table) and returns a batch.
+
+Three shapes cover every step of a pipeline:
+
+* :class:`Stage` transforms a batch (adds or rewrites columns, may drop rows).
+* :class:`Filter` says, per document, ``None`` (keep) or a reason string (drop);
+  the base class applies the mask and counts the reasons, so accounting comes
+  free with the contract.
+* :class:`GlobalStage` needs every document of the run at once (near-dedup,
+  tokenizer training, token shards); it runs as an explicit phase between the
+  per-file stages. See :mod:`webcorpus.stages.global_stage`.
+
+A stage object is built once from its options (cheap: no model loading) and is
+then pickled to whichever worker runs it; :meth:`Stage.setup` loads the heavy
+parts once per process, before the first batch.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import ClassVar, Sequence
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+REASON = "drop_reason"
+
+
+@dataclass
+class StageStats:
+    """Documents in, out and dropped by reason, plus any counters the stage adds."""
+
+    documents_in: int = 0
+    documents_out: int = 0
+    dropped: Counter = field(default_factory=Counter)
+    counters: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    def merge(self, other: "StageStats") -> None:
+        self.documents_in += other.documents_in
+        self.documents_out += other.documents_out
+        self.dropped.update(other.dropped)
+        self.counters.update(other.counters)
+        self.seconds += other.seconds
+
+    def to_dict(self) -> dict:
+        return {
+            "documents_in": self.documents_in,
+            "documents_out": self.documents_out,
+            "dropped": dict(sorted(self.dropped.items())),
+            "counters": dict(sorted(self.counters.items())),
+            "seconds": round(self.seconds, 3),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "StageStats":
+        return cls(
+            documents_in=data.get("documents_in", 0),
+            documents_out=data.get("documents_out", 0),
+            dropped=Counter(data.get("dropped", {})),
+            counters=Counter(data.get("counters", {})),
+            seconds=data.get("seconds", 0.0),
+        )
+
+
+@dataclass
+class StageOutput:
+    kept: pa.Table
+    dropped: pa.Table | None = None  # dropped rows with a ``drop_reason`` column, for an "excluded" side output
+
+
+class Stage:
+    """Base class of every per-batch stage.
+
+    Subclasses set ``name`` (the YAML name), take their options as keyword
+    arguments of ``__init__`` (annotated, with defaults: the registry reads them
+    to validate YAML and to document the stage), and implement :meth:`process`.
+    """
+
+    name: ClassVar[str] = ""
+    #: Python modules the stage imports in ``setup``, mapped to the pip package that provides them.
+    requires: ClassVar[dict[str, str]] = {}
+
+    def setup(self) -> None:
+        """Load models and other heavy state. Called once per process before the first batch."""
+
+    def process(self, batch: pa.Table) -> pa.Table:
+        raise NotImplementedError
+
+    # --- driven by executors; subclasses normally leave these alone -------------------------------
+
+    @property
+    def stats(self) -> StageStats:
+        if "_stats" not in self.__dict__:
+            self.__dict__["_stats"] = StageStats()
+        return self.__dict__["_stats"]
+
+    def pop_stats(self) -> StageStats:
+        """Return the stats gathered since the last call and start afresh."""
+        stats = self.stats
+        self.__dict__["_stats"] = StageStats()
+        return stats
+
+    def count(self, counter: str, n: int = 1) -> None:
+        """Add to a stage-specific counter (e.g. ``timeouts``); it lands in stats.json."""
+        self.stats.counters[counter] += n
+
+    def _ensure_setup(self) -> None:
+        if not self.__dict__.get("_is_set_up"):
+            check_requirements(self)
+            self.setup()
+            self.__dict__["_is_set_up"] = True
+
+    def apply(self, batch: pa.Table) -> StageOutput:
+        self._ensure_setup()
+        start = time.perf_counter()
+        output = self._apply(batch)
+        stats = self.stats
+        stats.seconds += time.perf_counter() - start
+        stats.documents_in += batch.num_rows
+        stats.documents_out += output.kept.num_rows
+        if output.dropped is not None and output.dropped.num_rows:
+            for reason, n in Counter(output.dropped.column(REASON).to_pylist()).items():
+                stats.dropped[reason] += n
+        elif batch.num_rows > output.kept.num_rows:
+            stats.dropped[self.name or type(self).__name__] += batch.num_rows - output.kept.num_rows
+        return output
+
+    def _apply(self, batch: pa.Table) -> StageOutput:
+        return StageOutput(self.process(batch))
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        return self.apply(batch).kept
+
+    def __getstate__(self) -> dict:
+        # Ship options only: heavy state is rebuilt by setup() in the receiving process.
+        state = dict(self.__dict__)
+        for key in [k for k in state if k.startswith("_")]:
+            del state[key]
+        return state
+
+    def __repr__(self) -> str:
+        options = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items() if not k.startswith("_"))
+        return f"{type(self).__name__}({options})"
+
+
+class Filter(Stage):
+    """A stage that keeps or drops whole documents and says why."""
+
+    def reasons(self, batch: pa.Table) -> Sequence[str | None]:
+        """One entry per row: ``None`` keeps the document, a string drops it with that reason."""
+        raise NotImplementedError
+
+    def annotate(self, batch: pa.Table) -> pa.Table:
+        """Optionally add columns (e.g. scores) before the mask is applied. Default: unchanged."""
+        return batch
+
+    def _apply(self, batch: pa.Table) -> StageOutput:
+        if batch.num_rows == 0:
+            return StageOutput(batch)
+        reasons = list(self.reasons(batch))
+        if len(reasons) != batch.num_rows:
+            raise ValueError(f"{type(self).__name__}.reasons returned {len(reasons)} entries for {batch.num_rows} rows")
+        batch = self.annotate(batch)
+        keep = pa.array([r is None for r in reasons], pa.bool_())
+        kept = batch.filter(keep)
+        if kept.num_rows == batch.num_rows:
+            return StageOutput(kept)
+        dropped = batch.filter(pc.invert(keep))
+        dropped = dropped.append_column(REASON, pa.array([r for r in reasons if r is not None], pa.string()))
+        return StageOutput(kept, dropped)
+
+
+class MissingDependency(ImportError):
+    pass
+
+
+def check_requirements(stage: Stage) -> None:
+    """Fail with the install command when a module the stage needs is absent."""
+    import importlib.util
+
+    missing = [pkg for module, pkg in stage.requires.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        raise MissingDependency(
+            f"stage '{stage.name}' needs {', '.join(missing)}: pip install {' '.join(missing)}"
+        )

@@ -1,0 +1,114 @@
+"""Adapters that turn a plain per-document Python function into a stage.
+
+    @document_stage
+    def short_pages(doc):
+        return None if len(doc["text"]) < 200 else doc
+
+The function gets each document as a dict and returns the dict (changed or not)
+to keep it, ``None`` to drop it (the reason is the function's name), or
+``Drop("why")`` to drop it with a reason of its own. New keys become columns.
+An exception raised for one document drops that document with the reason
+``error:<ExceptionType>`` and is counted; the rest of the batch goes on.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Annotated, Any, Callable
+
+import pyarrow as pa
+
+from webcorpus.stages.base import REASON, Stage, StageOutput
+
+
+class Drop:
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+DocumentFunction = Callable[[dict], "dict | Drop | None"]
+
+
+class FunctionStage(Stage):
+    """Run ``function(doc) -> doc | None | Drop`` on every document."""
+
+    name = "python"
+
+    def __init__(
+        self,
+        function: Annotated[Any, "a callable, or 'module:function' to import"],
+        label: Annotated[str | None, "name used in stats and drop reasons (default: the function's name)"] = None,
+    ):
+        if isinstance(function, str):
+            function = _import_function(function)
+        if not callable(function):
+            raise ValueError(f"function must be callable or 'module:function', got {function!r}")
+        self.function = function
+        self.label = label or getattr(function, "__name__", "function")
+
+    def __getstate__(self) -> dict:
+        # cloudpickle carries lambdas, closures and decorated functions to worker processes.
+        import cloudpickle
+
+        state = super().__getstate__()
+        state["function"] = cloudpickle.dumps(self.function)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        import pickle
+
+        state = dict(state)
+        state["function"] = pickle.loads(state["function"])
+        self.__dict__.update(state)
+
+    def _apply(self, batch: pa.Table) -> StageOutput:
+        kept_rows, dropped_rows, reasons = [], [], []
+        for doc in batch.to_pylist():
+            try:
+                result = self.function(dict(doc))
+            except Exception as exc:  # one bad document must not sink the batch
+                self.count(f"error:{type(exc).__name__}")
+                result = Drop(f"error:{type(exc).__name__}")
+            if isinstance(result, dict):
+                kept_rows.append(result)
+            else:
+                dropped_rows.append(doc)
+                reasons.append(result.reason if isinstance(result, Drop) else self.label)
+        kept = _rows_to_table(kept_rows, batch.schema)
+        dropped = None
+        if dropped_rows:
+            dropped = _rows_to_table(dropped_rows, batch.schema).append_column(REASON, pa.array(reasons, pa.string()))
+        return StageOutput(kept, dropped)
+
+
+def _rows_to_table(rows: list[dict], schema: pa.Schema) -> pa.Table:
+    if not rows:
+        return schema.empty_table()
+    names = list(schema.names) + [k for k in dict.fromkeys(k for row in rows for k in row) if k not in schema.names]
+    arrays = []
+    for name in names:
+        values = [row.get(name) for row in rows]
+        if name in schema.names:
+            arrays.append(pa.array(values, schema.field(name).type))
+        else:
+            arrays.append(pa.array(values))
+    return pa.table(dict(zip(names, arrays)))
+
+
+def _import_function(spec: str) -> Callable:
+    module_name, _, attr = spec.partition(":")
+    if not attr:
+        raise ValueError(f"expected 'module:function', got {spec!r}")
+    module = importlib.import_module(module_name)
+    try:
+        return getattr(module, attr)
+    except AttributeError:
+        raise ValueError(f"module {module_name!r} has no attribute {attr!r}") from None
+
+
+def document_stage(function: DocumentFunction | None = None, *, label: str | None = None):
+    """Decorator: ``@document_stage`` makes a per-document function a :class:`FunctionStage`."""
+    if function is None:
+        return lambda f: FunctionStage(f, label=label)
+    return FunctionStage(function, label=label)

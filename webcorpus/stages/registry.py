@@ -1,0 +1,191 @@
+"""One table from YAML stage names to stage classes, and the option checks built on it.
+
+A stage's options are the keyword arguments of its ``__init__``: their
+annotations give the type (``Annotated[T, "help"]`` adds the help text) and
+their defaults the default. That single signature drives YAML validation,
+``webcorpus stages`` and the Python API alike.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+#: YAML name -> "module:Class". Modules are imported only when a stage is used or listed.
+STAGES: dict[str, str] = {
+    "python": "webcorpus.stages.functions:FunctionStage",
+}
+
+
+class OptionError(ValueError):
+    """An option value that does not fit its declared type; ``option`` names it."""
+
+    def __init__(self, option: str, message: str, choices: list[str] | None = None):
+        super().__init__(message)
+        self.option = option
+        self.choices = choices or []
+
+
+@dataclass
+class OptionSpec:
+    name: str
+    type: Any
+    default: Any
+    required: bool
+    help: str
+
+    @property
+    def type_name(self) -> str:
+        return type_name(self.type)
+
+
+def stage_class(name: str) -> type:
+    try:
+        target = STAGES[name]
+    except KeyError:
+        raise KeyError(name) from None
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def option_specs(cls: type) -> list[OptionSpec]:
+    signature = inspect.signature(cls.__init__)
+    hints = typing.get_type_hints(cls.__init__, include_extras=True)
+    specs = []
+    for param in list(signature.parameters.values())[1:]:
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        hint = hints.get(param.name, Any)
+        help_text = ""
+        if typing.get_origin(hint) is typing.Annotated:
+            hint, *extras = typing.get_args(hint)
+            help_text = " ".join(str(e) for e in extras if isinstance(e, str))
+        required = param.default is inspect.Parameter.empty
+        specs.append(OptionSpec(param.name, hint, None if required else param.default, required, help_text))
+    return specs
+
+
+def build_stage(name: str, options: dict | None):
+    """Build a stage from its YAML name and options, checking every option first.
+
+    Raises ``KeyError`` for an unknown stage and :class:`OptionError` for an
+    unknown, missing or mistyped option (or a value the stage itself rejects).
+    """
+    cls = stage_class(name)
+    options = dict(options or {})
+    specs = {spec.name: spec for spec in option_specs(cls)}
+    for key in options:
+        if key not in specs:
+            raise OptionError(key, f"unknown option '{key}'", sorted(specs))
+    for spec in specs.values():
+        if spec.name not in options:
+            if spec.required:
+                raise OptionError(spec.name, f"missing required option '{spec.name}' ({spec.type_name})")
+            continue
+        problem = check_type(options[spec.name], spec.type)
+        if problem:
+            choices = [repr(c) for c in typing.get_args(spec.type)] if typing.get_origin(spec.type) is typing.Literal else None
+            raise OptionError(spec.name, f"option '{spec.name}' {problem}", choices)
+    try:
+        return cls(**options)
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        option = getattr(exc, "option", None) or next((k for k in options if k in str(exc)), "")
+        raise OptionError(option, str(exc)) from exc
+
+
+def check_type(value: Any, hint: Any) -> str | None:
+    """None when ``value`` fits ``hint``, else a short description of the mismatch."""
+    if hint is Any or hint is inspect.Parameter.empty:
+        return None
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is typing.Annotated:
+        return check_type(value, args[0])
+    if origin in (typing.Union, types.UnionType):
+        if any(check_type(value, arg) is None for arg in args):
+            return None
+        return f"must be {type_name(hint)}, got {_describe(value)}"
+    if origin is typing.Literal:
+        return None if value in args else f"must be one of {', '.join(repr(a) for a in args)}, got {value!r}"
+    if hint is type(None):
+        return None if value is None else f"must be null, got {_describe(value)}"
+    if origin in (list, tuple, set, frozenset) or hint in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            return f"must be {type_name(hint)}, got {_describe(value)}"
+        item = args[0] if args else Any
+        for i, element in enumerate(value):
+            problem = check_type(element, item)
+            if problem:
+                return f"item {i}: {problem}"
+        return None
+    if origin is dict or hint is dict:
+        if not isinstance(value, dict):
+            return f"must be {type_name(hint)}, got {_describe(value)}"
+        if args:
+            for key, element in value.items():
+                problem = check_type(key, args[0]) or check_type(element, args[1])
+                if problem:
+                    return f"key {key!r}: {problem}"
+        return None
+    if hint is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif hint is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(hint, type):
+        ok = isinstance(value, hint)
+    else:
+        ok = True
+    return None if ok else f"must be {type_name(hint)}, got {_describe(value)}"
+
+
+def type_name(hint: Any) -> str:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is typing.Annotated:
+        return type_name(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(type_name(a) for a in args)
+    if origin is typing.Literal:
+        return " | ".join(repr(a) for a in args)
+    if hint is type(None):
+        return "null"
+    if hint is Any:
+        return "any"
+    if origin is not None:
+        inner = ", ".join(type_name(a) for a in args)
+        return f"{origin.__name__}[{inner}]" if inner else origin.__name__
+    return getattr(hint, "__name__", str(hint))
+
+
+def _describe(value: Any) -> str:
+    return f"{type(value).__name__} {value!r}" if value is not None else "null"
+
+
+def describe_stages() -> list[dict]:
+    """Every registered stage with its options, types, defaults and help, for ``webcorpus stages``."""
+    out = []
+    for name in STAGES:
+        cls = stage_class(name)
+        doc = inspect.getdoc(cls) or ""
+        out.append(
+            {
+                "name": name,
+                "class": f"{cls.__module__}.{cls.__name__}",
+                "kind": "global" if getattr(cls, "is_global", False) else "batch",
+                "summary": doc.split("\n\n")[0].replace("\n", " "),
+                "options": [
+                    {
+                        "name": s.name,
+                        "type": s.type_name,
+                        "default": s.default,
+                        "required": s.required,
+                        "help": s.help,
+                    }
+                    for s in option_specs(cls)
+                ],
+            }
+        )
+    return out
