@@ -17,6 +17,15 @@ from typing import Any
 #: YAML name -> "module:Class". Modules are imported only when a stage is used or listed.
 STAGES: dict[str, str] = {
     "python": "webcorpus.stages.functions:FunctionStage",
+    # text stages (add the quality filters here as they land)
+    # "url_filter": "webcorpus.stages.url_filter:UrlFilter",
+    # "extract": "webcorpus.stages.extract:Extract",
+    # "language": "webcorpus.stages.language:LanguageId",
+    # global phases
+    # "dedup": "webcorpus.dedup.stage:Dedup",
+    # "pii": "webcorpus.pii.stage:PiiScrub",
+    # "train_tokenizer": "webcorpus.tokenizer.train:TrainTokenizer",
+    # "tokenize": "webcorpus.tokenizer.shards:Tokenize",
 }
 
 
