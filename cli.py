@@ -1,0 +1,130 @@
+"""webcorpus command line: parses arguments and calls the package; no pipeline logic lives here."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+REPO = Path(__file__).resolve().parent
+EXIT_CODES = """\b
+Exit codes:
+  0    the run finished (bad records are counted in stats.json, not fatal)
+  1    one or more tasks failed; re-run the same command to retry only those
+  2    the pipeline file or a flag is invalid (nothing was run)
+  130  interrupted; re-run the same command to resume
+"""
+
+
+@click.group(epilog=EXIT_CODES)
+@click.version_option(package_name="webcorpus")
+def main() -> None:
+    """Turn raw web crawls into pretraining data: read, clean, dedup, scrub, tokenize, train."""
+
+
+@main.command(epilog=EXIT_CODES)
+@click.argument("pipeline", type=click.Path(dir_okay=False))
+@click.option("--input", "inputs", multiple=True, help="Input file, glob or URL (repeatable); overrides the file's 'input'.")
+@click.option("--crawl", help="A Common Crawl id such as CC-MAIN-2024-10: its WARC paths become the input.")
+@click.option("--crawl-kind", type=click.Choice(["warc", "wet"]), default="warc", show_default=True, help="Which files of --crawl.")
+@click.option("--crawl-limit", type=int, help="With --crawl: take the first N files.")
+@click.option("--crawl-sample", type=int, help="With --crawl: take a seeded random sample of N files.")
+@click.option("--output", help="Output folder; overrides the file's 'output'.")
+@click.option("--workers", type=int, help="Worker processes; overrides the file's 'workers'.")
+@click.option("--executor", help="Executor (local); overrides the file's 'executor'.")
+@click.option("--excluded", is_flag=True, default=None, help="Also write dropped documents with their reason to OUTPUT/excluded/.")
+@click.option("--overwrite", is_flag=True, help="Start OUTPUT afresh even if it holds another run.")
+@click.option("--quiet", is_flag=True, help="No progress bar or per-task lines; errors only.")
+def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, output, workers, executor, excluded, overwrite, quiet):
+    """Run PIPELINE (a YAML file). A re-run of the same command resumes where it stopped."""
+    from webcorpus.pipeline import ConfigError, load_config, run_pipeline
+    from webcorpus.pipeline.summary import print_summary
+
+    overrides = {"output": output, "workers": workers, "executor": executor, "excluded": excluded}
+    if inputs:
+        overrides["input"] = list(inputs) if len(inputs) > 1 else inputs[0]
+    if crawl:
+        overrides["input"] = {"commoncrawl": crawl, "kind": crawl_kind, "limit": crawl_limit, "sample": crawl_sample}
+    try:
+        config = load_config(pipeline, overrides)
+        result = run_pipeline(config, quiet=quiet, overwrite=overwrite)
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("interrupted: re-run the same command to resume", err=True)
+        sys.exit(130)
+    if not quiet:
+        print_summary(result)
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+def stages(name, as_json):
+    """List every stage with its options, types and defaults (or one stage, by NAME)."""
+    from webcorpus.stages.registry import STAGES, describe_stages
+
+    if name and name not in STAGES:
+        click.echo(f"error: unknown stage '{name}' (valid: {', '.join(STAGES)})", err=True)
+        sys.exit(2)
+    described = [s for s in describe_stages() if not name or s["name"] == name]
+    if as_json:
+        click.echo(json.dumps(described, indent=2, default=str))
+        return
+    for stage in described:
+        click.secho(f"{stage['name']}", bold=True, nl=False)
+        click.echo(f"  ({stage['kind']})  {stage['summary']}")
+        for option in stage["options"]:
+            default = "required" if option["required"] else f"default {option['default']!r}"
+            click.echo(f"    {option['name']}: {option['type']}  [{default}]")
+            if option["help"]:
+                click.echo(f"        {option['help']}")
+        click.echo()
+
+
+@main.command("sample-crawl")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--pages", type=int, default=300, show_default=True)
+def sample_crawl(directory, seed, pages):
+    """Write the embedded sample crawl (WARC files the project generates itself) to DIRECTORY."""
+    from webcorpus.sample import generate_sample_crawl
+
+    for path in generate_sample_crawl(directory, seed=seed, pages=pages):
+        click.echo(path)
+
+
+@main.command(epilog=EXIT_CODES)
+@click.option("--output", default="demo-out", show_default=True, help="Folder for the sample crawl and the run.")
+@click.option("--pipeline", "pipeline_path", default=str(REPO / "pipelines" / "main.yaml"), show_default=True)
+@click.option("--input", "inputs", multiple=True, help="Real crawl files instead of the generated sample.")
+@click.option("--workers", type=int, default=2, show_default=True)
+@click.option("--quiet", is_flag=True)
+def demo(output, pipeline_path, inputs, workers, quiet):
+    """Generate the sample crawl and run the main pipeline on it (no download needed)."""
+    from webcorpus.pipeline import ConfigError, load_config, run_pipeline
+    from webcorpus.pipeline.summary import print_summary
+    from webcorpus.sample import generate_sample_crawl
+
+    output = Path(output)
+    if not inputs:
+        inputs = generate_sample_crawl(output / "sample-crawl")
+        click.echo(f"sample crawl: {len(inputs)} WARC file(s) in {output / 'sample-crawl'}", err=True)
+    overrides = {"input": list(inputs), "output": str(output / "run"), "workers": workers}
+    try:
+        result = run_pipeline(load_config(pipeline_path, overrides), quiet=quiet)
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("interrupted: re-run the same command to resume", err=True)
+        sys.exit(130)
+    print_summary(result)
+    sys.exit(result.exit_code)
+
+
+if __name__ == "__main__":
+    main()

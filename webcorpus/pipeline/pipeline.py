@@ -1,0 +1,80 @@
+"""The Python face of a pipeline: the same thing a YAML file describes, built in code.
+
+    from webcorpus import Pipeline
+    from webcorpus.stages.registry import build_stage
+
+    pipeline = Pipeline(
+        [build_stage("extract", {"engine": "trafilatura"}), my_stage],
+        input="crawl/*.warc.gz", output="out/", workers=2,
+    )
+    result = pipeline.run()            # same output layout as `webcorpus run`
+    batch = pipeline.process(table)    # or run the per-batch stages on one Arrow table in memory
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pyarrow as pa
+
+from webcorpus.pipeline.config import PipelineConfig, config_from_dict, load_config, validate_settings
+from webcorpus.pipeline.runner import RunResult, run_pipeline
+
+
+class Pipeline:
+    def __init__(
+        self,
+        stages: list,
+        input: Any = None,
+        output: str | os.PathLike | None = None,
+        workers: int = 1,
+        executor: str = "local",
+        batch_size: int = 1000,
+        excluded: bool = False,
+    ):
+        specs = [(stage.name or type(stage).__name__, _public_options(stage)) for stage in stages]
+        self.config = PipelineConfig(
+            stages=list(stages),
+            stage_specs=specs,
+            input=input,
+            output=str(output) if output is not None else None,
+            workers=workers,
+            executor=executor,
+            batch_size=batch_size,
+            excluded=excluded,
+        )
+        validate_settings(self.config)
+
+    @classmethod
+    def from_yaml(cls, path: str | os.PathLike, **overrides) -> "Pipeline":
+        """Load a pipeline file; keyword arguments (input=, output=, workers=, ...) override it."""
+        return cls._from_config(load_config(path, overrides))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Pipeline":
+        return cls._from_config(config_from_dict(data))
+
+    @classmethod
+    def _from_config(cls, config: PipelineConfig) -> "Pipeline":
+        pipeline = cls.__new__(cls)
+        pipeline.config = config
+        return pipeline
+
+    @property
+    def stages(self) -> list:
+        return self.config.stages
+
+    def run(self, quiet: bool = False, overwrite: bool = False, executor=None) -> RunResult:
+        return run_pipeline(self.config, executor=executor, quiet=quiet, overwrite=overwrite)
+
+    def process(self, batch: pa.Table) -> pa.Table:
+        """Run the per-batch stages on one table in memory (global stages need a full run)."""
+        for stage in self.config.stages:
+            if getattr(stage, "is_global", False):
+                raise TypeError(f"stage '{stage.name}' needs every document at once: use Pipeline.run()")
+            batch = stage(batch)
+        return batch
+
+
+def _public_options(stage) -> dict:
+    return {k: repr(v) if callable(v) else v for k, v in vars(stage).items() if not k.startswith("_")}

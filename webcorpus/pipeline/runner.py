@@ -1,0 +1,287 @@
+"""Run a pipeline: split it into steps, run each step on an executor, merge the stats.
+
+A pipeline's stages form *steps*: a run of per-batch stages is one step (one
+task per input file or shard), and every global stage is a step of its own.
+The first step always exists: it reads the crawl files, even when no per-batch
+stage follows. Each step writes Parquet shards that the next step reads; the
+last writes ``OUTPUT/documents/``. See docs/architecture.md.
+
+Output layout::
+
+    OUTPUT/documents/*.parquet    final documents (zstd), named after their input task
+    OUTPUT/stats.json             merged statistics of the whole run
+    OUTPUT/run.json               the config the folder was made with
+    OUTPUT/logs/run.log           one line per finished task, every error with file and offset
+    OUTPUT/markers/step-N/        completion markers (JSON stats of each finished task)
+    OUTPUT/work/step-N/           shards between steps, and global stages' scratch
+    OUTPUT/excluded/              dropped documents with drop_stage and drop_reason (``excluded: true``)
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from webcorpus.pipeline.config import ConfigError, PipelineConfig, resolve_inputs
+from webcorpus.pipeline.progress import Progress
+from webcorpus.pipeline.stats import merge_step_stats
+from webcorpus.pipeline.tasks import FileTask, read_marker, write_json_atomic
+from webcorpus.stages.base import StageStats
+from webcorpus.stages.global_stage import GlobalContext
+
+log = logging.getLogger("webcorpus")
+
+EXIT_OK = 0
+EXIT_FAILED_TASKS = 1
+EXIT_CONFIG = 2
+EXIT_INTERRUPTED = 130
+OWNED = ("documents", "markers", "work", "excluded", "tokenizer", "tokens", "dedup", "logs", "stats.json", "report.html")
+
+
+@dataclass
+class RunResult:
+    output: Path
+    stats: dict
+    failed: list = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_FAILED_TASKS if self.failed else EXIT_OK
+
+    @property
+    def documents(self) -> list[str]:
+        """Paths of the final document shards, in order."""
+        return [str(self.output / "documents" / name) for name in self.stats["documents"]["shards"]]
+
+
+def split_steps(stages: list) -> list[tuple[str, list]]:
+    """[a, b, GLOBAL, c] -> [("batch", [a, b]), ("global", [GLOBAL]), ("batch", [c])]."""
+    steps: list[tuple[str, list]] = [("batch", [])]
+    for stage in stages:
+        if getattr(stage, "is_global", False):
+            steps.append(("global", [stage]))
+        elif steps[-1][0] == "batch":
+            steps[-1][1].append(stage)
+        else:
+            steps.append(("batch", [stage]))
+    return steps
+
+
+def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, overwrite: bool = False) -> RunResult:
+    """Run ``config`` to the end (or resume it), write stats.json, and return the result."""
+    inputs = config.inputs or resolve_inputs(config)
+    output = Path(config.output)
+    prepare_output(output, config, inputs, overwrite)
+    handlers = setup_logging(output, quiet)
+    executor = executor or make_executor(config)
+    started = time.time()
+    try:
+        log.info("webcorpus: %d input file(s) -> %s, %s executor, %d worker(s)", len(inputs), output, executor.name, executor.workers)
+        steps = split_steps(config.stages)
+        shards = list(inputs)
+        step_stats = []
+        failed: list = []
+        for number, (kind, stages) in enumerate(steps):
+            last = number == len(steps) - 1
+            out_dir = output / "documents" if last else output / "work" / f"step-{number}" / "documents"
+            if kind == "batch":
+                result = run_batch_step(number, stages, shards, out_dir, output, config, executor, quiet)
+            else:
+                result = run_global_step(number, stages[0], shards, out_dir, output, last, executor, quiet)
+            step_stats.append(result)
+            failed += result.get("failed", [])
+            if failed:
+                log.error("step %d: %d task(s) failed; later steps not run. Re-run the same command to retry them.", number, len(failed))
+                break
+            shards = result["shards"]
+        stats = merge_step_stats(step_stats, config, inputs, executor, started)
+        stats["documents"]["shards"] = [] if failed else [os.path.basename(p) for p in shards]
+        write_json_atomic(output / "stats.json", stats)
+        for item in failed:
+            log.error("FAILED %s: %s", item["source"], item["error"])
+        return RunResult(output, stats, failed)
+    finally:
+        for handler in handlers:
+            logging.getLogger("webcorpus").removeHandler(handler)
+            handler.close()
+
+
+def run_batch_step(number, stages, inputs, out_dir, output, config, executor, quiet) -> dict:
+    markers = output / "markers" / f"step-{number}"
+    excluded = str(output / "excluded") if config.excluded else None
+    tasks = [FileTask(src, str(out_dir), str(markers), excluded, config.batch_size) for src in inputs]
+    results: dict[str, dict] = {}
+    todo = []
+    for task in tasks:
+        marker = read_marker(task)
+        if marker is not None:
+            results[task.task_id] = marker
+        else:
+            todo.append(task)
+    if results:
+        log.info("step %d: %d of %d task(s) already finished; skipping them", number, len(results), len(tasks))
+    names = ", ".join(s.name for s in stages) or "read"
+    progress = Progress(len(todo), f"step {number} ({names})", quiet)
+
+    def on_result(result: dict) -> None:
+        results[result["task"]] = result
+        if result.get("failed"):
+            progress.task_done(f"{result['source']}: FAILED {result['error']}")
+            return
+        for error in result["reader"]["errors"]:
+            log.warning("bad input %s at offset %s: %s", error["source"], error["offset"], error["error"])
+        progress.task_done(f"{result['source']}: {result['documents_read']} read, {result['documents_written']} written")
+
+    try:
+        executor.run_tasks(todo, stages, on_result, progress.records)
+    finally:
+        progress.close()
+    ordered = [results[t.task_id] for t in tasks if t.task_id in results]
+    done = [r for r in ordered if not r.get("failed")]
+    return {
+        "step": number,
+        "kind": "batch",
+        "stages": stages,
+        "tasks": done,
+        "resumed": len(tasks) - len(todo),
+        "failed": [r for r in ordered if r.get("failed")] + [
+            {"task": t.task_id, "source": t.source, "failed": True, "error": "no result (interrupted)"}
+            for t in tasks if t.task_id not in results
+        ],
+        "shards": [str(out_dir / name) for r in done for name in r["shards"]],
+    }
+
+
+def run_global_step(number, stage, inputs, out_dir, output, last, executor, quiet) -> dict:
+    marker = output / "markers" / f"step-{number}.done"
+    if marker.exists():
+        recorded = json.loads(marker.read_text(encoding="utf-8"))
+        log.info("step %d (%s): already finished; skipping it", number, stage.name)
+        return {**recorded, "stage": stage, "resumed": 1}
+    work = output / "work" / f"step-{number}"
+    work.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ctx = GlobalContext(
+        inputs=list(inputs),
+        output_dir=out_dir,
+        work_dir=work,
+        run_dir=output,
+        workers=executor.workers,
+        map=executor.map,
+        stats=StageStats(),
+        progress=lambda items, desc: _progress_iter(items, desc, quiet),
+    )
+    log.info("step %d (%s): %d shard(s) in", number, stage.name, len(inputs))
+    start = time.perf_counter()
+    written = stage.execute(ctx)
+    ctx.stats.seconds += time.perf_counter() - start
+    if written is None:  # passes documents through unchanged
+        written = link_into(inputs, out_dir) if last else list(inputs)
+    ctx.stats.documents_in = count_rows(inputs)
+    ctx.stats.documents_out = count_rows(written)
+    result = {
+        "step": number,
+        "kind": "global",
+        "name": stage.name,
+        "stats": ctx.stats.to_dict(),
+        "shards": [str(p) for p in written],
+        "failed": [],
+    }
+    write_json_atomic(marker, result)
+    return {**result, "stage": stage, "resumed": 0}
+
+
+def count_rows(shards: list[str]) -> int:
+    """Rows in Parquet shards, read from their footers."""
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(path).metadata.num_rows for path in shards)
+
+
+def link_into(paths: list[str], directory: Path) -> list[str]:
+    """Hard-link (or copy) shards into ``directory`` under the same names."""
+    out = []
+    for path in paths:
+        target = directory / os.path.basename(path)
+        if Path(path).resolve() != target.resolve():
+            target.unlink(missing_ok=True)
+            try:
+                os.link(path, target)
+            except OSError:
+                shutil.copyfile(path, target)
+        out.append(str(target))
+    return out
+
+
+def _progress_iter(items, desc: str, quiet: bool):
+    items = list(items) if not hasattr(items, "__len__") else items
+    progress = Progress(len(items), desc, quiet, unit="item")
+    try:
+        for item in items:
+            yield item
+            progress.advance()
+    finally:
+        progress.close()
+
+
+def fingerprint(config: PipelineConfig, inputs: list[str]) -> str:
+    payload = json.dumps({"stages": config.stage_specs, "inputs": inputs, "excluded": config.excluded}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def prepare_output(output: Path, config: PipelineConfig, inputs: list[str], overwrite: bool) -> None:
+    """Make sure ``output`` is ours and holds this config; with ``overwrite``, start it afresh."""
+    run_file = output / "run.json"
+    current = fingerprint(config, inputs)
+    if run_file.exists():
+        previous = json.loads(run_file.read_text(encoding="utf-8")).get("fingerprint")
+        if previous != current and not overwrite:
+            raise ConfigError(
+                f"{config.source}: output {output} holds a run of another config or input list "
+                f"(see {run_file}); pass --overwrite to start it afresh, or choose another --output"
+            )
+        if previous != current or overwrite:
+            clear_output(output)
+    elif output.exists() and any(output.iterdir()):
+        raise ConfigError(f"{config.source}: output {output} exists and is not a webcorpus run folder (no run.json); choose an empty or new folder")
+    output.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(run_file, {"fingerprint": current, "config": config.describe(), "inputs": inputs})
+
+
+def clear_output(output: Path) -> None:
+    for name in OWNED + ("run.json",):
+        path = output / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def setup_logging(output: Path, quiet: bool) -> list[logging.Handler]:
+    logger = logging.getLogger("webcorpus")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    (output / "logs").mkdir(parents=True, exist_ok=True)
+    file_handler = logging.FileHandler(output / "logs" / "run.log", encoding="utf-8")
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(logging.Formatter("%(levelname)s %(message)s" if quiet else "%(message)s"))
+    # With a progress bar on the terminal, only warnings interrupt it; quiet shows errors only.
+    console.setLevel(logging.ERROR if quiet else logging.WARNING if sys.stderr.isatty() else logging.INFO)
+    logger.addHandler(file_handler)
+    logger.addHandler(console)
+    return [file_handler, console]
+
+
+def make_executor(config: PipelineConfig):
+    if config.executor == "local":
+        from webcorpus.executors.local import LocalExecutor
+
+        return LocalExecutor(config.workers)
+    raise ConfigError(f"{config.source}: executor {config.executor!r} is not available")

@@ -1,0 +1,40 @@
+"""The table printed at the end of a run: what each stage took in, let out and why it dropped."""
+from __future__ import annotations
+
+import sys
+
+
+def summary_lines(stats: dict) -> list[str]:
+    reader = stats["reader"]
+    records = reader["records"]
+    lines = [
+        f"read {stats['run']['input_files']} file(s): {stats['documents']['read']:,} HTML documents"
+        f" of {sum(v for k, v in records.items()):,} records"
+        f" ({', '.join(f'{k} {v:,}' for k, v in records.items())})",
+    ]
+    if reader["error_count"]:
+        lines.append(f"bad input: {reader['error_count']:,} broken record(s) or file(s), listed in stats.json and logs/run.log")
+    if reader["charset_replaced"]:
+        lines.append(f"charset: {reader['charset_replaced']:,} page(s) needed replacement characters (kept)")
+    width = max([len(s["name"]) for s in stats["stages"]] + [5])
+    lines.append(f"{'stage':<{width}}  {'in':>10}  {'out':>10}  {'seconds':>8}  top drop reasons")
+    for stage in stats["stages"]:
+        reasons = sorted(stage["dropped"].items(), key=lambda kv: -kv[1])[:3]
+        shown = ", ".join(f"{r} {n:,}" for r, n in reasons)
+        lines.append(
+            f"{stage['name']:<{width}}  {stage['documents_in']:>10,}  {stage['documents_out']:>10,}  {stage['seconds']:>8.1f}  {shown}"
+        )
+    tasks = stats["tasks"]
+    lines.append(
+        f"wrote {stats['documents']['written']:,} documents in {len(stats['documents']['shards'])} shard(s);"
+        f" {tasks['finished']} task(s) finished ({tasks['resumed']} from an earlier run), {len(tasks['failed'])} failed;"
+        f" {stats['run']['seconds']:.1f}s"
+    )
+    return lines
+
+
+def print_summary(result, stream=None) -> None:
+    stream = stream or sys.stderr
+    for line in summary_lines(result.stats):
+        print(line, file=stream)
+    print(f"output: {result.output}/documents  stats: {result.output}/stats.json", file=stream)
