@@ -1,0 +1,28 @@
+"""Per-document functions that tests name in pipeline YAML as `python: {function: ...}`."""
+from __future__ import annotations
+
+import os
+import time
+
+from webcorpus import Drop
+
+
+def slow(doc):
+    """Sleep a little per document, so that a test can kill a run in the middle."""
+    time.sleep(float(os.environ.get("WEBCORPUS_TEST_SLOW", "0.02")))
+    return doc
+
+
+def keep_even_offsets(doc):
+    return doc if doc["offset"] % 2 == 0 else Drop("odd_offset")
+
+
+def url_length(doc):
+    doc["url_length"] = len(doc["url"] or "")
+    return doc
+
+
+def explode_on_first(doc):
+    if doc["offset"] == 0:
+        raise ValueError("boom")
+    return doc
