@@ -31,7 +31,7 @@ def stage() -> LanguageId:
 def test_real_sentences_get_their_code(stage, lang):
     codes, scores = stage.identify(lines(lang))
     # lid.176 confuses the two Norwegians with each other and with Danish and Swedish
-    assert sum(code == lang for code in codes) >= (11 if lang in ("nb", "nn") else 17), codes
+    assert sum(code == lang for code in codes) >= (11 if lang in ("nb", "nn") else 16), codes
     assert all(0.0 < s <= 1.0 for s in scores)
 
 

@@ -20,7 +20,7 @@ STAGES: dict[str, str] = {
     # text stages (add the quality filters here as they land)
     # "url_filter": "webcorpus.stages.url_filter:UrlFilter",
     # "extract": "webcorpus.stages.extract:Extract",
-    # "language": "webcorpus.stages.language:LanguageId",
+    "language": "webcorpus.stages.language:LanguageId",
     # global phases
     # "dedup": "webcorpus.dedup.stage:Dedup",
     # "pii": "webcorpus.pii.stage:PiiScrub",
