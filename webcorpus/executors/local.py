@@ -156,7 +156,7 @@ def _drain(progress_queue, on_records, stop: threading.Event) -> None:
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
-    for process in list(getattr(pool, "_processes", {}).values()):
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
         try:
             process.terminate()
         except Exception:
