@@ -1,0 +1,92 @@
+"""Documents from WARC, WET and ARC records, counted by kind.
+
+Record kinds counted in ``report.records``:
+
+* kept: ``html`` (an HTML response, see :mod:`webcorpus.readers.pages`) and ``text``
+  (a WET ``conversion`` record: ``text`` filled, ``html`` null, charset ``utf-8``);
+* not kept: ``non_html``, ``non_200``, ``non_http``, ``dns``, and the WARC types
+  ``warcinfo`` (also an ARC's ``filedesc://`` header), ``request``, ``metadata``,
+  ``revisit``, ``resource``, ``continuation`` and any other type by its name, and
+  ``too_large`` (a block over 64 MiB, skipped unread).
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+import pyarrow as pa
+
+from .arc import iter_arc
+from .batches import Batcher, record_id
+from .dates import arc_date, warc_date
+from .pages import html_page
+from .report import ReadReport
+from .stream import ByteStream
+from .warc import iter_warc
+
+
+def warc_documents(stream: ByteStream, source: str, report: ReadReport, batch_size: int) -> Iterator[pa.Table]:
+    """Batches of the HTML responses and WET conversions of a WARC stream."""
+    batcher = Batcher(source, batch_size)
+    records = report.records
+    for record in iter_warc(stream, report):
+        headers = record.headers
+        kind = headers.get("warc-type", "").strip().lower() or "unknown"
+        url = headers.get("warc-target-uri", "").strip("<> ") or None
+        if record.block is None:
+            records["too_large"] += 1
+            continue
+        if kind == "response":
+            if url is not None and url.startswith("dns:"):
+                records["dns"] += 1
+                continue
+            kind, html, charset = html_page(record.block, report, record.offset)
+            if kind is None:
+                continue
+            records[kind] += 1
+            if html is None:
+                continue
+            text = None
+        elif kind == "conversion":
+            records["text"] += 1
+            html, charset = None, "utf-8"
+            text = record.block.decode("utf-8", errors="replace")
+        else:
+            records[kind] += 1
+            continue
+        id_ = headers.get("warc-record-id") or record_id(source, record.offset, record.inner)
+        table = batcher.add(id_, url, warc_date(headers.get("warc-date")), record.offset, charset, html, text)
+        if table is not None:
+            yield table
+    table = batcher.flush()
+    if table is not None:
+        yield table
+
+
+def arc_documents(stream: ByteStream, source: str, report: ReadReport, batch_size: int) -> Iterator[pa.Table]:
+    """Batches of the HTML responses of an ARC stream."""
+    batcher = Batcher(source, batch_size)
+    records = report.records
+    for record in iter_arc(stream, report):
+        url = record.url
+        if record.block is None:
+            records["too_large"] += 1
+            continue
+        if url.startswith("filedesc:"):
+            records["warcinfo"] += 1
+            continue
+        if url.startswith("dns:"):
+            records["dns"] += 1
+            continue
+        kind, html, charset = html_page(record.block, report, record.offset)
+        if kind is None:
+            continue
+        records[kind] += 1
+        if html is None:
+            continue
+        id_ = record_id(source, record.offset, record.inner)
+        table = batcher.add(id_, url, arc_date(record.date), record.offset, charset, html, None)
+        if table is not None:
+            yield table
+    table = batcher.flush()
+    if table is not None:
+        yield table

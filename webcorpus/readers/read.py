@@ -1,0 +1,103 @@
+"""``read_documents``: any supported input file to batches of documents, never raising.
+
+The file is opened through fsspec (a local path or any fsspec URL), its format is told
+from its bytes (:mod:`webcorpus.readers.detect`), and the matching reader runs. What it
+saw goes to the :class:`~webcorpus.readers.report.ReadReport`: records by kind,
+replaced charsets, and every error with its offset. An error the readers did not expect
+is reported too, and ends that file after the batches already read; the caller never
+sees an exception from a bad file.
+"""
+from __future__ import annotations
+
+import io
+import logging
+from typing import BinaryIO, Iterator
+
+import pyarrow as pa
+
+from .crawl import arc_documents, warc_documents
+from .detect import container, content_format
+from .report import ReadReport
+from .stream import ByteStream
+from .text import jsonl_documents, parquet_documents
+
+log = logging.getLogger(__name__)
+
+
+def open_source(source: str) -> BinaryIO:
+    """Open a local path or fsspec URL for reading bytes, streaming for HTTP(S)."""
+    import fsspec
+
+    if source.startswith(("http://", "https://")):
+        # read front to back in one GET: no range requests, so any static server will do
+        return fsspec.open(source, "rb", block_size=0).open()
+    return fsspec.open(source, "rb").open()
+
+
+def read_documents(source: str, report: ReadReport, batch_size: int = 1000) -> Iterator[pa.Table]:
+    """Batches (``pyarrow.Table`` of BASE_SCHEMA, plus extra columns for text inputs) of one file.
+
+    Formats: WARC (plain or gzip, WARC/0.18 to 1.1), WET, ARC (plain or gzip), Parquet
+    and JSON lines of documents. See ``docs/readers.md`` for what is kept and counted.
+    """
+    try:
+        raw = open_source(source)
+    except Exception as exc:  # missing file, refused connection, unknown protocol
+        report.error(None, f"cannot open {source}: {type(exc).__name__}: {exc}")
+        return
+    stream = None
+    try:
+        head = raw.read(4)
+        kind = container(head)
+        if kind == "parquet":
+            yield from parquet_documents(_seekable(raw, head), source, report, batch_size)
+            return
+        if kind in ("lz4", "zstd"):
+            report.error(0, f"{kind}-compressed file: not supported, decompress it first")
+            return
+        if kind == "empty":
+            return
+        stream = ByteStream(_Prefixed(head, raw), report, gzipped=kind == "gzip")
+        fmt = content_format(stream)
+        if fmt == "warc":
+            yield from warc_documents(stream, source, report, batch_size)
+        elif fmt == "arc":
+            yield from arc_documents(stream, source, report, batch_size)
+        elif fmt == "jsonl":
+            yield from jsonl_documents(stream, source, report, batch_size)
+        elif fmt == "unknown":
+            shown = stream.get(stream.pos, stream.pos + 40)
+            report.error(0, f"unrecognised format: not WARC, ARC, Parquet or JSON lines (starts {shown!r})")
+    except Exception as exc:  # a reader bug must not take the run down: report it with where it happened
+        offset = stream.origin(stream.pos)[0] if stream is not None else None
+        log.exception("reading %s failed at offset %s", source, offset)
+        report.error(offset, f"reader failed: {type(exc).__name__}: {exc}")
+    finally:
+        raw.close()
+
+
+def _seekable(raw: BinaryIO, head: bytes) -> BinaryIO:
+    """Parquet needs random access: rewind a seekable file, buffer a stream in memory."""
+    if getattr(raw, "seekable", lambda: False)():
+        raw.seek(0)
+        return raw
+    return io.BytesIO(head + raw.read())
+
+
+class _Prefixed(io.RawIOBase):
+    """A file whose first bytes were already read for format detection."""
+
+    def __init__(self, head: bytes, raw: BinaryIO):
+        self._head = head
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            head, self._head = self._head, b""
+            if size is None or size < 0:
+                return head + self._raw.read()
+            return head + self._raw.read(max(0, size - len(head)))
+        return self._raw.read(size)
