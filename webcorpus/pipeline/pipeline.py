@@ -77,4 +77,11 @@ class Pipeline:
 
 
 def _public_options(stage) -> dict:
-    return {k: repr(v) if callable(v) else v for k, v in vars(stage).items() if not k.startswith("_")}
+    """A stage's options as plain values, stable across processes (they make the run's fingerprint)."""
+
+    def plain(value):
+        if callable(value):
+            return f"{getattr(value, '__module__', '?')}:{getattr(value, '__qualname__', type(value).__name__)}"
+        return value
+
+    return {k: plain(v) for k, v in vars(stage).items() if not k.startswith("_")}
