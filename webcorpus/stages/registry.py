@@ -24,8 +24,8 @@ STAGES: dict[str, str] = {
     # global phases
     # "dedup": "webcorpus.dedup.stage:Dedup",
     # "pii": "webcorpus.pii.stage:PiiScrub",
-    # "train_tokenizer": "webcorpus.tokenizer.train:TrainTokenizer",
-    # "tokenize": "webcorpus.tokenizer.shards:Tokenize",
+    "train_tokenizer": "webcorpus.tokenizer.train:TrainTokenizer",
+    "tokenize": "webcorpus.tokenizer.shards:Tokenize",
 }
 
 

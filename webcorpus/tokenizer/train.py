@@ -1,0 +1,212 @@
+"""The ``train_tokenizer`` stage: a sentencepiece BPE model trained on a sample of the corpus.
+
+Defaults give a byte-exact round trip, ``decode(encode(text)) == text``:
+
+* ``normalization: identity`` (no NFKC folding: "ﬁ" stays "ﬁ", full-width
+  digits stay full-width), whitespace kept as it is (no collapsing of runs);
+* no dummy prefix: sentencepiece would otherwise prepend a space to every
+  text, so the first word of a document would decode with a space in front;
+* byte fallback: any character outside the vocabulary becomes its UTF-8 bytes
+  (``<0x..>`` pieces, 256 of the vocabulary's ids), never ``<unk>``.
+
+Newlines are not in sentencepiece's training lines (it reads one sentence per
+line), so "\\n" is encoded as its byte piece ``<0x0A>``: one token.
+
+Output, OUTPUT/tokenizer/: ``tokenizer.model``, ``tokenizer.vocab`` (piece and
+score per line, in id order) and ``card.json`` (see docs/tokenizer.md).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Annotated, Literal
+
+from webcorpus.stages.global_stage import GlobalContext, GlobalStage
+
+Normalization = Literal["identity", "nfkc", "nmt_nfkc", "nfkc_cf", "nmt_nfkc_cf"]
+MAX_SENTENCE_BYTES = 16384
+MODEL = "tokenizer.model"
+VOCAB = "tokenizer.vocab"
+
+
+class TrainTokenizer(GlobalStage):
+    """Train a sentencepiece BPE tokenizer (byte fallback) on a deterministic sample of the documents.
+
+    Writes OUTPUT/tokenizer/tokenizer.model, tokenizer.vocab and card.json
+    (vocabulary size, special token ids, sample size, bytes per token on held-out
+    documents, training time). Documents pass through unchanged.
+    """
+
+    name = "train_tokenizer"
+    requires = {"sentencepiece": "sentencepiece"}
+
+    def __init__(
+        self,
+        vocab_size: Annotated[int, "pieces in the vocabulary, special and 256 byte pieces included"] = 32768,
+        sample_bytes: Annotated[int, "UTF-8 bytes of text to train on (a deterministic sample by id hash)"] = 100_000_000,
+        heldout_bytes: Annotated[int, "bytes of held-out documents to measure bytes per token on"] = 5_000_000,
+        separator: Annotated[str, "document separator token, put before every document by tokenize"] = "<|endoftext|>",
+        bos: Annotated[str | None, "beginning-of-sequence token (null: none)"] = "<s>",
+        eos: Annotated[str | None, "end-of-sequence token (null: none)"] = "</s>",
+        pad: Annotated[str | None, "padding token (null: none)"] = "<pad>",
+        split_digits: Annotated[bool, "every digit its own token (as Llama and PaLM do)"] = True,
+        normalization: Annotated[Normalization, "sentencepiece normalisation rule; identity keeps text byte-exact"] = "identity",
+        character_coverage: Annotated[float, "share of characters given their own piece; the rest fall back to bytes"] = 0.9995,
+        seed: Annotated[int, "salt of the sample's id hash"] = 0,
+        threads: Annotated[int | None, "training threads; default: the run's workers"] = None,
+    ):
+        self.vocab_size = vocab_size
+        self.sample_bytes = sample_bytes
+        self.heldout_bytes = heldout_bytes
+        self.separator = separator
+        self.bos = bos
+        self.eos = eos
+        self.pad = pad
+        self.split_digits = split_digits
+        self.normalization = normalization
+        self.character_coverage = character_coverage
+        self.seed = seed
+        self.threads = threads
+        specials = [p for p in (separator, bos, eos, pad) if p is not None]
+        if not 256 + len(specials) + 1 < vocab_size:
+            raise _option_error("vocab_size", f"vocab_size must exceed the 256 byte pieces and the special tokens, got {vocab_size}")
+        if sample_bytes < 1 or heldout_bytes < 0:
+            raise _option_error("sample_bytes", "sample_bytes must be positive and heldout_bytes not negative")
+        if not 0 < character_coverage <= 1:
+            raise _option_error("character_coverage", f"character_coverage must be in (0, 1], got {character_coverage}")
+        for option, piece in (("separator", separator), ("bos", bos), ("eos", eos), ("pad", pad)):
+            if piece is not None and (not piece or any(c.isspace() for c in piece)):
+                raise _option_error(option, f"{option} must be a non-empty token without spaces, got {piece!r}")
+        if len(set(p for p in (bos, eos, pad) if p is not None)) != len([p for p in (bos, eos, pad) if p is not None]):
+            raise _option_error("bos", "bos, eos and pad must differ")
+        if threads is not None and threads < 1:
+            raise _option_error("threads", "threads must be at least 1")
+
+    def options(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def run(self, ctx: GlobalContext) -> None:
+        from webcorpus.tokenizer.sample import thresholds, write_shard_sample
+
+        out = Path(ctx.run_dir) / "tokenizer"
+        key = _key({k: v for k, v in self.options().items() if k != "threads"}, [(p, os.path.getsize(p), os.stat(p).st_mtime_ns) for p in ctx.inputs])
+        card_path = out / "card.json"
+        if card_path.is_file() and json.loads(card_path.read_text()).get("key") == key:
+            ctx.stats.counters["resumed"] += 1
+            return None
+
+        scratch = Path(ctx.work_dir) / "train_tokenizer" / key
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir(parents=True)
+        salt = f"sample{self.seed}"
+        limits = thresholds(ctx.map, list(ctx.inputs), salt, self.sample_bytes, self.heldout_bytes)
+        jobs = [(p, salt, limits, str(scratch / f"{i:05d}"), MAX_SENTENCE_BYTES) for i, p in enumerate(ctx.inputs)]
+        written = ctx.map(write_shard_sample, jobs)
+        train_files = [w[0] for w in written if w[1] > 0]
+        sample_bytes = sum(w[1] for w in written)
+        if not train_files:
+            raise ValueError("train_tokenizer: no document has text; nothing to train on")
+
+        building = Path(ctx.run_dir) / ".tokenizer.building"
+        shutil.rmtree(building, ignore_errors=True)
+        building.mkdir(parents=True)
+        start = time.perf_counter()
+        self._train(train_files, building / "tokenizer", self.threads or max(1, ctx.workers))
+        seconds = time.perf_counter() - start
+
+        card = self._card(building / MODEL, written, sample_bytes, seconds, key)
+        (building / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+        shutil.rmtree(out, ignore_errors=True)
+        os.replace(building, out)
+        shutil.rmtree(scratch, ignore_errors=True)
+        ctx.stats.counters["sample_bytes"] += sample_bytes
+        ctx.stats.counters["vocab_size"] += card["vocab_size"]
+        return None
+
+    def _train(self, files: list[str], prefix: Path, threads: int) -> None:
+        import sentencepiece as spm
+
+        ids = {"unk": 0}
+        for role in ("bos", "eos", "pad"):
+            ids[role] = len(ids) if getattr(self, role) is not None else -1
+        control = [] if self.separator in (self.bos, self.eos, self.pad) else [self.separator]
+        try:
+            spm.SentencePieceTrainer.train(
+                input=files,
+                model_prefix=str(prefix),
+                model_type="bpe",
+                vocab_size=self.vocab_size,
+                byte_fallback=True,
+                character_coverage=self.character_coverage,
+                normalization_rule_name=self.normalization,
+                add_dummy_prefix=False,
+                remove_extra_whitespaces=False,
+                allow_whitespace_only_pieces=True,
+                split_digits=self.split_digits,
+                unk_id=ids["unk"], bos_id=ids["bos"], eos_id=ids["eos"], pad_id=ids["pad"],
+                bos_piece=self.bos or "<s>", eos_piece=self.eos or "</s>", pad_piece=self.pad or "<pad>",
+                control_symbols=control,
+                input_sentence_size=0,  # the sample is already bounded; train on all of it
+                max_sentence_length=MAX_SENTENCE_BYTES,
+                num_threads=threads,
+                minloglevel=2,
+            )
+        except RuntimeError as exc:
+            raise RuntimeError(
+                f"train_tokenizer: sentencepiece could not build {self.vocab_size} pieces from the "
+                f"{sum(os.path.getsize(f) for f in files):,}-byte sample: {exc}"
+            ) from exc
+
+    def _card(self, model: Path, written: list, sample_bytes: int, seconds: float, key: str) -> dict:
+        from webcorpus.tokenizer.loaded import SentencePieceTokenizer
+        from webcorpus.tokenizer.sample import read_heldout
+
+        tokenizer = SentencePieceTokenizer(model)
+        sp = tokenizer._sp
+        special = {"unk": sp.id_to_piece(sp.unk_id())}
+        special.update({role: getattr(self, role) for role in ("bos", "eos", "pad") if getattr(self, role) is not None})
+        special["separator"] = self.separator
+        special_ids = {role: {"piece": piece, "id": sp.piece_to_id(piece)} for role, piece in special.items()}
+        heldout = [doc for w in written if w[3] > 0 for doc in read_heldout(w[2])]
+        heldout_bytes = sum(len(d.encode("utf-8")) for d in heldout)
+        encoded = tokenizer.encode_batch(heldout, threads=max(1, self.threads or 1)) if heldout else []
+        heldout_tokens = sum(map(len, encoded))
+        mismatches = sum(tokenizer.decode(ids) != doc for ids, doc in zip(encoded, heldout))
+        return {
+            "vocab_size": tokenizer.vocab_size,
+            "type": "sentencepiece-bpe",
+            "model": MODEL,
+            "vocab": VOCAB,
+            "special_tokens": special_ids,
+            "eot_token": special_ids["separator"]["id"],
+            **{f"{role}_id": v["id"] for role, v in special_ids.items() if role != "separator"},
+            "byte_fallback": True,
+            "normalization": self.normalization,
+            "add_dummy_prefix": False,
+            "split_digits": self.split_digits,
+            "sample": {"bytes": sample_bytes, "requested_bytes": self.sample_bytes, "seed": self.seed},
+            "heldout": {
+                "documents": len(heldout),
+                "bytes": heldout_bytes,
+                "tokens": heldout_tokens,
+                "round_trip_mismatches": mismatches,
+            },
+            "bytes_per_token": round(heldout_bytes / heldout_tokens, 4) if heldout_tokens else None,
+            "training_seconds": round(seconds, 3),
+            "options": self.options(),
+            "key": key,
+        }
+
+
+def _option_error(option: str, message: str) -> ValueError:
+    error = ValueError(message)
+    error.option = option  # type: ignore[attr-defined]
+    return error
+
+
+def _key(*parts) -> str:
+    return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
