@@ -81,6 +81,10 @@ def iter_arc(stream: ByteStream, report: ReadReport) -> Iterator[ArcRecord]:
         line_end = m.start() + stream.base if m is not None else min(stream.end, pos + MAX_LINE)
         line = stream.get(pos, line_end)
         fields = parse_header_line(line)
+        cut = stream.break_within(pos, line_end + 1)
+        if cut is not None:  # cut off by a broken gzip member, already reported
+            stream.pos = pos = cut
+            continue
         if fields is None or fields[3] < 0:
             shown = line[:120].decode("latin-1")
             why = "bad length in ARC header" if fields is not None else "not an ARC header line"

@@ -79,6 +79,10 @@ def iter_warc(stream: ByteStream, report: ReadReport) -> Iterator[WarcRecord]:
             continue
         m = stream.search(_HEADER_END, pos, MAX_HEADER)
         if m is None:
+            cut = stream.break_within(pos, stream.end + 1)
+            if cut is not None:  # cut off by a broken gzip member, already reported
+                stream.pos = pos = cut
+                continue
             report.error(offset, f"WARC header at offset {offset} has no end (blank line)")
             pos = _resync(stream, pos)
             if pos is None:
