@@ -21,6 +21,10 @@ STAGES: dict[str, str] = {
     # "url_filter": "webcorpus.stages.url_filter:UrlFilter",
     # "extract": "webcorpus.stages.extract:Extract",
     "language": "webcorpus.stages.language:LanguageId",
+    "gopher_repetition": "webcorpus.stages.quality.gopher_repetition:GopherRepetition",
+    "gopher_quality": "webcorpus.stages.quality.gopher_quality:GopherQuality",
+    "c4": "webcorpus.stages.quality.c4:C4Quality",
+    "fineweb_quality": "webcorpus.stages.quality.fineweb:FineWebQuality",
     # global phases
     # "dedup": "webcorpus.dedup.stage:Dedup",
     # "pii": "webcorpus.pii.stage:PiiScrub",

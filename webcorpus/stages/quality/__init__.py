@@ -1,0 +1,53 @@
+"""Quality heuristics from the papers that built the big web corpora.
+
+* :mod:`.gopher_repetition` and :mod:`.gopher_quality`: Rae et al. 2021, "Scaling
+  Language Models: Methods, Analysis & Insights from Training Gopher" (MassiveText,
+  appendix A.1.1 and table A1).
+* :mod:`.c4`: Raffel et al. 2020, "Exploring the Limits of Transfer Learning with a
+  Unified Text-to-Text Transformer", section 2.2 (line cleaning and page rules).
+* :mod:`.fineweb`: Penedo et al. 2024, "The FineWeb Datasets", section 3.3
+  (custom line-level filters).
+
+Every threshold is an option whose default is the paper's value; docs/stages.md
+lists each with its source. Each filter drops with ``<stage>:<rule>`` reasons.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import pyarrow as pa
+
+from webcorpus.documents import text_column
+from webcorpus.stages.base import Filter
+
+
+class TextRuleFilter(Filter):
+    """A filter whose verdict is ``check(text) -> None | rule`` for each document.
+
+    The reason is ``<name>:<rule>``. A document without text is dropped as ``<name>:no_text``.
+    """
+
+    def check(self, text: str) -> str | None:
+        raise NotImplementedError
+
+    def reasons(self, batch: pa.Table) -> Sequence[str | None]:
+        check: Callable[[str], str | None] = self.check
+        prefix = self.name + ":"
+        out = []
+        for text in batch.column(text_column(batch)).to_pylist():
+            if not text or not text.strip():
+                out.append(prefix + "no_text")
+                continue
+            rule = check(text)
+            out.append(None if rule is None else prefix + rule)
+        return out
+
+
+def require_fraction(name: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must lie in [0, 1], got {value}")
+
+
+def nonempty_lines(text: str) -> list[str]:
+    """Lines with their surrounding whitespace removed; blank lines left out."""
+    return [line for line in (raw.strip() for raw in text.split("\n")) if line]

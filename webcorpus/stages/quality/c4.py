@@ -1,0 +1,123 @@
+"""C4 cleaning (Raffel et al. 2020, section 2.2): rewrite each page line by line, then judge the page.
+
+Lines are removed when they do not end in terminal punctuation (``.``, ``!``,
+``?``, ``"``; a trailing ellipsis does not count), have fewer than 5 words,
+mention "javascript", carry a policy notice ("terms of use", "privacy policy",
+"cookie policy", "uses cookies", "use of cookies", "use cookies"), or hold a
+word longer than 1,000 characters (from the C4 reference code). Wikipedia
+citation markers (``[1]``, ``[citation needed]``) are removed from lines.
+A page is dropped when it contains "lorem ipsum" or a curly brace, or keeps
+fewer than 3 sentences after cleaning.
+
+The paper's 3 sentences / 5 words differ from datatrove's C4 filter (5 sentences
+/ 3 words, used for FineWeb); pipelines/fineweb-en.yaml sets FineWeb's values.
+The "bad words" list rule is not applied.
+"""
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+import pyarrow as pa
+
+from webcorpus.documents import TEXT, text_column
+from webcorpus.stages.base import Filter
+
+POLICY_PHRASES = ("terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies")
+END_MARKS = (".", "!", "?", '"', "”")
+ELLIPSES = ("...", "…")
+_CITATION = re.compile(r"\[(?:\d+|citation needed|edit|clarification needed)\]", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)")
+
+
+class C4Quality(Filter):
+    """C4's line cleaning and page rules; rewrites ``text`` and drops pages that fail."""
+
+    name = "c4"
+
+    def __init__(
+        self,
+        terminal_punctuation: Annotated[bool, "keep only lines ending in . ! ? or a closing quote (C4: on; FineWeb: off)"] = True,
+        min_words_per_line: Annotated[int, "lines with fewer words are removed (C4 paper: 5; datatrove/FineWeb: 3)"] = 5,
+        max_word_length: Annotated[int, "lines with a longer word are removed (C4 code: 1000)"] = 1000,
+        min_sentences: Annotated[int, "pages with fewer sentences after cleaning are dropped (C4 paper: 3; datatrove/FineWeb: 5)"] = 3,
+        remove_javascript_lines: Annotated[bool, "remove lines that mention javascript (C4)"] = True,
+        remove_policy_lines: Annotated[bool, "remove lines with terms-of-use / privacy / cookie notices (C4)"] = True,
+        remove_citations: Annotated[bool, "strip Wikipedia citation markers like [1] (C4)"] = True,
+        drop_lorem_ipsum: Annotated[bool, "drop pages containing 'lorem ipsum' (C4)"] = True,
+        drop_curly_braces: Annotated[bool, "drop pages containing '{' (C4)"] = True,
+    ):
+        for option, value in (("min_words_per_line", min_words_per_line), ("max_word_length", max_word_length), ("min_sentences", min_sentences)):
+            if value < 0:
+                raise ValueError(f"{option} must not be negative, got {value}")
+        self.terminal_punctuation = terminal_punctuation
+        self.min_words_per_line = min_words_per_line
+        self.max_word_length = max_word_length
+        self.min_sentences = min_sentences
+        self.remove_javascript_lines = remove_javascript_lines
+        self.remove_policy_lines = remove_policy_lines
+        self.remove_citations = remove_citations
+        self.drop_lorem_ipsum = drop_lorem_ipsum
+        self.drop_curly_braces = drop_curly_braces
+
+    def clean(self, text: str) -> tuple[str | None, str | None, dict[str, int]]:
+        """(cleaned text, drop rule or None, removed lines per rule) for one page."""
+        removed: dict[str, int] = {}
+        lowered = text.lower()
+        if self.drop_lorem_ipsum and "lorem ipsum" in lowered:
+            return None, "lorem_ipsum", removed
+        if self.drop_curly_braces and "{" in text:
+            return None, "curly_brace", removed
+        kept = []
+        for raw in text.split("\n"):
+            line = raw.strip()
+            if not line:
+                continue
+            if self.remove_citations:
+                line = _CITATION.sub("", line)
+            rule = self._line_rule(line)
+            if rule is None:
+                kept.append(line)
+            else:
+                removed[rule] = removed.get(rule, 0) + 1
+        cleaned = "\n".join(kept)
+        if len(_SENTENCE_END.findall(cleaned)) < self.min_sentences:
+            return cleaned, "too_few_sentences", removed
+        return cleaned, None, removed
+
+    def _line_rule(self, line: str) -> str | None:
+        words = line.split()
+        if any(len(w) > self.max_word_length for w in words):
+            return "long_word"
+        if self.terminal_punctuation and (not line.endswith(END_MARKS) or line.endswith(ELLIPSES)):
+            return "no_terminal_punctuation"
+        if len(words) < self.min_words_per_line:
+            return "too_few_words"
+        low = line.lower()
+        if self.remove_javascript_lines and "javascript" in low:
+            return "javascript"
+        if self.remove_policy_lines and any(p in low for p in POLICY_PHRASES):
+            return "policy"
+        return None
+
+    def reasons(self, batch: pa.Table) -> list[str | None]:
+        texts = batch.column(text_column(batch)).to_pylist()
+        cleaned_texts, out = [], []
+        for text in texts:
+            if not text or not text.strip():
+                cleaned_texts.append(text)
+                out.append("c4:no_text")
+                continue
+            cleaned, rule, removed = self.clean(text)
+            for line_rule, n in removed.items():
+                self.count(f"lines_removed:{line_rule}", n)
+            cleaned_texts.append(text if cleaned is None else cleaned)
+            out.append(None if rule is None else f"c4:{rule}")
+        self.__dict__["_pending"] = cleaned_texts
+        return out
+
+    def annotate(self, batch: pa.Table) -> pa.Table:
+        cleaned = pa.array(self.__dict__.pop("_pending"), pa.string())
+        if TEXT in batch.column_names:
+            return batch.set_column(batch.column_names.index(TEXT), TEXT, cleaned)
+        return batch.append_column(TEXT, cleaned)

@@ -1,0 +1,64 @@
+"""FineWeb's own filters (Penedo et al. 2024, section 3.3, "custom filters").
+
+A document is dropped when the share of its lines ending in punctuation is at
+most 0.12, when 67% or more of its lines are shorter than 30 characters, when
+10% or more of its characters (newlines aside) sit in lines that repeat an
+earlier line, or when it is list-like: more than 0.3 newlines per word
+(datatrove's FineWeb filter, ``new_line_ratio``).
+"""
+from __future__ import annotations
+
+from typing import Annotated
+
+from webcorpus.stages.quality import TextRuleFilter, nonempty_lines, require_fraction
+
+LINE_END_PUNCTUATION = (".", "!", "?", '"', "'", "”", "’", "…", ":", ";", ")", "»")
+
+
+class FineWebQuality(TextRuleFilter):
+    """Drop documents that fail FineWeb's line-level filters."""
+
+    name = "fineweb_quality"
+
+    def __init__(
+        self,
+        min_line_punct_ratio: Annotated[float, "share of lines ending in punctuation at or below this drops (FineWeb: 0.12)"] = 0.12,
+        max_short_line_ratio: Annotated[float, "share of short lines at or above this drops (FineWeb: 0.67)"] = 0.67,
+        short_line_length: Annotated[int, "a line shorter than this many characters is short (FineWeb: 30)"] = 30,
+        max_dup_line_char_ratio: Annotated[float, "share of characters in repeated lines at or above this drops (FineWeb: 0.1)"] = 0.1,
+        max_newline_word_ratio: Annotated[float, "newlines per word above this is list-like and drops (datatrove FineWeb: 0.3)"] = 0.3,
+        line_end_punctuation: Annotated[list[str], "what counts as a line's end punctuation"] = list(LINE_END_PUNCTUATION),
+    ):
+        for option in ("min_line_punct_ratio", "max_short_line_ratio", "max_dup_line_char_ratio"):
+            require_fraction(option, locals()[option])
+        if short_line_length < 1:
+            raise ValueError(f"short_line_length must be at least 1, got {short_line_length}")
+        self.min_line_punct_ratio = min_line_punct_ratio
+        self.max_short_line_ratio = max_short_line_ratio
+        self.short_line_length = short_line_length
+        self.max_dup_line_char_ratio = max_dup_line_char_ratio
+        self.max_newline_word_ratio = max_newline_word_ratio
+        self.line_end_punctuation = list(line_end_punctuation)
+
+    def check(self, text: str) -> str | None:
+        lines = nonempty_lines(text)
+        if not lines:
+            return "no_text"
+        ends = tuple(self.line_end_punctuation)
+        if sum(line.endswith(ends) for line in lines) / len(lines) <= self.min_line_punct_ratio:
+            return "line_punct_ratio"
+        if sum(len(line) < self.short_line_length for line in lines) / len(lines) >= self.max_short_line_ratio:
+            return "short_line_ratio"
+        seen: set[str] = set()
+        dup_chars = 0
+        for line in lines:
+            if line in seen:
+                dup_chars += len(line)
+            else:
+                seen.add(line)
+        if dup_chars / max(1, len(text.replace("\n", ""))) >= self.max_dup_line_char_ratio:
+            return "dup_line_char_ratio"
+        words = len(text.split())
+        if text.count("\n") / max(1, words) > self.max_newline_word_ratio:
+            return "list_like"
+        return None

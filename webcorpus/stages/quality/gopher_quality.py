@@ -1,0 +1,88 @@
+"""Gopher quality filter (Rae et al. 2021, appendix A.1.1, "Quality filters").
+
+A document is dropped when it has fewer than 50 or more than 100,000 words, a
+mean word length outside 3..10 characters, more than 0.1 hash symbols or
+ellipses per word, more than 90% of lines starting with a bullet, more than 30%
+of lines ending with an ellipsis, fewer than 80% of words with an alphabetic
+character, or fewer than two of the stop words "the, be, to, of, and, that,
+have, with". Words are whitespace-separated tokens; word length and the stop
+words are read after stripping punctuation from each token's ends.
+"""
+from __future__ import annotations
+
+import string
+from typing import Annotated
+
+from webcorpus.stages.quality import TextRuleFilter, nonempty_lines, require_fraction
+
+#: The stop words Gopher requires (at least two occurrences among them).
+GOPHER_STOP_WORDS = ("the", "be", "to", "of", "and", "that", "have", "with")
+BULLETS = ("•", "●", "○", "◦", "▪", "▫", "■", "□", "‣", "⁃", "∙", "·", "-", "*", "–", "—", "➢", "►", "▶", "✓", "✔")
+ELLIPSES = ("...", "…")
+_PUNCT = string.punctuation + "“”‘’«»„…–—·•"
+
+
+class GopherQuality(TextRuleFilter):
+    """Drop documents that fail Gopher's quality heuristics (MassiveText)."""
+
+    name = "gopher_quality"
+
+    def __init__(
+        self,
+        min_words: Annotated[int, "fewer words drops (Gopher: 50)"] = 50,
+        max_words: Annotated[int, "more words drops (Gopher: 100,000)"] = 100_000,
+        min_mean_word_length: Annotated[float, "shorter mean word length drops (Gopher: 3)"] = 3.0,
+        max_mean_word_length: Annotated[float, "longer mean word length drops (Gopher: 10)"] = 10.0,
+        max_symbol_word_ratio: Annotated[float, "'#' and ellipses per word above this drops (Gopher: 0.1)"] = 0.1,
+        max_bullet_lines_ratio: Annotated[float, "share of lines starting with a bullet above this drops (Gopher: 0.9)"] = 0.9,
+        max_ellipsis_lines_ratio: Annotated[float, "share of lines ending with an ellipsis above this drops (Gopher: 0.3)"] = 0.3,
+        min_alpha_words_ratio: Annotated[float, "share of words with a letter below this drops (Gopher: 0.8)"] = 0.8,
+        min_stop_words: Annotated[int, "fewer stop-word occurrences drops (Gopher: 2)"] = 2,
+        stop_words: Annotated[list[str], "the stop words counted (Gopher's eight English words)"] = list(GOPHER_STOP_WORDS),
+    ):
+        for option in ("max_bullet_lines_ratio", "max_ellipsis_lines_ratio", "min_alpha_words_ratio"):
+            require_fraction(option, locals()[option])
+        if min_words > max_words:
+            raise ValueError(f"min_words ({min_words}) exceeds max_words ({max_words})")
+        if min_mean_word_length > max_mean_word_length:
+            raise ValueError("min_mean_word_length exceeds max_mean_word_length")
+        self.min_words = min_words
+        self.max_words = max_words
+        self.min_mean_word_length = min_mean_word_length
+        self.max_mean_word_length = max_mean_word_length
+        self.max_symbol_word_ratio = max_symbol_word_ratio
+        self.max_bullet_lines_ratio = max_bullet_lines_ratio
+        self.max_ellipsis_lines_ratio = max_ellipsis_lines_ratio
+        self.min_alpha_words_ratio = min_alpha_words_ratio
+        self.min_stop_words = min_stop_words
+        self.stop_words = [w.lower() for w in stop_words]
+
+    def setup(self) -> None:
+        self._stop = frozenset(self.stop_words)
+
+    def check(self, text: str) -> str | None:
+        tokens = text.split()
+        n = len(tokens)
+        if n < self.min_words:
+            return "too_few_words"
+        if n > self.max_words:
+            return "too_many_words"
+        words = [w for w in (t.strip(_PUNCT) for t in tokens) if w]
+        mean_length = sum(map(len, words)) / len(words) if words else 0.0
+        if not self.min_mean_word_length <= mean_length <= self.max_mean_word_length:
+            return "mean_word_length"
+        symbols = text.count("#") + text.count("...") + text.count("…")
+        if symbols / n > self.max_symbol_word_ratio:
+            return "symbol_word_ratio"
+        lines = nonempty_lines(text)
+        if lines:
+            if sum(line.startswith(BULLETS) for line in lines) / len(lines) > self.max_bullet_lines_ratio:
+                return "bullet_lines"
+            if sum(line.endswith(ELLIPSES) for line in lines) / len(lines) > self.max_ellipsis_lines_ratio:
+                return "ellipsis_lines"
+        if sum(any(c.isalpha() for c in t) for t in tokens) / n < self.min_alpha_words_ratio:
+            return "alpha_words"
+        stop = self._stop
+        if sum(1 for w in words if w.lower() in stop) < self.min_stop_words:
+            return "stop_words"
+        return None

@@ -1,0 +1,133 @@
+"""Gopher repetition filter (Rae et al. 2021, appendix A.1.1 and table A1).
+
+Repetitive documents are dropped when any of these passes its threshold:
+
+* duplicate lines: share of lines that repeat an earlier line (> 0.30), and share
+  of characters in such lines (> 0.20); the same for paragraphs (blank-line
+  separated; > 0.30 and > 0.20);
+* top n-gram: characters covered by the most frequent word n-gram, as a share of
+  all word characters, for n = 2, 3, 4 (> 0.20, 0.18, 0.16);
+* duplicate n-grams: share of word characters inside n-grams that repeat an
+  earlier n-gram, each word counted once, for n = 5..10 (> 0.15, 0.14, 0.13,
+  0.12, 0.11, 0.10).
+
+The n-gram statistics run on integer word ids in numpy (one hash per n-gram,
+``np.unique`` for counts), so long documents stay cheap.
+"""
+from __future__ import annotations
+
+from typing import Annotated
+
+import numpy as np
+
+from webcorpus.stages.quality import TextRuleFilter, require_fraction
+
+TOP_NGRAM_DEFAULTS = {2: 0.20, 3: 0.18, 4: 0.16}
+DUP_NGRAM_DEFAULTS = {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10}
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def duplicate_share(parts: list[str]) -> tuple[float, float]:
+    """(share of parts that repeat an earlier part, share of characters in them)."""
+    if not parts:
+        return 0.0, 0.0
+    seen: set[str] = set()
+    dup_count = dup_chars = total_chars = 0
+    for part in parts:
+        total_chars += len(part)
+        if part in seen:
+            dup_count += 1
+            dup_chars += len(part)
+        else:
+            seen.add(part)
+    return dup_count / len(parts), dup_chars / max(1, total_chars)
+
+
+def ngram_hashes(ids: np.ndarray, n: int) -> np.ndarray:
+    """One 64-bit hash per word n-gram (position i covers words i..i+n-1)."""
+    count = ids.size - n + 1
+    h = np.zeros(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(n):
+            h = (h ^ ids[k : k + count]) * _MIX
+            h ^= h >> np.uint64(29)
+    return h
+
+
+class GopherRepetition(TextRuleFilter):
+    """Drop documents with repeated lines, paragraphs or n-grams (Gopher, MassiveText)."""
+
+    name = "gopher_repetition"
+
+    def __init__(
+        self,
+        max_dup_line_ratio: Annotated[float, "share of lines repeating an earlier line (Gopher: 0.30)"] = 0.30,
+        max_dup_para_ratio: Annotated[float, "share of paragraphs repeating an earlier one (Gopher: 0.30)"] = 0.30,
+        max_dup_line_char_ratio: Annotated[float, "share of characters in repeated lines (Gopher: 0.20)"] = 0.20,
+        max_dup_para_char_ratio: Annotated[float, "share of characters in repeated paragraphs (Gopher: 0.20)"] = 0.20,
+        top_ngram_ratios: Annotated[dict[int, float], "n -> max character share of the most frequent n-gram (Gopher: 2: .20, 3: .18, 4: .16)"] = dict(TOP_NGRAM_DEFAULTS),
+        dup_ngram_ratios: Annotated[dict[int, float], "n -> max character share of repeated n-grams (Gopher: 5: .15 ... 10: .10)"] = dict(DUP_NGRAM_DEFAULTS),
+    ):
+        for option in ("max_dup_line_ratio", "max_dup_para_ratio", "max_dup_line_char_ratio", "max_dup_para_char_ratio"):
+            require_fraction(option, locals()[option])
+        for option, table in (("top_ngram_ratios", top_ngram_ratios), ("dup_ngram_ratios", dup_ngram_ratios)):
+            for n, ratio in table.items():
+                if int(n) < 1:
+                    raise ValueError(f"{option}: n must be at least 1, got {n}")
+                require_fraction(f"{option}[{n}]", ratio)
+        self.max_dup_line_ratio = max_dup_line_ratio
+        self.max_dup_para_ratio = max_dup_para_ratio
+        self.max_dup_line_char_ratio = max_dup_line_char_ratio
+        self.max_dup_para_char_ratio = max_dup_para_char_ratio
+        self.top_ngram_ratios = {int(n): float(r) for n, r in top_ngram_ratios.items()}
+        self.dup_ngram_ratios = {int(n): float(r) for n, r in dup_ngram_ratios.items()}
+
+    def check(self, text: str) -> str | None:
+        paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+        share, chars = duplicate_share(paragraphs)
+        if share > self.max_dup_para_ratio:
+            return "dup_para_ratio"
+        if chars > self.max_dup_para_char_ratio:
+            return "dup_para_char_ratio"
+        lines = [line.strip() for line in text.split("\n") if line.strip()]
+        share, chars = duplicate_share(lines)
+        if share > self.max_dup_line_ratio:
+            return "dup_line_ratio"
+        if chars > self.max_dup_line_char_ratio:
+            return "dup_line_char_ratio"
+        words = text.split()
+        if len(words) < 2:
+            return None
+        vocabulary: dict[str, int] = {}
+        ids = np.fromiter((vocabulary.setdefault(w, len(vocabulary)) for w in words), np.uint64, len(words))
+        lengths = np.fromiter(map(len, words), np.int64, len(words))
+        total = lengths.sum()
+        ends = np.concatenate(([0], np.cumsum(lengths)))
+        for n, limit in sorted(self.top_ngram_ratios.items()):
+            if len(words) < n:
+                break
+            hashes = ngram_hashes(ids, n)
+            uniques, first, counts = np.unique(hashes, return_index=True, return_counts=True)
+            top = counts.argmax()
+            if counts[top] < 2:
+                continue
+            start = first[top]
+            ngram_chars = ends[start + n] - ends[start]
+            if ngram_chars * counts[top] / total > limit:
+                return f"top_{n}gram_ratio"
+        for n, limit in sorted(self.dup_ngram_ratios.items()):
+            if len(words) < n:
+                break
+            hashes = ngram_hashes(ids, n)
+            _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+            repeats = np.flatnonzero(first[inverse] != np.arange(hashes.size))
+            if repeats.size == 0:
+                continue
+            # Mark the words each repeated n-gram covers (a difference array), count each word once.
+            cover = np.zeros(len(words) + 1, dtype=np.int64)
+            np.add.at(cover, repeats, 1)
+            np.add.at(cover, repeats + n, -1)
+            covered = np.cumsum(cover[:-1]) > 0
+            if lengths[covered].sum() / total > limit:
+                return f"dup_{n}gram_ratio"
+        return None
