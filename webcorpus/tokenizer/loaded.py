@@ -122,7 +122,9 @@ def find_separator(tokenizer: Tokenizer, name: str | None = None) -> tuple[str, 
         if token_id is not None:
             return piece, token_id
     wanted = f"'{name}'" if name else f"any of {', '.join(SEPARATOR_CANDIDATES)}"
-    raise ValueError(f"separator: tokenizer {tokenizer.path} has no token {wanted}; name one with the 'separator' option")
+    error = ValueError(f"separator: tokenizer {tokenizer.path} has no token {wanted}; name one with the 'separator' option")
+    error.option = "separator"  # type: ignore[attr-defined]
+    raise error
 
 
 def flatten(ids: list[list[int]], dtype=np.uint32) -> tuple[np.ndarray, np.ndarray]:
