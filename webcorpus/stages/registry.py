@@ -26,7 +26,7 @@ STAGES: dict[str, str] = {
     "c4": "webcorpus.stages.quality.c4:C4Quality",
     "fineweb_quality": "webcorpus.stages.quality.fineweb:FineWebQuality",
     # global phases
-    # "dedup": "webcorpus.dedup.stage:Dedup",
+    "dedup": "webcorpus.dedup.stage:Dedup",
     # "pii": "webcorpus.pii.stage:PiiScrub",
     "train_tokenizer": "webcorpus.tokenizer.train:TrainTokenizer",
     "tokenize": "webcorpus.tokenizer.shards:Tokenize",

@@ -1,0 +1,145 @@
+"""The ``dedup`` global stage: exact, URL and MinHash-LSH near-duplicate removal over the whole run."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from typing import Annotated, Literal
+
+from webcorpus.dedup import phases
+from webcorpus.dedup.clusters import KEEP_RULES
+from webcorpus.dedup.exact import EXACT, NEAR, URL
+from webcorpus.dedup.shingles import MAX_NGRAM
+from webcorpus.stages.global_stage import GlobalContext, GlobalStage
+
+#: false negative weight of the LSH parameter search with / without exact confirmation
+RECALL_WEIGHT = {True: 0.95, False: 0.5}
+
+
+class Dedup(GlobalStage):
+    """Remove exact, same-URL and near-duplicate documents, keeping one per cluster.
+
+    Near duplicates are documents whose word n-gram sets have a Jaccard
+    similarity of at least ``threshold``, found with MinHash LSH and (by
+    default) confirmed by their exact Jaccard. Kept documents get
+    ``dup_cluster`` (the kept id) and ``dup_count``; removed ones go to
+    ``OUTPUT/dedup/removed`` with ``duplicate_of``. See docs/dedup.md.
+    """
+
+    name = "dedup"
+    requires = {"datasketch": "datasketch", "scipy": "scipy"}
+
+    def __init__(
+        self,
+        threshold: Annotated[float, "Jaccard similarity of shingle sets at which two documents are duplicates"] = 0.8,
+        ngram: Annotated[int, "words per shingle"] = 5,
+        num_perm: Annotated[int, "MinHash permutations per signature"] = 128,
+        bands: Annotated[int | None, "LSH bands; default: datasketch's optimum for threshold"] = None,
+        rows: Annotated[int | None, "MinHash values per band; set together with bands"] = None,
+        confirm: Annotated[bool, "join a candidate pair only if its exact Jaccard reaches threshold"] = True,
+        keep: Annotated[Literal["earliest_date", "longest", "first_id"], "which document of a cluster survives (ties: smallest id)"] = "earliest_date",
+        exact: Annotated[bool, "remove documents with identical text"] = True,
+        url: Annotated[bool, "remove documents with the same normalised URL"] = True,
+        write_removed: Annotated[bool, "write removed documents to OUTPUT/dedup/removed with duplicate_of"] = True,
+        partitions: Annotated[int, "partitions of the band keys on disk (memory per task ~ 1/partitions)"] = 16,
+        seed: Annotated[int, "seed of the MinHash permutations (datasketch's convention)"] = 1,
+        batch_size: Annotated[int, "documents hashed at once"] = 1000,
+    ):
+        if not 0.0 < threshold <= 1.0:
+            raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+        if not 1 <= ngram <= MAX_NGRAM:
+            raise ValueError(f"ngram must be between 1 and {MAX_NGRAM}, got {ngram}")
+        if num_perm < 1:
+            raise ValueError(f"num_perm must be positive, got {num_perm}")
+        if (bands is None) != (rows is None):
+            raise ValueError("bands and rows must be set together (or neither, to derive them from threshold)")
+        if bands is not None and (bands < 1 or rows < 1 or bands * rows > num_perm):
+            raise ValueError(f"bands x rows must be positive and at most num_perm={num_perm}, got {bands} x {rows}")
+        if keep not in KEEP_RULES:
+            raise ValueError(f"keep must be one of {', '.join(KEEP_RULES)}, got {keep!r}")
+        if partitions < 1 or batch_size < 1:
+            raise ValueError("partitions and batch_size must be positive")
+        self.threshold = threshold
+        self.ngram = ngram
+        self.num_perm = num_perm
+        self.bands = bands
+        self.rows = rows
+        self.confirm = confirm
+        self.keep = keep
+        self.exact = exact
+        self.url = url
+        self.write_removed = write_removed
+        self.partitions = partitions
+        self.seed = seed
+        self.batch_size = batch_size
+
+    def lsh_shape(self) -> tuple[int, int]:
+        """``(bands, rows)``: as set, or datasketch's optimum for the threshold."""
+        if self.bands is not None:
+            return self.bands, self.rows
+        from webcorpus.dedup.minhash import lsh_parameters
+
+        return lsh_parameters(self.threshold, self.num_perm, RECALL_WEIGHT[self.confirm])
+
+    def plan(self, ctx: GlobalContext) -> phases.Plan:
+        bands, rows = self.lsh_shape()
+        return phases.Plan(
+            inputs=tuple(str(p) for p in ctx.inputs),
+            work=str(ctx.work_dir),
+            output_dir=str(ctx.output_dir),
+            removed_dir=str(ctx.run_dir / "dedup" / "removed") if self.write_removed else None,
+            threshold=self.threshold, ngram=self.ngram, num_perm=self.num_perm, bands=bands, rows=rows,
+            seed=self.seed, confirm=self.confirm, exact=self.exact, url=self.url, keep=self.keep,
+            partitions=self.partitions, batch_size=self.batch_size,
+        )
+
+    def run(self, ctx: GlobalContext) -> list[str]:
+        plan = self.plan(ctx)
+        _reset_if_changed(plan)
+        shards, parts = range(len(plan.inputs)), range(plan.partitions)
+        results = {}
+        for phase, function, indices in (
+            ("signatures", phases.signatures, shards),
+            ("exact", phases.exact_groups, parts),
+            ("near", phases.near_pairs, parts),
+            ("confirm", phases.confirm_pairs, parts),
+        ):
+            results[phase] = _run_phase(ctx, plan, phase, function, indices)
+        decided = phases.read_marker(plan, "decide", 0) or phases.decide(plan)
+        results["filter"] = _run_phase(ctx, plan, "filter", phases.apply_decisions, shards)
+        stats = ctx.stats
+        stats.documents_in += sum(r["documents_in"] for r in results["filter"])
+        stats.documents_out += sum(r["documents_out"] for r in results["filter"])
+        for reason in (EXACT, URL, NEAR):
+            if decided[f"removed_{reason}"]:
+                stats.dropped[reason] += decided[f"removed_{reason}"]
+        for key, value in decided.items():
+            if not key.startswith("removed_"):
+                stats.counters[key] += value
+        for phase in ("signatures", "exact", "near", "confirm"):
+            for result in results[phase]:
+                for key, value in result.items():
+                    if key != "documents":
+                        stats.counters[key] += value
+        return [path for r in results["filter"] for path in r["outputs"]]
+
+
+def _run_phase(ctx: GlobalContext, plan: phases.Plan, phase: str, function, indices) -> list[dict]:
+    """Run the tasks of a phase that have no marker yet, through the executor's map."""
+    todo = [i for i in indices if not phases.marker(plan, phase, i).exists()]
+    if todo:
+        list(ctx.progress(ctx.map(function, [(plan, i) for i in todo]), f"dedup {phase}"))
+    return [phases.read_marker(plan, phase, i) for i in indices]
+
+
+def _reset_if_changed(plan: phases.Plan) -> None:
+    """Start afresh when the work folder belongs to other inputs or options (resume only the same run)."""
+    fingerprint = hashlib.sha1(json.dumps({k: v for k, v in plan.__dict__.items() if k not in ("counters", "work")}, sort_keys=True).encode()).hexdigest()
+    path = plan.root / "plan.json"
+    if path.exists() and json.loads(path.read_text()).get("fingerprint") == fingerprint:
+        return
+    if plan.root.exists():
+        for name in ("markers", "docs", "shingles", "bands", "exact", "url", "pairs", "edges", "skip", "decisions"):
+            shutil.rmtree(plan.root / name, ignore_errors=True)
+    plan.root.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"fingerprint": fingerprint, "plan": {k: v for k, v in plan.__dict__.items() if k != "counters"}}, indent=1))
