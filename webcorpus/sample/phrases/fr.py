@@ -1,0 +1,85 @@
+"""French phrase material. Frames use the passé composé with ``a`` and an object after the participle."""
+from . import Phrasebook, Site, Topic
+
+VILLE = Topic(
+    name="city",
+    subjects=("le conseil municipal", "la mairie", "une association de quartier", "la régie des transports",
+              "le service des parcs", "un collectif d'habitants", "la commission d'urbanisme",
+              "le syndicat des eaux", "un groupe de commerçants", "la caserne des pompiers", "la médiathèque",
+              "le club de football"),
+    verbs=("approuvé", "rejeté", "présenté", "reporté", "discuté", "salué", "critiqué", "annoncé", "révisé",
+           "financé", "examiné", "soutenu"),
+    objects=("une nouvelle piste cyclable", "le projet de budget", "des horaires plus longs",
+             "une ligne de bus pilote", "le plan du port", "un programme de plantation",
+             "des permis de stationnement", "la digue contre les crues", "un marché de nuit",
+             "la rénovation du pont", "un fonds pour les jeunes", "le contrat de recyclage"),
+    places=("à l'hôtel de ville", "dans l'ancienne halle", "lors d'une séance animée", "dans une lettre ouverte",
+            "au centre social", "sur la radio locale", "en séance du soir", "devant la presse", "près de la gare",
+            "dans la salle du conseil"),
+    times=("mardi", "la semaine dernière", "au début du mois", "après des mois de retard", "ce printemps",
+           "jeudi soir", "avant la pause estivale", "vendredi en fin de journée", "début mars", "ce week-end"),
+)
+
+CUISINE = Topic(
+    name="food",
+    subjects=("la boulangerie du marché", "un jeune cuisinier", "la coopérative agricole", "notre cuisine d'essai",
+              "un restaurant familial", "la fromagerie du village", "une blogueuse culinaire", "la cantine scolaire",
+              "un marchand ambulant", "le club de cuisine", "une maraîchère", "le nouveau café"),
+    verbs=("préparé", "servi", "testé", "perfectionné", "partagé", "simplifié", "réinventé", "recommandé",
+           "cuisiné", "revisité", "vendu", "redécouvert"),
+    objects=("un pain de seigle", "des lentilles mijotées", "une tarte aux poires", "des quenelles aux herbes",
+             "une soupe de tomates", "un gâteau aux pommes", "des légumes rôtis", "une salade d'orge",
+             "des crêpes au babeurre", "un ragoût de champignons", "une fougasse à l'oignon",
+             "une confiture de prunes"),
+    places=("pour la fête des vendanges", "dans un four à bois", "au marché du samedi", "pour un dîner caritatif",
+            "dans une cuisine minuscule", "au festival gourmand", "pour la kermesse", "dans des poêles en fonte",
+            "sur un réchaud de camping", "pour la carte d'hiver"),
+    times=("cet automne", "chaque dimanche matin", "pour la première fois", "le week-end dernier",
+           "en moins d'une heure", "après de longs essais", "deux fois par semaine", "depuis janvier",
+           "cette saison", "par un après-midi pluvieux"),
+)
+
+BOOK = Phrasebook(
+    code="fr",
+    frames=(
+        "{S} a {V} {O} {P} {T}.",
+        "{T}, {S} a {V} {O} {P}.",
+        "{C} {S} a {V} {O} {T}.",
+        "{S} a {V} {O} {T}, et {S2} a {V2} {O2} {P}.",
+        "{P}, {S} a {V} {O} {T}.",
+    ),
+    title_frame="{S} a {V} {O}",
+    connectors=("Par ailleurs,", "En même temps,", "Entre-temps,", "Peu après,", "Comme prévu,",
+                "Une fois encore,", "Finalement,"),
+    remarks=(
+        "Plusieurs lecteurs nous ont écrit pour dire qu'ils attendaient cela depuis des années.",
+        "Tout le monde n'est pas convaincu, et une deuxième réunion est prévue.",
+        "Les détails seront affichés au tableau d'information la semaine prochaine.",
+        "Personne ne s'attendait à une décision aussi rapide.",
+        "Les photos de la journée sont réunies dans la galerie ci-dessous.",
+        "Un reportage plus complet paraîtra dans l'édition du week-end.",
+        "Les critiques rappellent que le coût reste flou.",
+        "Les personnes intéressées peuvent s'inscrire à l'accueil.",
+    ),
+    topics=(VILLE, CUISINE),
+    sites=(
+        Site("Le Courrier du Canal", "www.courrier-du-canal.example", "L'actualité de la vallée"),
+        Site("La Gazette des Quais", "gazette-des-quais.example", "Informations locales et culture"),
+        Site("Carnet de Cuisine", "carnet-de-cuisine.example", "Recettes de saison"),
+    ),
+    authors=("Camille Roussel", "Julien Ferrand", "Inès Belkacem", "Hugo Lemaire", "Margaux Petit"),
+    chrome={
+        "home": "Accueil", "skip": "Aller au contenu", "search": "Rechercher",
+        "nav": ("Actualités", "Région", "Cuisine", "Culture", "Sports", "Opinions"),
+        "cookie": "Nous utilisons des cookies pour améliorer votre expérience. En poursuivant votre navigation, vous acceptez leur utilisation.",
+        "accept": "Tout accepter", "settings": "Paramètres",
+        "newsletter": "Recevez nos meilleurs articles chaque vendredi.", "subscribe": "S'abonner",
+        "most_read": "Les plus lus", "related": "À lire aussi", "share": "Partager l'article", "by": "Par",
+        "rights": "Tous droits réservés.", "privacy": "Confidentialité", "terms": "Conditions d'utilisation",
+        "contact": "Contact", "about": "Mentions légales", "syndication": "Cet article a d'abord paru sur {site}.",
+    },
+    pii_frames=(
+        "Pour toute question, écrivez à {email} ou appelez le {phone}.",
+        "Les inscriptions se font par courriel à {email}.",
+    ),
+)
