@@ -18,8 +18,8 @@ from typing import Any
 STAGES: dict[str, str] = {
     "python": "webcorpus.stages.functions:FunctionStage",
     # text stages (add the quality filters here as they land)
-    # "url_filter": "webcorpus.stages.url_filter:UrlFilter",
-    # "extract": "webcorpus.stages.extract:Extract",
+    "url_filter": "webcorpus.stages.url_filter:UrlFilter",
+    "extract": "webcorpus.stages.extract:Extract",
     "language": "webcorpus.stages.language:LanguageId",
     "gopher_repetition": "webcorpus.stages.quality.gopher_repetition:GopherRepetition",
     "gopher_quality": "webcorpus.stages.quality.gopher_quality:GopherQuality",

@@ -1,0 +1,134 @@
+"""HTML-to-text engines: each is a function ``(html, url) -> text | None`` built from the stage's options.
+
+* ``trafilatura``: ``trafilatura.extract`` with the stage's options (the reference quality).
+* ``resiliparse``: resiliparse's main-content heuristics, then :func:`trim_boilerplate`, a line-level pass
+  that keeps the densest run of prose and drops the navigation, teasers and footers that resiliparse lets
+  through at the edges. About 20 times faster than trafilatura.
+* ``hybrid``: ``resiliparse`` first; trafilatura is called only when that result looks unreliable
+  (:func:`looks_unreliable`), and its result is taken unless it lost most of the text the fast engine found.
+* ``module:function``: any importable function ``(html, url) -> text | None``, for custom engines.
+
+Every threshold here was chosen on the dev half of benchmarks/extract_quality.py, never on held-out pages.
+"""
+from __future__ import annotations
+
+import html as html_lib
+import importlib
+import re
+from typing import Callable
+
+Engine = Callable[[str, "str | None"], "str | None"]
+
+BUILTIN = ("trafilatura", "resiliparse", "hybrid")
+
+# Scripts written without spaces count one token per character (so thresholds work for CJK and Thai).
+_UNSPACED = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_UNSPACED}]|[^\W_{_UNSPACED}]+")
+_SENTENCE_END = re.compile(r"[.!?…。！？:;\"”’»)]\s*$")
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def title_of(html: str) -> str | None:
+    """The page's ``<title>``, unescaped and on one line (engine-independent, cheap)."""
+    match = _TITLE.search(html, 0, 200_000)
+    if not match:
+        return None
+    title = " ".join(html_lib.unescape(match.group(1)).split())
+    return title or None
+
+
+def count_tokens(line: str) -> int:
+    return len(_TOKEN.findall(line))
+
+
+def trim_boilerplate(text: str, min_prose_tokens: int = 5, gap_penalty: float = 1.0) -> str:
+    """Keep the contiguous run of lines with the most prose; drop link lists and footers around it.
+
+    A line is prose when it has at least ``min_prose_tokens`` tokens and ends like a sentence (or is
+    long). Prose lines score their token count, other lines ``-gap_penalty``; the best-scoring run of
+    lines (maximum subarray) is kept, so headings and captions inside the article stay while a
+    block of short lines before or after it goes.
+    """
+    lines = [" ".join(line.split()) for line in text.split("\n")]  # also turns no-break spaces into spaces
+    lines = [line for line in lines if line]
+    best, best_start, best_end = 0.0, 0, 0
+    running, start = 0.0, 0
+    for i, line in enumerate(lines):
+        if running <= 0:
+            running, start = 0.0, i
+        n = count_tokens(line)
+        prose = n >= min_prose_tokens and (n >= 2.5 * min_prose_tokens or _SENTENCE_END.search(line))
+        running += n if prose else -gap_penalty
+        if running > best:
+            best, best_start, best_end = running, start, i + 1
+    if best == 0:
+        return "\n".join(lines)
+    return "\n".join(lines[best_start:best_end])
+
+
+def looks_unreliable(raw: str, trimmed: str) -> bool:
+    """Whether the fast engine's result deserves a second opinion from trafilatura."""
+    n_trimmed = count_tokens(trimmed)
+    if n_trimmed < 50:
+        return True
+    lines = [line for line in trimmed.split("\n") if line.strip()]
+    short = sum(1 for line in lines if count_tokens(line) < 8)
+    return short > 0.4 * len(lines) or n_trimmed < 0.8 * count_tokens(raw)
+
+
+def make_engine(engine: str, **options) -> Engine:
+    """Build the extraction function for ``engine`` (imports happen here, in the process that extracts)."""
+    if engine == "trafilatura":
+        return _trafilatura(**options)
+    if engine == "resiliparse":
+        return _resiliparse(options.get("include_comments", False))
+    if engine == "hybrid":
+        return _hybrid(**options)
+    module_name, _, attr = engine.partition(":")
+    function = getattr(importlib.import_module(module_name), attr)
+    return function
+
+
+def _trafilatura(favor_precision=False, favor_recall=False, include_tables=True, include_comments=False,
+                 include_links=False, fast=False) -> Engine:
+    import trafilatura
+
+    def extract(html: str, url: str | None) -> str | None:
+        return trafilatura.extract(
+            html, url=url, favor_precision=favor_precision, favor_recall=favor_recall,
+            include_tables=include_tables, include_comments=include_comments, include_links=include_links,
+            no_fallback=fast, deduplicate=False, output_format="txt",
+        )
+
+    return extract
+
+
+def _resiliparse_raw(include_comments: bool) -> Callable[[str], str]:
+    from resiliparse.extract.html2text import extract_plain_text
+
+    def extract(html: str) -> str:
+        return extract_plain_text(html, main_content=True, comments=include_comments, preserve_formatting=True)
+
+    return extract
+
+
+def _resiliparse(include_comments: bool) -> Engine:
+    raw = _resiliparse_raw(include_comments)
+    return lambda html, url: trim_boilerplate(raw(html))
+
+
+def _hybrid(**options) -> Engine:
+    raw_engine = _resiliparse_raw(options.get("include_comments", False))
+    careful = _trafilatura(**options)
+
+    def extract(html: str, url: str | None) -> str | None:
+        raw = raw_engine(html)
+        trimmed = trim_boilerplate(raw)
+        if not looks_unreliable(raw, trimmed):
+            return trimmed
+        second = careful(html, url)
+        if not second or count_tokens(second) < 0.3 * count_tokens(trimmed):
+            return trimmed or second
+        return second
+
+    return extract

@@ -1,0 +1,202 @@
+"""A persistent child process that runs an extraction engine, and a watchdog that kills it on a hang.
+
+Why a child process: extraction spends its time inside lxml's and resiliparse's C code, where a Python
+signal handler (``signal.alarm``) only runs once the C call returns, which for a pathological page may be
+never; and a page that eats all memory would take the whole worker down with it. A separate process can
+be killed at any moment and started again, and its death costs one document.
+
+Protocol (pickled frames, 8-byte length prefix, over the child's stdin/stdout):
+
+* parent → child: ``{"sys_path", "engine", "options", "max_memory_mb"}`` once, then one list of
+  ``(html, url)`` per batch (a single write per batch keeps the IPC overhead small);
+* child → parent: ``("ready",)`` or ``("fatal", traceback)`` after start-up, then one message per
+  document, in order: ``("ok", text)`` or ``("error", exception type, traceback)``.
+
+The parent waits for each document's answer at most ``timeout`` seconds; on silence it kills the child,
+marks that document ``timeout``, starts a fresh child and re-sends the rest of the batch.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+_HEADER = struct.Struct("<Q")
+STARTUP_SECONDS = 120.0
+
+
+class ExtractorError(RuntimeError):
+    """The extractor itself is broken (import failure, crash on start-up, same error on every page)."""
+
+
+class Sandbox:
+    """Parent side: owns one child process and runs batches through it with a per-document time limit."""
+
+    def __init__(self, engine: str, options: dict, timeout: float, max_memory_mb: int | None = None):
+        self.engine, self.options, self.timeout, self.max_memory_mb = engine, options, timeout, max_memory_mb
+        self.restarts = 0
+        self._process: subprocess.Popen | None = None
+        self._stderr = None
+        self._buffer = b""
+
+    # --- life cycle ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._stderr = tempfile.TemporaryFile()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "webcorpus.stages.extract.sandbox"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+        )
+        self._buffer = b""
+        self._send({"sys_path": sys.path, "engine": self.engine, "options": self.options,
+                    "max_memory_mb": self.max_memory_mb})
+        message = self._receive(time.monotonic() + STARTUP_SECONDS)
+        if message is None or message[0] != "ready":
+            detail = message[1] if message and message[0] == "fatal" else self._stderr_text() or "no output"
+            self.close()
+            raise ExtractorError(f"extract engine '{self.engine}' failed to start in its child process:\n{detail}")
+
+    def close(self) -> None:
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()
+            self._process.wait()
+            for stream in (self._process.stdin, self._process.stdout):
+                stream.close()
+            self._process = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    # --- work ----------------------------------------------------------------------------------------
+
+    def run(self, items: list[tuple[str, str | None]]) -> list[tuple]:
+        """One result per item: ``("ok", text)``, ``("error", type, traceback)``, ``("timeout",)`` or ``("crashed", why)``."""
+        results: list[tuple] = []
+        while len(results) < len(items):
+            if self._process is None:
+                self.start()
+            try:
+                self._send(items[len(results):])
+            except (BrokenPipeError, OSError):
+                self._restart()
+                continue
+            while len(results) < len(items):
+                message = self._receive(time.monotonic() + self.timeout)
+                if message is None:  # silence past the time limit, or the child died
+                    died = self._process.poll() is not None
+                    results.append(("crashed", self._stderr_tail()) if died else ("timeout",))
+                    self._restart()
+                    break
+                results.append(message)
+        return results
+
+    def _restart(self) -> None:
+        self.restarts += 1
+        self.close()
+
+    # --- framing -----------------------------------------------------------------------------------
+
+    def _send(self, obj) -> None:
+        payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        self._process.stdin.write(_HEADER.pack(len(payload)) + payload)
+        self._process.stdin.flush()
+
+    def _receive(self, deadline: float):
+        """The next message, or None if the deadline passes or the child closes its end first."""
+        header = self._read(_HEADER.size, deadline)
+        if header is None:
+            return None
+        body = self._read(_HEADER.unpack(header)[0], deadline)
+        return None if body is None else pickle.loads(body)
+
+    def _read(self, n: int, deadline: float) -> bytes | None:
+        fd = self._process.stdout.fileno()
+        while len(self._buffer) < n:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                return None
+            chunk = os.read(fd, max(1 << 16, n - len(self._buffer)))
+            if not chunk:
+                return None
+            self._buffer += chunk
+        data, self._buffer = self._buffer[:n], self._buffer[n:]
+        return data
+
+    def _stderr_text(self) -> str:
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", "replace").strip()
+
+    def _stderr_tail(self) -> str:
+        code = self._process.returncode if self._process else None
+        return f"exit code {code}; " + self._stderr_text()[-2000:]
+
+
+# --- child side --------------------------------------------------------------------------------------
+
+
+def _child_main() -> None:
+    # Keep the protocol channel private: anything a library prints goes to stderr, not into our frames.
+    channel_out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    channel_in = sys.stdin.buffer
+
+    def send(obj) -> None:
+        payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        channel_out.write(_HEADER.pack(len(payload)) + payload)
+        channel_out.flush()
+
+    def receive():
+        header = channel_in.read(_HEADER.size)
+        if len(header) < _HEADER.size:
+            return None
+        return pickle.loads(channel_in.read(_HEADER.unpack(header)[0]))
+
+    init = receive()
+    if init is None:
+        return
+    sys.path[:] = init["sys_path"]
+    try:
+        if init["max_memory_mb"]:
+            import resource
+
+            limit = init["max_memory_mb"] * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        import logging
+
+        logging.disable(logging.WARNING)  # trafilatura logs every short page
+        from webcorpus.stages.extract.engines import make_engine
+
+        engine = make_engine(init["engine"], **init["options"])
+    except BaseException:
+        send(("fatal", traceback.format_exc()))
+        return
+    send(("ready",))
+    while True:
+        items = receive()
+        if items is None:
+            return
+        for html, url in items:
+            try:
+                send(("ok", engine(html, url)))
+            except Exception as exc:
+                send(("error", type(exc).__name__, traceback.format_exc()))
+
+
+if __name__ == "__main__":
+    _child_main()

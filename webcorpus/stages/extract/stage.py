@@ -1,0 +1,189 @@
+"""The ``extract`` stage: HTML to main-content text, with a time and a size limit per document."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from webcorpus.documents import HTML, TEXT, URL
+from webcorpus.stages.base import REASON, Stage, StageOutput
+from webcorpus.stages.registry import OptionError
+from webcorpus.stages.extract.engines import BUILTIN, make_engine, title_of
+from webcorpus.stages.extract.sandbox import ExtractorError, Sandbox
+
+TITLE = "title"
+#: With no document extracted yet, this many identical failures in a row mean the extractor is broken.
+FAIL_FAST_AFTER = 20
+
+
+class Extract(Stage):
+    """Extract the main text of each page (``text``) and its ``<title>`` (``title``).
+
+    Engines: ``trafilatura`` (default), ``resiliparse`` (about 20x faster), ``hybrid`` (resiliparse with a
+    trafilatura second opinion on pages where its result looks unreliable), or ``module:function``.
+    Dropped with a reason: ``extract:empty`` (no text), ``extract:no_html``, ``extract:too_large``,
+    ``extract:timeout``, ``extract:crashed`` (the extractor process died, e.g. out of memory) and
+    ``extract:error:<Exception>``. An extractor that cannot start, raises ImportError, or fails the
+    same way on every page raises :class:`ExtractorError` with the underlying traceback.
+    """
+
+    name = "extract"
+
+    def __init__(
+        self,
+        engine: Annotated[str, "trafilatura | resiliparse | hybrid | module:function (html, url) -> text"] = "trafilatura",
+        favor_precision: Annotated[bool, "trafilatura: less text, less noise"] = False,
+        favor_recall: Annotated[bool, "trafilatura: more text, more noise"] = False,
+        include_tables: Annotated[bool, "trafilatura: keep the text of tables"] = True,
+        include_comments: Annotated[bool, "keep user comments below the article"] = False,
+        include_links: Annotated[bool, "trafilatura: keep link targets in the text"] = False,
+        fast: Annotated[bool, "trafilatura: skip its fallback extractors (faster, a little worse)"] = False,
+        timeout: Annotated[float | None, "seconds per document before the extractor is killed and restarted; null: no limit, run in-process"] = 10.0,
+        max_html_bytes: Annotated[int, "pages larger than this (UTF-8 bytes) are dropped before extraction"] = 2_000_000,
+        max_memory_mb: Annotated[int | None, "address-space limit of the extractor process (MiB); null: none"] = 4096,
+        keep_html: Annotated[bool, "keep the html column (default: set it to null to save memory)"] = False,
+    ):
+        if engine not in BUILTIN and (":" not in engine or engine.startswith(":") or engine.endswith(":")):
+            raise OptionError("engine", f"engine must be one of {', '.join(BUILTIN)} or 'module:function', got {engine!r}")
+        if favor_precision and favor_recall:
+            raise OptionError("favor_recall", "favor_precision and favor_recall exclude each other")
+        if timeout is not None and timeout <= 0:
+            raise OptionError("timeout", f"timeout must be positive seconds or null, got {timeout!r}")
+        if max_html_bytes <= 0:
+            raise OptionError("max_html_bytes", f"max_html_bytes must be positive, got {max_html_bytes!r}")
+        if max_memory_mb is not None and max_memory_mb < 256:
+            raise OptionError("max_memory_mb", f"max_memory_mb must be at least 256 (or null), got {max_memory_mb!r}")
+        self.engine = engine
+        self.favor_precision, self.favor_recall = favor_precision, favor_recall
+        self.include_tables, self.include_comments, self.include_links = include_tables, include_comments, include_links
+        self.fast = fast
+        self.timeout, self.max_html_bytes, self.max_memory_mb = timeout, max_html_bytes, max_memory_mb
+        self.keep_html = keep_html
+
+    @property
+    def requires(self) -> dict[str, str]:  # type: ignore[override]
+        needs = {"trafilatura": {"trafilatura": "trafilatura"}, "resiliparse": {"resiliparse": "resiliparse"}}
+        if self.engine == "hybrid":
+            return {**needs["trafilatura"], **needs["resiliparse"]}
+        return needs.get(self.engine, {})
+
+    def engine_options(self) -> dict[str, Any]:
+        if self.engine not in BUILTIN:
+            return {}
+        if self.engine == "resiliparse":
+            return {"include_comments": self.include_comments}
+        return {
+            "favor_precision": self.favor_precision, "favor_recall": self.favor_recall,
+            "include_tables": self.include_tables, "include_comments": self.include_comments,
+            "include_links": self.include_links, "fast": self.fast,
+        }
+
+    def make_engine(self):
+        """The bare extraction function, in this process (no limits): for benchmarks and debugging."""
+        return make_engine(self.engine, **self.engine_options())
+
+    def setup(self) -> None:
+        self._failures: tuple[str, int] = ("", 0)
+        self._successes = 0
+        if self.timeout is None:
+            self._engine = self.make_engine()
+            self._sandbox = None
+        else:
+            self._sandbox = Sandbox(self.engine, self.engine_options(), self.timeout, self.max_memory_mb)
+            self._sandbox.start()
+
+    # --- per batch ---------------------------------------------------------------------------------
+
+    def _apply(self, batch: pa.Table) -> StageOutput:
+        if batch.num_rows == 0:
+            return StageOutput(batch.append_column(TITLE, pa.array([], pa.string())) if TITLE not in batch.column_names else batch)
+        htmls = batch.column(HTML).to_pylist()
+        urls = batch.column(URL).to_pylist() if URL in batch.column_names else [None] * batch.num_rows
+        texts: list[str | None] = [None] * batch.num_rows
+        reasons: list[str | None] = [None] * batch.num_rows
+        todo = []
+        for i, html in enumerate(htmls):
+            if not html:
+                reasons[i] = "extract:no_html"
+            elif _utf8_length_above(html, self.max_html_bytes):
+                reasons[i] = "extract:too_large"
+                self.count("too_large")
+            else:
+                todo.append(i)
+        for i, result in zip(todo, self._extract([(htmls[i], urls[i]) for i in todo])):
+            reasons[i], texts[i] = self._judge(result)
+        titles = [title_of(html) if reason is None else None for html, reason in zip(htmls, reasons)]
+        return self._output(batch, texts, titles, reasons)
+
+    def _extract(self, items: list[tuple[str, str | None]]) -> list[tuple]:
+        if not items:
+            return []
+        if self._sandbox is not None:
+            before = self._sandbox.restarts
+            results = self._sandbox.run(items)
+            if self._sandbox.restarts > before:
+                self.count("restarts", self._sandbox.restarts - before)
+            return results
+        results = []
+        for html, url in items:
+            try:
+                results.append(("ok", self._engine(html, url)))
+            except Exception as exc:
+                import traceback
+
+                results.append(("error", type(exc).__name__, traceback.format_exc()))
+        return results
+
+    def _judge(self, result: tuple) -> tuple[str | None, str | None]:
+        """(drop reason, text) for one engine result; raises when the extractor itself is broken."""
+        kind = result[0]
+        if kind == "ok":
+            self._successes += 1
+            self._failures = ("", 0)
+            text = (result[1] or "").strip()
+            return (None, text) if text else ("extract:empty", None)
+        if kind == "error" and result[1] in ("ImportError", "ModuleNotFoundError"):
+            raise ExtractorError(f"extract engine '{self.engine}' cannot import what it needs:\n{result[2]}")
+        reason = "extract:timeout" if kind == "timeout" else "extract:crashed" if kind == "crashed" else f"extract:error:{result[1]}"
+        self.count({"timeout": "timeouts", "crashed": "crashes"}.get(kind, "errors"))
+        same = self._failures[1] + 1 if self._failures[0] == reason else 1
+        self._failures = (reason, same)
+        if self._successes == 0 and same >= FAIL_FAST_AFTER:
+            detail = result[2] if kind == "error" else result[1] if kind == "crashed" else "(no traceback: the engine never answered)"
+            raise ExtractorError(
+                f"extract engine '{self.engine}': the first {same} documents all failed with {reason}; "
+                f"the extractor itself looks broken:\n{detail}"
+            )
+        return reason, None
+
+    def _output(self, batch: pa.Table, texts: list, titles: list, reasons: list) -> StageOutput:
+        out = batch
+        if TEXT in out.column_names:
+            out = out.set_column(out.column_names.index(TEXT), TEXT, pa.array(texts, pa.string()))
+        else:
+            out = out.append_column(TEXT, pa.array(texts, pa.string()))
+        title = pa.array(titles, pa.string())
+        out = out.set_column(out.column_names.index(TITLE), TITLE, title) if TITLE in out.column_names else out.append_column(TITLE, title)
+        keep = pa.array([r is None for r in reasons], pa.bool_())
+        dropped_rows = batch.filter(pc.invert(keep)) if not all(r is None for r in reasons) else None
+        if not self.keep_html and HTML in out.column_names:
+            out = out.set_column(out.column_names.index(HTML), HTML, pa.nulls(out.num_rows, pa.string()))
+        kept = out.filter(keep)
+        if dropped_rows is None:
+            return StageOutput(kept)
+        dropped = dropped_rows.append_column(REASON, pa.array([r for r in reasons if r is not None], pa.string()))
+        return StageOutput(kept, dropped)
+
+    def __del__(self) -> None:
+        sandbox = self.__dict__.get("_sandbox")
+        if sandbox is not None:
+            sandbox.close()
+
+
+def _utf8_length_above(html: str, limit: int) -> bool:
+    if len(html) > limit:
+        return True
+    if len(html) * 4 <= limit:
+        return False
+    return len(html.encode("utf-8", "surrogatepass")) > limit
