@@ -32,16 +32,17 @@ def main() -> None:
 @click.option("--crawl-sample", type=int, help="With --crawl: take a seeded random sample of N files.")
 @click.option("--output", help="Output folder; overrides the file's 'output'.")
 @click.option("--workers", type=int, help="Worker processes; overrides the file's 'workers'.")
-@click.option("--executor", help="Executor (local); overrides the file's 'executor'.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), help="Where tasks run; overrides the file's 'executor'.")
+@click.option("--ray-address", help="With --executor ray: join this cluster (e.g. 10.0.0.1:6379); default: a local Ray.")
 @click.option("--excluded", is_flag=True, default=None, help="Also write dropped documents with their reason to OUTPUT/excluded/.")
 @click.option("--overwrite", is_flag=True, help="Start OUTPUT afresh even if it holds another run.")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-task lines; errors only.")
-def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, output, workers, executor, excluded, overwrite, quiet):
+def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, output, workers, executor, ray_address, excluded, overwrite, quiet):
     """Run PIPELINE (a YAML file). A re-run of the same command resumes where it stopped."""
     from webcorpus.pipeline import ConfigError, load_config, run_pipeline
     from webcorpus.pipeline.summary import print_summary
 
-    overrides = {"output": output, "workers": workers, "executor": executor, "excluded": excluded}
+    overrides = {"output": output, "workers": workers, "executor": executor, "address": ray_address, "excluded": excluded}
     if inputs:
         overrides["input"] = list(inputs) if len(inputs) > 1 else inputs[0]
     if crawl:

@@ -5,6 +5,7 @@
     output: out/
     workers: 2
     executor: local                 # or ray
+    address: 10.0.0.1:6379          # with ray: join this cluster (default: start a local Ray)
     stages:
       - extract: {engine: trafilatura}
       - language: {keep: [en], min_score: 0.65}
@@ -23,7 +24,7 @@ import yaml
 from webcorpus.stages import registry
 
 EXECUTORS = ("local", "ray")
-TOP_LEVEL_KEYS = ("input", "output", "workers", "executor", "ray_address", "batch_size", "excluded", "stages")
+TOP_LEVEL_KEYS = ("input", "output", "workers", "executor", "address", "batch_size", "excluded", "stages")
 CRAWL_KEYS = ("commoncrawl", "kind", "limit", "sample", "seed", "base_url")
 
 
@@ -102,7 +103,7 @@ def config_from_dict(data: dict, source: str = "<python>") -> PipelineConfig:
         output=data.get("output"),
         workers=data.get("workers", 1),
         executor=data.get("executor", "local"),
-        ray_address=data.get("ray_address"),
+        ray_address=data.get("address"),
         batch_size=data.get("batch_size", 1000),
         excluded=data.get("excluded", False),
         source=source,

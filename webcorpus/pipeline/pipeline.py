@@ -29,6 +29,7 @@ class Pipeline:
         output: str | os.PathLike | None = None,
         workers: int = 1,
         executor: str = "local",
+        address: str | None = None,
         batch_size: int = 1000,
         excluded: bool = False,
     ):
@@ -40,6 +41,7 @@ class Pipeline:
             output=str(output) if output is not None else None,
             workers=workers,
             executor=executor,
+            ray_address=address,
             batch_size=batch_size,
             excluded=excluded,
         )

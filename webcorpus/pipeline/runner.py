@@ -115,7 +115,11 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
 def run_batch_step(number, stages, inputs, out_dir, output, config, executor, quiet) -> dict:
     markers = output / "markers" / f"step-{number}"
     excluded = str(output / "excluded") if config.excluded else None
-    tasks = [FileTask(src, str(out_dir), str(markers), excluded, config.batch_size) for src in inputs]
+    tasks = [
+        # Shards made by an earlier step are named after their file alone: the run folder may move.
+        FileTask(src, str(out_dir), str(markers), excluded, config.batch_size, name=Path(src).stem if number else None)
+        for src in inputs
+    ]
     results: dict[str, dict] = {}
     todo = []
     for task in tasks:
@@ -284,4 +288,11 @@ def make_executor(config: PipelineConfig):
         from webcorpus.executors.local import LocalExecutor
 
         return LocalExecutor(config.workers)
+    if config.executor == "ray":
+        from webcorpus.executors.ray import RayExecutor
+
+        try:
+            return RayExecutor(config.workers, address=config.ray_address)
+        except ImportError as exc:
+            raise ConfigError(f"{config.source}: executor 'ray': {exc}") from None
     raise ConfigError(f"{config.source}: executor {config.executor!r} is not available")

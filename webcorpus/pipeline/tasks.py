@@ -39,10 +39,11 @@ class FileTask:
     marker_dir: str
     excluded_dir: str | None = None
     batch_size: int = 1000
+    name: str | None = None  # set for shards inside the run folder, whose full path differs between runs
 
     @property
     def task_id(self) -> str:
-        return task_id(self.source)
+        return self.name or task_id(self.source)
 
     @property
     def marker(self) -> Path:

@@ -28,9 +28,11 @@ def conform(table: pa.Table, source: str, offsets: list[int]) -> pa.Table:
     n = table.num_rows
     columns, fields = [], []
     for field in BASE_SCHEMA:
-        if field.name == SOURCE:
+        # Documents written by an earlier step keep the crawl file and offset they came from.
+        kept = field.name in (SOURCE, OFFSET) and field.name in table.column_names and table.column(field.name).null_count == 0
+        if field.name == SOURCE and not kept:
             column = pa.array([source] * n, pa.string())
-        elif field.name == OFFSET:
+        elif field.name == OFFSET and not kept:
             column = pa.array(offsets, pa.int64())
         elif field.name in table.column_names:
             column = table.column(field.name)

@@ -1,0 +1,114 @@
+"""The Ray executor: the same tasks and the same stage objects, on a Ray cluster.
+
+It offers exactly what the local executor offers — ``run_tasks`` for per-file
+steps and an ordered parallel ``map`` for the phases of global stages — so the
+runner, the stages and the output are unchanged. A file task is idempotent
+(it deletes its own partial shards first and writes by rename, see
+:mod:`webcorpus.pipeline.tasks`), which is what makes Ray's automatic retry of a
+task whose worker died safe: nothing lost, nothing twice.
+
+``address`` joins an existing cluster (``ray start --head`` on one machine,
+``ray start --address=HEAD:6379`` on the others, or KubeRay); without one, a
+local Ray instance is started. Ray is an optional extra: ``pip install
+'webcorpus[ray]'``; the local executor never imports it.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Callable, Sequence
+
+from webcorpus.pipeline.tasks import FileTask, safe_run_file_task
+
+#: Ray retries a task whose worker process died this many times before the task counts as failed.
+MAX_RETRIES = 3
+
+_stage_cache: dict[str, list] = {}
+
+
+def _stages_for(ref_holder: list) -> list:
+    """Deserialize the stage list once per worker process, so setup() (model loading) happens once."""
+    import ray
+
+    key = ref_holder[0].hex()
+    if key not in _stage_cache:
+        _stage_cache.clear()
+        _stage_cache[key] = ray.get(ref_holder[0])
+    return _stage_cache[key]
+
+
+def _file_task(task: FileTask, ref_holder: list) -> dict:
+    return safe_run_file_task(task, _stages_for(ref_holder))
+
+
+def _apply(fn_and_item):
+    fn, item = fn_and_item
+    return fn(item)
+
+
+class RayExecutor:
+    name = "ray"
+
+    def __init__(self, workers: int = 1, address: str | None = None, cpus_per_task: float = 1.0, memory_per_task: int | None = None):
+        try:
+            import ray
+        except ImportError as exc:
+            raise ImportError("the ray executor needs Ray: pip install 'webcorpus[ray]'") from exc
+        self.workers = max(1, int(workers))
+        self.address = address
+        self.cpus_per_task = cpus_per_task
+        self.memory_per_task = memory_per_task
+        if not ray.is_initialized():
+            # Workers import webcorpus (and a user's own stage modules) from the driver's paths.
+            paths = [p for p in sys.path if p and os.path.isdir(p)]
+            runtime_env = {"env_vars": {"PYTHONPATH": os.pathsep.join(paths)}}
+            options = {}
+            if address and address.split(":")[0] in ("127.0.0.1", "localhost"):
+                options["_node_ip_address"] = "127.0.0.1"  # stay on loopback for a cluster on this machine
+            ray.init(address=address, runtime_env=runtime_env, log_to_driver=False, include_dashboard=False, **options)
+        self._ray = ray
+
+    def _options(self) -> dict:
+        options = {"num_cpus": self.cpus_per_task, "max_retries": MAX_RETRIES}
+        if self.memory_per_task:
+            options["memory"] = self.memory_per_task
+        return options
+
+    def run_tasks(
+        self,
+        tasks: Sequence[FileTask],
+        stages: list,
+        on_result: Callable[[dict], None],
+        on_records: Callable[[int], None] | None = None,
+    ) -> None:
+        if not tasks:
+            return
+        ray = self._ray
+        remote = ray.remote(_file_task).options(**self._options())
+        holder = [ray.put(stages)]
+        pending = list(reversed(tasks))
+        in_flight: dict = {}
+        while pending or in_flight:
+            while pending and len(in_flight) < self.workers * 2:
+                task = pending.pop()
+                in_flight[remote.remote(task, holder)] = task
+            done, _ = ray.wait(list(in_flight), num_returns=1)
+            for ref in done:
+                task = in_flight.pop(ref)
+                try:
+                    result = ray.get(ref)
+                except Exception as exc:  # retries exhausted, or the task could not run at all
+                    result = {"task": task.task_id, "source": task.source, "failed": True, "error": f"{type(exc).__name__}: {exc}"}
+                if on_records and not result.get("failed"):
+                    on_records(result["documents_read"])
+                on_result(result)
+
+    def map(self, fn: Callable, items: Sequence) -> list:
+        """Apply ``fn`` to every item as Ray tasks; results in input order."""
+        ray = self._ray
+        remote = ray.remote(_apply).options(**self._options())
+        return ray.get([remote.remote((fn, item)) for item in items])
+
+    def close(self) -> None:
+        if self._ray.is_initialized():
+            self._ray.shutdown()
