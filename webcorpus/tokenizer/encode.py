@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from webcorpus.documents import ID, TEXT, URL
@@ -67,7 +68,7 @@ def encode_shard(job: EncodeJob) -> dict:
             continue
         batch = batch.take(pa.array(keep, pa.int64()))
         texts = [texts[i] for i in keep]
-        summary["text_bytes"] += sum(map(len, map(str.encode, texts)))
+        summary["text_bytes"] += int(pc.sum(pc.binary_length(batch.column(TEXT))).as_py() or 0)
         flat, lengths = flatten(tokenizer.encode_batch(texts, job.threads), dtype=np.uint32)
         if len(flat) and int(flat.max()) >= tokenizer.vocab_size:
             raise ValueError(f"tokenizer {job.tokenizer} produced id {int(flat.max())} >= its vocabulary size {tokenizer.vocab_size}")

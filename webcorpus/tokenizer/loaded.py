@@ -76,7 +76,10 @@ class HuggingFaceTokenizer:
     kind = "huggingface"
 
     def __init__(self, path: str | Path):
-        from tokenizers import Tokenizer
+        try:
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise ImportError(f"reading {path} needs the Hugging Face tokenizers package: pip install tokenizers") from exc
 
         self.path = str(path)
         self._tok = Tokenizer.from_file(self.path)

@@ -29,7 +29,7 @@ class Packer:
         pieces = np.zeros(len(lengths), dtype=np.int64)
         if len(lengths) and lengths.max() > self.shard_tokens:
             lengths, pieces, order = _cut_long(lengths, self.shard_tokens)
-            self.pieces_split += int((pieces > 0).sum())
+            self.pieces_split += int((pieces == 1).sum())  # documents cut, not pieces
             ids = [ids[i] for i in order]
             urls = [urls[i] for i in order]
         ends = np.cumsum(lengths)

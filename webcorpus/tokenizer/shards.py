@@ -47,7 +47,7 @@ class Tokenize(GlobalStage):
     """
 
     name = "tokenize"
-    requires = {"sentencepiece": "sentencepiece", "tokenizers": "tokenizers"}
+    requires = {"sentencepiece": "sentencepiece"}  # tokenizers only for a brought tokenizer.json
 
     def __init__(
         self,
