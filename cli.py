@@ -116,7 +116,8 @@ def demo(output, pipeline_path, inputs, workers, quiet):
         click.echo(f"sample crawl: {len(inputs)} WARC file(s) in {output / 'sample-crawl'}", err=True)
     overrides = {"input": list(inputs), "output": str(output / "run"), "workers": workers}
     try:
-        result = run_pipeline(load_config(pipeline_path, overrides), quiet=quiet)
+        # The demo folder is ours: a changed pipeline replaces it, an unchanged one resumes.
+        result = run_pipeline(load_config(pipeline_path, overrides), quiet=quiet, overwrite="changed")
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

@@ -73,7 +73,7 @@ def split_steps(stages: list) -> list[tuple[str, list]]:
     return steps
 
 
-def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, overwrite: bool = False) -> RunResult:
+def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, overwrite: bool | str = False) -> RunResult:
     """Run ``config`` to the end (or resume it), write stats.json, and return the result."""
     inputs = config.inputs or resolve_inputs(config)
     output = Path(config.output)
@@ -239,18 +239,22 @@ def fingerprint(config: PipelineConfig, inputs: list[str]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def prepare_output(output: Path, config: PipelineConfig, inputs: list[str], overwrite: bool) -> None:
-    """Make sure ``output`` is ours and holds this config; with ``overwrite``, start it afresh."""
+def prepare_output(output: Path, config: PipelineConfig, inputs: list[str], overwrite: bool | str) -> None:
+    """Make sure ``output`` is ours and holds this config.
+
+    ``overwrite=True`` starts it afresh; ``overwrite="changed"`` starts it afresh only when it holds
+    another config (and resumes otherwise); ``False`` refuses another config.
+    """
     run_file = output / "run.json"
     current = fingerprint(config, inputs)
     if run_file.exists():
         previous = json.loads(run_file.read_text(encoding="utf-8")).get("fingerprint")
-        if previous != current and not overwrite:
+        if previous != current and overwrite is False:
             raise ConfigError(
                 f"{config.source}: output {output} holds a run of another config or input list "
                 f"(see {run_file}); pass --overwrite to start it afresh, or choose another --output"
             )
-        if previous != current or overwrite:
+        if previous != current or overwrite is True:
             clear_output(output)
     elif output.exists() and any(output.iterdir()):
         raise ConfigError(f"{config.source}: output {output} exists and is not a webcorpus run folder (no run.json); choose an empty or new folder")
