@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import ClassVar, Sequence
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -36,6 +37,8 @@ class StageStats:
     dropped: Counter = field(default_factory=Counter)
     counters: Counter = field(default_factory=Counter)
     seconds: float = 0.0
+    #: characters of ``text`` in the documents a stage lets out, by power-of-two bucket ("<=1024": n)
+    text_lengths: Counter = field(default_factory=Counter)
 
     def merge(self, other: "StageStats") -> None:
         self.documents_in += other.documents_in
@@ -43,6 +46,7 @@ class StageStats:
         self.dropped.update(other.dropped)
         self.counters.update(other.counters)
         self.seconds += other.seconds
+        self.text_lengths.update(other.text_lengths)
 
     def to_dict(self) -> dict:
         return {
@@ -51,6 +55,7 @@ class StageStats:
             "dropped": dict(sorted(self.dropped.items())),
             "counters": dict(sorted(self.counters.items())),
             "seconds": round(self.seconds, 3),
+            "text_lengths": dict(sorted(self.text_lengths.items(), key=lambda kv: _bucket_order(kv[0]))),
         }
 
     @classmethod
@@ -61,7 +66,25 @@ class StageStats:
             dropped=Counter(data.get("dropped", {})),
             counters=Counter(data.get("counters", {})),
             seconds=data.get("seconds", 0.0),
+            text_lengths=Counter(data.get("text_lengths", {})),
         )
+
+
+def _bucket_order(bucket: str) -> int:
+    return int(bucket.lstrip("<="))
+
+
+def length_buckets(batch: pa.Table) -> Counter:
+    """Histogram of ``text`` lengths in characters, by power-of-two upper bound; empty if no text."""
+    if "text" not in batch.column_names or batch.num_rows == 0:
+        return Counter()
+    lengths = pc.utf8_length(batch.column("text")).to_numpy(zero_copy_only=False)
+    lengths = lengths[~np.isnan(lengths)] if lengths.dtype.kind == "f" else lengths
+    if len(lengths) == 0:
+        return Counter()
+    exponents = np.ceil(np.log2(np.maximum(lengths.astype(np.float64), 1))).astype(int)
+    values, counts = np.unique(exponents, return_counts=True)
+    return Counter({f"<={2 ** int(v)}": int(c) for v, c in zip(values, counts)})
 
 
 @dataclass
@@ -120,6 +143,7 @@ class Stage:
         stats.seconds += time.perf_counter() - start
         stats.documents_in += batch.num_rows
         stats.documents_out += output.kept.num_rows
+        stats.text_lengths.update(length_buckets(output.kept))
         if output.dropped is not None and output.dropped.num_rows:
             for reason, n in Counter(output.dropped.column(REASON).to_pylist()).items():
                 stats.dropped[reason] += n
