@@ -27,7 +27,7 @@ STAGES: dict[str, str] = {
     "fineweb_quality": "webcorpus.stages.quality.fineweb:FineWebQuality",
     # global phases
     "dedup": "webcorpus.dedup.stage:Dedup",
-    # "pii": "webcorpus.pii.stage:PiiScrub",
+    "pii": "webcorpus.pii.stage:PiiScrub",
     "train_tokenizer": "webcorpus.tokenizer.train:TrainTokenizer",
     "tokenize": "webcorpus.tokenizer.shards:Tokenize",
 }
