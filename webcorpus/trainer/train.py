@@ -130,7 +130,7 @@ def train(cfg: TrainConfig) -> dict:
         separator = cfg.separator_token if cfg.separator_token is not None else separator_of(cfg.data)
     train_loader = TokenLoader(find_shards(cfg.data, "train"), B, T, rt.rank, rt.world_size, separator)
     val_loader = TokenLoader(find_shards(cfg.data, "val"), B, T, rt.rank, rt.world_size)
-    eval_batches = min(cfg.eval_tokens // (B * T), val_loader.total_chunks) // rt.world_size
+    eval_batches = max(1, min(cfg.eval_tokens // (B * T), val_loader.total_chunks) // rt.world_size)
     tokens_per_micro_step = B * T * rt.world_size
     total_batch_tokens = cfg.total_batch_tokens or tokens_per_micro_step
     if total_batch_tokens % tokens_per_micro_step:
