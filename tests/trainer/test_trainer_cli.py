@@ -14,7 +14,9 @@ TINY_FLAGS = ["--n-layer", "2", "--n-head", "2", "--n-embd", "64", "--seq-len", 
 
 @pytest.fixture(scope="module")
 def article_run(shared_data, tmp_path_factory):
-    """Real English articles -> a 512-piece sentencepiece model -> llm.c shards -> a short training run."""
+    """Real English articles -> a 512-piece sentencepiece model -> llm.c shards -> a short training run.
+
+    The layout is the pipeline's: OUTPUT/tokenizer/{tokenizer.model,card.json}, OUTPUT/tokens/llmc/."""
     spm = pytest.importorskip("sentencepiece")
     root = tmp_path_factory.mktemp("articles")
     articles = json.loads((shared_data / "extract" / "scrapinghub-aeb" / "ground-truth.json").read_text())
@@ -22,16 +24,16 @@ def article_run(shared_data, tmp_path_factory):
     (root / "tokenizer").mkdir()
     corpus = root / "corpus.txt"
     corpus.write_text("\n".join(line for t in texts for line in t.splitlines() if line.strip()))
-    spm.SentencePieceTrainer.train(input=str(corpus), model_prefix=str(root / "tokenizer" / "sp"),
+    spm.SentencePieceTrainer.train(input=str(corpus), model_prefix=str(root / "tokenizer" / "tokenizer"),
                                    vocab_size=512, model_type="bpe", bos_id=1, eos_id=2, character_coverage=0.995,
                                    input_sentence_size=200_000, num_threads=1, minloglevel=2)
-    sp = spm.SentencePieceProcessor(model_file=str(root / "tokenizer" / "sp.model"))
-    (root / "tokenizer" / "card.json").write_text(json.dumps({"vocab_size": 512, "bos_id": 1}))
-    ids = [[1] + sp.encode(t) for t in texts]  # every document starts with BOS
+    sp = spm.SentencePieceProcessor(model_file=str(root / "tokenizer" / "tokenizer.model"))
+    (root / "tokenizer" / "card.json").write_text(json.dumps({"vocab_size": 512, "model": "tokenizer.model", "eot_token": 1}))
+    ids = [[1] + sp.encode(t) for t in texts]  # the separator before every document
     data = root / "tokens"
-    data.mkdir()
-    write_llmc_shard(data / "aeb_train_000.bin", np.concatenate(ids[20:]))
-    write_llmc_shard(data / "aeb_val_000.bin", np.concatenate(ids[:20]))
+    (data / "llmc").mkdir(parents=True)
+    write_llmc_shard(data / "llmc" / "aeb_train_000001.bin", np.concatenate(ids[20:]))
+    write_llmc_shard(data / "llmc" / "aeb_val_000000.bin", np.concatenate(ids[:20]))
     out = root / "run"
     result = CliRunner().invoke(train, ["--data", str(data), "--out", str(out), "--steps", "150",
                                        "--lr", "6e-3", "--warmup-steps", "15", "--eval-every", "50",

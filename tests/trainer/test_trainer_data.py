@@ -127,3 +127,18 @@ def test_too_little_data_is_a_clear_error(tmp_path):
     path = write_llmc_shard(tmp_path / "d_train_0.bin", np.arange(50))
     with pytest.raises(ValueError, match="d_train_0.bin"):
         TokenLoader([path], 4, 32)
+
+
+def test_pipeline_layout_tokens_llmc_and_tokenizer_card(tmp_path):
+    """OUTPUT/tokens/llmc/*.bin with OUTPUT/tokenizer/card.json, as the tokenize stage writes them."""
+    llmc = tmp_path / "tokens" / "llmc"
+    llmc.mkdir(parents=True)
+    write_llmc_shard(llmc / "c_train_000001.bin", [4, 9, 9])
+    write_llmc_shard(llmc / "c_val_000000.bin", [4, 8])
+    (tmp_path / "tokenizer").mkdir()
+    (tmp_path / "tokenizer" / "card.json").write_text(json.dumps({"vocab_size": 300, "eot_token": 4, "bos_id": 1}))
+    for data in (tmp_path / "tokens", llmc):
+        assert [p.name for p in find_shards(data, "train")] == ["c_train_000001.bin"]
+        assert vocab_size_of(data) == 300
+        assert separator_of(data) == 4  # eot_token before bos_id
+

@@ -8,8 +8,11 @@ The data contract (the files llm.c's ``train_gpt2.py`` and nanoGPT's fineweb scr
 - magic 20240520 with version 1 means uint16 tokens, magic 20240801 with version 7 uint32 tokens;
 - the file size must be exactly 1024 + tokens * bytes-per-token.
 
-Optional: ``DATA/../tokenizer/card.json`` gives ``vocab_size`` (and the separator token under
-``separator_token``, ``eot_token``, ``eos_id`` or ``bos_id``); without it the vocabulary is the
+The pipeline's ``tokenize`` stage writes the shards to ``OUTPUT/tokens/llmc/`` and its tokenizer
+to ``OUTPUT/tokenizer/``, so ``DATA`` may be the shard folder itself or a folder holding ``llmc/``.
+The tokenizer folder is ``DATA/../tokenizer`` (or ``DATA/../../tokenizer`` when DATA is the
+``llmc`` folder). Its ``card.json`` gives ``vocab_size`` and the separator token (the first of
+``separator_token``, ``eot_token``, ``eos_id``, ``bos_id``); without a card the vocabulary is the
 largest token id in the data plus one.
 """
 from __future__ import annotations
@@ -78,15 +81,26 @@ def write_shard(path: str | os.PathLike, tokens) -> None:
 
 
 def find_shards(data: str | os.PathLike, split: str) -> list[Path]:
-    paths = sorted(Path(data).glob(f"*_{split}_*.bin"))
-    if not paths:
-        raise FileNotFoundError(f"no {split} shards (*_{split}_*.bin) in {data}")
-    return paths
+    """The ``*_{split}_*.bin`` files of DATA, or of DATA/llmc, in sorted order."""
+    for folder in (Path(data), Path(data) / "llmc"):
+        paths = sorted(folder.glob(f"*_{split}_*.bin"))
+        if paths:
+            return paths
+    raise FileNotFoundError(f"no {split} shards (*_{split}_*.bin) in {data} or {Path(data) / 'llmc'}")
+
+
+def tokenizer_folder(data: str | os.PathLike) -> Path | None:
+    here = Path(data).resolve()
+    candidates = [here.parent / "tokenizer"]
+    if here.name == "llmc":  # OUTPUT/tokens/llmc -> OUTPUT/tokenizer
+        candidates.append(here.parent.parent / "tokenizer")
+    return next((folder for folder in candidates if folder.is_dir()), None)
 
 
 def tokenizer_card(data: str | os.PathLike) -> dict | None:
-    card = Path(data).resolve().parent / "tokenizer" / "card.json"
-    return json.loads(card.read_text()) if card.is_file() else None
+    folder = tokenizer_folder(data)
+    card = folder / "card.json" if folder else None
+    return json.loads(card.read_text()) if card and card.is_file() else None
 
 
 def vocab_size_of(data: str | os.PathLike) -> int:

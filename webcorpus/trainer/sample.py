@@ -1,7 +1,8 @@
 """Generate text from a checkpoint, decoded with the run's tokenizer when one is found.
 
-The tokenizer is looked for next to the training data, in ``DATA/../tokenizer/``: a
-sentencepiece ``*.model`` file, else a Hugging Face ``tokenizer.json``. Without one, the
+The tokenizer is looked for next to the training data (``DATA/../tokenizer/``, see data.py):
+the file its ``card.json`` names under ``model``, else a sentencepiece ``*.model``, else a
+Hugging Face ``tokenizer.json``. Without one, the
 prompt is read as space-separated token ids and the output is printed as token ids.
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from webcorpus.trainer.data import separator_of
+from webcorpus.trainer.data import separator_of, tokenizer_card, tokenizer_folder
 from webcorpus.trainer.model import GPT, GPTConfig
 from webcorpus.trainer.train import CHECKPOINT
 
@@ -63,13 +64,16 @@ class HFTokenizer:
 
 
 def find_tokenizer(data: str | None):
-    folder = Path(data).parent / "tokenizer" if data else None
-    if folder is not None and folder.is_dir():
-        models = sorted(folder.glob("*.model"))
-        if models:
-            return SentencePiece(models[0])
-        if (folder / "tokenizer.json").is_file():
-            return HFTokenizer(folder / "tokenizer.json")
+    """The run's tokenizer: the card's ``model`` file, else a ``*.model``, else ``tokenizer.json``."""
+    folder = tokenizer_folder(data) if data else None
+    if folder is None:
+        return TokenIds()
+    card = tokenizer_card(data) or {}
+    candidates = [folder / card["model"]] if card.get("model") else []
+    candidates += sorted(folder.glob("*.model")) + [folder / "tokenizer.json"]
+    for path in candidates:
+        if path.is_file():
+            return HFTokenizer(path) if path.suffix == ".json" else SentencePiece(path)
     return TokenIds()
 
 
