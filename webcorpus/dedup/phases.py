@@ -35,9 +35,6 @@ from webcorpus.documents import DATE, HTML, ID, TEXT, URL as URL_COLUMN
 from webcorpus.output.shards import ShardWriter, remove_shards
 from webcorpus.stages.base import REASON
 
-DOC_COLUMNS = ["row", "id", "date", "length", "doc", "content", "url"]
-
-
 @dataclass(frozen=True)
 class Plan:
     """Everything a task needs; picklable, so it travels to any worker."""
@@ -96,10 +93,10 @@ def _text_column(schema: pa.Schema) -> str:
 def signatures(task: tuple[Plan, int]) -> dict:
     plan, shard = task
     root = plan.root
-    parquet = pq.ParquetFile(plan.inputs[shard])
+    parquet = pq.ParquetFile(plan.inputs[shard], pre_buffer=False)  # pre-buffering keeps every row group read
     text_name = _text_column(parquet.schema_arrow)
     columns = [c for c in (ID, URL_COLUMN, DATE, text_name) if c in parquet.schema_arrow.names]
-    meta = {name: [] for name in DOC_COLUMNS}
+    meta = []  # one small table per batch: Arrow columns, not Python objects
     band_records, exact_records, url_records = [], [], []
     offsets = [np.zeros(1, np.int64)]
     written = 0
@@ -135,22 +132,17 @@ def signatures(task: tuple[Plan, int]) -> dict:
                 records = np.empty(int(use.sum()), band_files.RECORD)
                 records["key"], records["doc"], records["handle"] = values[use], docs[use], handles[use]
                 store.append(records)
-            for name, values in zip(DOC_COLUMNS, (rows, ids, batch.column(DATE).to_pylist() if DATE in batch.schema.names else [None] * n, lengths, docs, contents, url_keys)):
-                meta[name].extend(values.tolist() if isinstance(values, np.ndarray) else values)
+            dates = batch.column(DATE) if DATE in batch.schema.names else pa.nulls(n, pa.string())
+            meta.append(pa.table({
+                "row": pa.array(rows, pa.int64()), "id": batch.column(ID).cast(pa.string()), "date": dates.cast(pa.string()),
+                "length": pa.array(lengths, pa.int64()), "doc": pa.array(docs), "content": pa.array(contents), "url": pa.array(url_keys),
+            }))
             row += n
     os.replace(tmp, shingle_path)
     band_files.save_npy(root / "shingles" / f"{shard:05d}.offsets.npy", np.concatenate(offsets))
-    table = pa.table(
-        {
-            "row": pa.array(meta["row"], pa.int64()),
-            "id": pa.array(meta["id"], pa.string()),
-            "date": pa.array(meta["date"], pa.string()),
-            "length": pa.array(meta["length"], pa.int64()),
-            "doc": pa.array(meta["doc"], pa.uint64()),
-            "content": pa.array(meta["content"], pa.uint64()),
-            "url": pa.array(meta["url"], pa.uint64()),
-        }
-    )
+    schema = pa.schema([("row", pa.int64()), ("id", pa.string()), ("date", pa.string()), ("length", pa.int64()),
+                        ("doc", pa.uint64()), ("content", pa.uint64()), ("url", pa.uint64())])
+    table = pa.concat_tables(meta) if meta else schema.empty_table()
     _write_parquet(table, root / "docs" / f"{shard:05d}.parquet")
     concat = lambda parts: np.concatenate(parts) if parts else np.zeros(0, band_files.RECORD)  # noqa: E731
     band_files.write_partitioned(root, "bands", shard, concat(band_records), plan.partitions)
@@ -315,7 +307,7 @@ def apply_decisions(task: tuple[Plan, int]) -> dict:
     if plan.removed_dir:
         remove_shards(plan.removed_dir, prefix)
     decisions = pq.read_table(plan.root / "decisions" / f"{shard:05d}.parquet")
-    parquet = pq.ParquetFile(plan.inputs[shard])
+    parquet = pq.ParquetFile(plan.inputs[shard], pre_buffer=False)  # pre-buffering keeps every row group read
     n = parquet.metadata.num_rows
     decided_rows = decisions["row"].to_numpy()
     cluster = np.full(n, None, dtype=object)
