@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+# Keep the test cluster on 127.0.0.1 (Ray otherwise advertises the host's network address).
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+
 
 def _free_port() -> int:
     with socket.socket() as s:

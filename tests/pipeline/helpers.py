@@ -26,3 +26,17 @@ def explode_on_first(doc):
     if doc["offset"] == 0:
         raise ValueError("boom")
     return doc
+
+
+def pause_once(doc, marker: str, seconds: float = 60.0):
+    """The first time any worker gets here, leave its pid in ``marker`` and stall, so a test can kill it."""
+    import pathlib
+
+    path = pathlib.Path(marker)
+    try:
+        with open(path, "x") as handle:
+            handle.write(str(os.getpid()))
+    except FileExistsError:
+        return doc
+    time.sleep(seconds)
+    return doc

@@ -46,10 +46,17 @@ def _apply(fn_and_item):
     return fn(item)
 
 
+def _is_loopback(address: str | None) -> bool:
+    return bool(address) and address.rsplit(":", 1)[0] in ("127.0.0.1", "localhost", "[::1]")
+
+
 class RayExecutor:
     name = "ray"
 
     def __init__(self, workers: int = 1, address: str | None = None, cpus_per_task: float = 1.0, memory_per_task: int | None = None):
+        if _is_loopback(address) and "ray" not in sys.modules:
+            # A cluster on this machine: keep Ray on 127.0.0.1 rather than the host's network address.
+            os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
         try:
             import ray
         except ImportError as exc:
@@ -63,8 +70,8 @@ class RayExecutor:
             paths = [p for p in sys.path if p and os.path.isdir(p)]
             runtime_env = {"env_vars": {"PYTHONPATH": os.pathsep.join(paths)}}
             options = {}
-            if address and address.split(":")[0] in ("127.0.0.1", "localhost"):
-                options["_node_ip_address"] = "127.0.0.1"  # stay on loopback for a cluster on this machine
+            if _is_loopback(address):
+                options["_node_ip_address"] = "127.0.0.1"
             ray.init(address=address, runtime_env=runtime_env, log_to_driver=False, include_dashboard=False, **options)
         self._ray = ray
 

@@ -124,6 +124,16 @@ def build_stages(specs: list[tuple[str, dict]], source: str) -> list:
         except registry.OptionError as exc:
             choices = f" (valid: {', '.join(exc.choices)})" if exc.choices else ""
             raise ConfigError(f"{source}: stage {index} '{name}': {exc}{choices}") from None
+    # Checks that need the stages before this one (e.g. a vocabulary too large for a token format).
+    for index, stage in enumerate(stages):
+        check = getattr(stage, "check_with_earlier", None)
+        if check is not None:
+            try:
+                check(stages[:index])
+            except ValueError as exc:
+                option = getattr(exc, "option", "")
+                where = f" option '{option}'" if option else ""
+                raise ConfigError(f"{source}: stage {index + 1} '{specs[index][0]}'{where}: {exc}") from None
     return stages
 
 

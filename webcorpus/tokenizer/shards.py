@@ -89,6 +89,12 @@ class Tokenize(GlobalStage):
         """Raise (option ``formats``) if a listed format cannot store this vocabulary."""
         check_vocab_size(self.formats, vocab_size)
 
+    def check_with_earlier(self, earlier: list) -> None:
+        """Validation hook the pipeline calls: the vocabulary an earlier train_tokenizer will build must fit."""
+        for stage in earlier:
+            if getattr(stage, "name", "") == "train_tokenizer" and self.tokenizer is None:
+                self.check_vocab_size(stage.vocab_size)
+
     def tokenizer_path(self, run_dir: Path) -> str:
         if self.tokenizer is not None:
             return self.tokenizer
@@ -127,7 +133,7 @@ class Tokenize(GlobalStage):
         formats_out, counts = self._write(ctx, building, scratch, len(jobs), dtype, tokenizer.vocab_size)
         manifest = {
             "key": output_key,
-            "tokenizer": tok_path,
+            "tokenizer": os.path.relpath(tok_path, run_dir) if self.tokenizer is None else tok_path,
             "vocab_size": tokenizer.vocab_size,
             "separator": {"piece": separator, "id": separator_id, "position": "before every document"},
             "val_fraction": self.val_fraction,
@@ -198,7 +204,8 @@ def _key(*parts) -> str:
 
 
 def _fingerprint(paths: list[str]) -> list:
-    return [(p, os.path.getsize(p), os.stat(p).st_mtime_ns) for p in paths]
+    # Names and sizes, not full paths or times: the same run in another folder or executor has the same key.
+    return [(os.path.basename(p), os.path.getsize(p)) for p in paths]
 
 
 def _file_digest(path: str) -> str:

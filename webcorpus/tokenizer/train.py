@@ -93,7 +93,8 @@ class TrainTokenizer(GlobalStage):
         from webcorpus.tokenizer.sample import thresholds, write_shard_sample
 
         out = Path(ctx.run_dir) / "tokenizer"
-        key = _key({k: v for k, v in self.options().items() if k != "threads"}, [(p, os.path.getsize(p), os.stat(p).st_mtime_ns) for p in ctx.inputs])
+        # Names and sizes, not full paths or times: the same run in another folder or executor has the same key.
+        key = _key({k: v for k, v in self.options().items() if k != "threads"}, [(os.path.basename(p), os.path.getsize(p)) for p in ctx.inputs])
         card_path = out / "card.json"
         if card_path.is_file() and json.loads(card_path.read_text()).get("key") == key:
             ctx.stats.counters["resumed"] += 1
@@ -117,6 +118,7 @@ class TrainTokenizer(GlobalStage):
         start = time.perf_counter()
         self._train(train_files, building / "tokenizer", self.threads or max(1, ctx.workers))
         seconds = time.perf_counter() - start
+        _drop_machine_details(building / MODEL)
 
         card = self._card(building / MODEL, written, sample_bytes, seconds, key)
         (building / "card.json").write_text(json.dumps(card, indent=2) + "\n")
@@ -206,6 +208,19 @@ def _option_error(option: str, message: str) -> ValueError:
     error = ValueError(message)
     error.option = option  # type: ignore[attr-defined]
     return error
+
+
+def _drop_machine_details(model: Path) -> None:
+    """Remove the scratch paths and thread count sentencepiece records in the model, so that the same
+    sample gives the same model file whatever the folder, worker count or executor."""
+    from sentencepiece import sentencepiece_model_pb2
+
+    proto = sentencepiece_model_pb2.ModelProto()
+    proto.ParseFromString(model.read_bytes())
+    del proto.trainer_spec.input[:]
+    proto.trainer_spec.model_prefix = "tokenizer"
+    proto.trainer_spec.num_threads = 1
+    model.write_bytes(proto.SerializeToString())
 
 
 def _key(*parts) -> str:
