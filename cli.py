@@ -128,5 +128,15 @@ def demo(output, pipeline_path, inputs, workers, quiet):
     sys.exit(result.exit_code)
 
 
+def _register_part_commands() -> None:
+    """Commands of the larger parts live with them; their heavy imports stay inside each command."""
+    from webcorpus.trainer.commands import sample, train
+
+    main.add_command(train)
+    main.add_command(sample)
+
+
+_register_part_commands()
+
 if __name__ == "__main__":
     main()
