@@ -48,7 +48,8 @@ def test_metrics_lines(data, tmp_path):
 
 
 def test_stop_and_resume_equals_an_uninterrupted_run(data, tmp_path):
-    common = dict(data=str(data), steps=24, eval_every=8, checkpoint_every=100, **TINY)
+    # dropout draws random numbers every step, so this also checks that RNG states are restored
+    common = dict(data=str(data), steps=24, eval_every=8, checkpoint_every=100, dropout=0.1, **TINY)
     train(make_config(out=str(tmp_path / "whole"), **common))
     stopped = train(make_config(out=str(tmp_path / "parts"), stop_at=10, **common))
     assert stopped["step"] == 10

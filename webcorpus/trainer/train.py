@@ -156,7 +156,9 @@ def train(cfg: TrainConfig) -> dict:
         path = out / CHECKPOINT
         if not path.is_file():
             raise FileNotFoundError(f"--resume: no checkpoint at {path}")
-        ckpt = torch.load(path, map_location=rt.device, weights_only=False)  # our own file
+        # our own file; loaded on the CPU because RNG states must stay CPU tensors (the model and
+        # optimiser state are copied to the device by load_state_dict)
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
         if ckpt["model_config"] != dataclasses.asdict(model_config):
             raise ValueError(f"{path} was trained with model {ckpt['model_config']}, "
                              f"not {dataclasses.asdict(model_config)}")
