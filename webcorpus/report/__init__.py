@@ -1,0 +1,26 @@
+"""Seeing a run: one self-contained HTML report of an OUTPUT folder, and `inspect` for shards in the terminal.
+
+    from webcorpus.report import write_report
+    write_report("out/")                       # -> out/report.html
+    write_report("out/", train_dir="runs/a")   # with the training and validation loss
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def write_report(output_dir, train_dir=None, out_file=None) -> Path:
+    """Write the report of the run in ``output_dir`` (default file: OUTPUT/report.html) and return its path."""
+    from webcorpus.report.data import gather
+    from webcorpus.report.html import render
+
+    path = Path(out_file) if out_file else Path(output_dir) / "report.html"
+    page = render(gather(output_dir, train_dir))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+__all__ = ["write_report"]

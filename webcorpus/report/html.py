@@ -1,0 +1,364 @@
+"""One self-contained ``report.html``: headline numbers, then one section per part of the run.
+
+The page has no script and loads nothing: styles are inline, charts are
+inline SVG (:mod:`webcorpus.report.charts`), text uses the reader's own
+system font. Document URLs appear as plain text, never as links. Every
+number a test or a person may want to check carries ``data-value`` with the
+exact figure from :func:`webcorpus.report.data.gather`.
+"""
+from __future__ import annotations
+
+import json
+from html import escape
+
+from webcorpus.report import charts
+from webcorpus.report.charts import COLORS
+
+#: (id, title) of every section, in page order; a part that did not run keeps its section with a note.
+SECTIONS = [
+    ("funnel", "Funnel: what each stage kept and dropped"),
+    ("languages", "Languages"),
+    ("lengths", "Document length before and after"),
+    ("dedup", "Duplicates"),
+    ("pii", "Personal information (PII)"),
+    ("tokenizer", "Tokenizer and token shards"),
+    ("training", "Training"),
+    ("config", "Configuration and time per stage"),
+    ("bad-input", "Bad input"),
+]
+
+STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;margin:0;color:#1d2329;background:#f6f7f9}
+main{max-width:1000px;margin:0 auto;padding:24px 28px 60px}
+h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:0 0 6px}
+.sub{color:#5b6570;margin:0 0 18px;font-size:14px}
+section{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:18px 20px;margin:18px 0}
+.caption{color:#4a545e;font-size:14px;margin:2px 0 12px;max-width:860px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:12px;margin:8px 0 6px}
+.card{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:12px 14px}
+.card .value{font-size:26px;font-weight:600;color:#1f3f6e}.card .label{font-size:14px;font-weight:600}
+.card .note{font-size:12px;color:#5b6570;margin-top:2px}
+table{border-collapse:collapse;font-size:13px;margin:8px 0;min-width:55%}
+#funnel-table,#token-shards,#errors-table,#largest-clusters,#failed-tasks{width:100%}
+th,td{border-bottom:1px solid #e6e9ed;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f1f3f6;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+.absent-note{color:#6b5200;background:#fff6d6;border:1px solid #f0dc9a;border-radius:6px;padding:8px 12px;margin:6px 0}
+.legend{font-size:13px;margin:4px 0}.swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin:0 5px 0 14px;vertical-align:-1px}
+.legend .swatch:first-child{margin-left:0}
+pre{background:#f1f3f6;border-radius:6px;padding:10px 12px;font-size:12px;overflow:auto;max-height:420px}
+.url{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
+svg{display:block;margin:6px 0;max-width:100%;height:auto}svg text{fill:#1d2329}
+.ok{color:#2d6a3e}.bad{color:#a8322d}
+"""
+
+
+def render(data: dict) -> str:
+    """The whole page for the data of :func:`webcorpus.report.data.gather`."""
+    run = data["run"]
+    parts = {
+        "funnel": _funnel, "languages": _languages, "lengths": _lengths, "dedup": _dedup, "pii": _pii,
+        "tokenizer": _tokenizer, "training": _training, "config": _config, "bad-input": _bad_input,
+    }
+    sections = "".join(_section(key, title, parts[key](data)) for key, title in SECTIONS)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>webcorpus report: {escape(data['output'])}</title><style>{STYLE}</style></head><body><main>"
+        f"<h1>webcorpus run report</h1><p class=\"sub\">Output <b>{escape(data['output'])}</b> · pipeline "
+        f"{escape(str(run.get('source') or 'built in Python'))} · started {escape(run['started'])} · "
+        f"{run['seconds']:,.1f} s</p>"
+        f"{_headline(data['headline'])}{sections}</main></body></html>\n"
+    )
+
+
+def _section(key: str, title: str, body: tuple[str, str | None]) -> str:
+    """``body`` is (html, None) for a part that ran, or ("", reason) for one that did not."""
+    html, absent = body
+    if absent:
+        return f'<section id="{key}" class="absent"><h2>{escape(title)}</h2><p class="absent-note">{escape(absent)}</p></section>'
+    return f'<section id="{key}"><h2>{escape(title)}</h2>{html}</section>'
+
+
+def _n(value, digits: int | None = None) -> str:
+    if isinstance(value, float) and digits is not None:
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, (int, float)) else escape(str(value))
+
+
+def _cell(field: str, value, digits: int | None = None) -> str:
+    return f'<td class="num" data-field="{field}" data-value="{escape(str(value))}">{_n(value, digits)}</td>'
+
+
+def _caption(text: str) -> str:
+    return f'<p class="caption">{text}</p>'
+
+
+def _percent(part, whole) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "n/a"
+
+
+def _headline(items: list[dict]) -> str:
+    cards = []
+    for item in items:
+        value = item["value"]
+        shown = f"{value:,.1f} s" if item["key"] == "seconds" else _n(value, 4 if item["key"] in ("bytes_per_token", "val_loss") else None)
+        cards.append(f'<div class="card" data-key="{item["key"]}" data-value="{escape(str(value))}"><div class="value">{shown}</div>'
+                     f'<div class="label">{escape(item["label"])}</div><div class="note">{escape(item["note"])}</div></div>')
+    return f'<div class="cards" id="headline">{"".join(cards)}</div>'
+
+
+def _reasons(counts: dict, short: str = "") -> str:
+    ordered = sorted(counts.items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{escape(r[len(short):] if short and r.startswith(short) else r)} {n:,}" for r, n in ordered)
+
+
+def _funnel(data: dict):
+    funnel = data["funnel"]
+    read = funnel["read"]
+    rows = [("HTML pages read", [read, 0], f"{read:,}")]
+    for stage in funnel["stages"]:
+        note = f"{stage['documents_out']:,} kept"
+        if stage["dropped_total"]:
+            note += f", {stage['dropped_total']:,} dropped"
+        rows.append((stage["name"], [stage["documents_out"], stage["dropped_total"]], note))
+    series = [("went on", COLORS["kept"]), ("dropped here", COLORS["dropped"])]
+    chart = charts.legend(series) + charts.hbars(rows, series)
+    table = ['<table id="funnel-table"><tr><th>#</th><th>stage</th><th>kind</th><th class="num">in</th><th class="num">out</th>'
+             '<th class="num">dropped</th><th class="num">share dropped</th><th>why dropped (or what it counted)</th></tr>']
+    for i, stage in enumerate(funnel["stages"]):
+        counters = {k: v for k, v in stage["counters"].items() if isinstance(v, (int, float)) and v}
+        why = _reasons(stage["dropped"], f"{stage['name']}:") if stage["dropped"] else (
+            f'<span style="color:#5b6570">{_reasons(counters)}</span>' if counters else "")
+        table.append(
+            f'<tr data-stage="{escape(stage["name"])}" data-index="{i}"><td>{i + 1}</td><td>{escape(stage["name"])}</td>'
+            f'<td>{stage["kind"]}</td>{_cell("documents_in", stage["documents_in"])}{_cell("documents_out", stage["documents_out"])}'
+            f'{_cell("dropped", stage["dropped_total"])}<td class="num">{_percent(stage["dropped_total"], stage["documents_in"])}</td>'
+            f"<td>{why}</td></tr>")
+    table.append("</table>")
+    caption = _caption(
+        f"Pages enter at the top ({read:,} HTML pages from the input files) and {funnel['written']:,} documents come out "
+        f"({_percent(funnel['written'], read)}). Each bar is what a stage received: the blue part went on to the next "
+        "stage, the orange part was dropped there. Grey text in the table: what a stage that drops nothing counted "
+        "(lines it removed, PII it replaced, tokens it wrote). Source: stats.json, <code>stages</code>.")
+    return caption + chart + "".join(table), None
+
+
+def _languages(data: dict):
+    languages = data["languages"]
+    if languages is None:
+        return "", "No language stage ran and the documents have no language column: languages were not identified."
+    names = list(dict.fromkeys(list(languages["kept"]) + list(languages["dropped"])))
+    rows = []
+    for name in names:
+        kept, dropped = languages["kept"].get(name, 0), languages["dropped"].get(name, 0)
+        label = "score too low" if name == "low_score" else name
+        rows.append((label, [kept, dropped], f"{kept:,} kept" + (f", {dropped:,} dropped" if dropped else "")))
+    series = [("in the final documents", COLORS["kept"]), ("dropped by the language stage", COLORS["dropped"])]
+    table = ['<table id="languages-table"><tr><th>language</th><th class="num">in final documents</th><th class="num">dropped by language stage</th></tr>']
+    for name in names:
+        table.append(f'<tr data-language="{escape(name)}"><td>{escape(name)}</td>{_cell("kept", languages["kept"].get(name, 0))}'
+                     f'{_cell("dropped", languages["dropped"].get(name, 0))}</tr>')
+    table.append("</table>")
+    caption = _caption(
+        "Language of each page as identified by the language stage. Blue: documents in the final output, by their "
+        "<code>language</code> column (documents/*.parquet). Orange: pages the language stage dropped, by reason "
+        "(stats.json); “score too low” means no language was identified confidently. Pages removed by other stages "
+        "are not counted here.")
+    return caption + charts.legend(series) + charts.hbars(rows, series) + "".join(table), None
+
+
+def _bucket_label(bucket: str) -> str:
+    n = int(bucket.lstrip("<="))
+    for unit, size in (("M", 1 << 20), ("K", 1 << 10)):
+        if n >= size and n % size == 0:
+            return f"≤{n // size}{unit}"
+    return f"≤{n}"
+
+
+def _lengths(data: dict):
+    lengths = data["lengths"]
+    if lengths is None:
+        return "", "No stage measured text lengths (no stage produced a text column)."
+    before, after = lengths["before"], lengths["after"]
+    buckets = sorted(set(before["buckets"]) | set(after["buckets"]), key=lambda b: int(b.lstrip("<=")))
+    series = [(f"after {before['stage']} ({sum(before['buckets'].values()):,} docs)", COLORS["before"], [before["buckets"].get(b, 0) for b in buckets]),
+              (f"final documents ({sum(after['buckets'].values()):,} docs)", COLORS["after"], [after["buckets"].get(b, 0) for b in buckets])]
+    chart = charts.legend([(s[0], s[1]) for s in series]) + charts.columns([_bucket_label(b) for b in buckets], series, y_label="documents")
+    table = ['<table id="lengths-table"><tr><th>text length (characters)</th>'
+             f'<th class="num">after {escape(before["stage"])}</th><th class="num">final documents</th></tr>']
+    for b in buckets:
+        table.append(f'<tr data-bucket="{escape(b)}"><td>{escape(_bucket_label(b))}</td>{_cell("before", before["buckets"].get(b, 0))}'
+                     f'{_cell("after", after["buckets"].get(b, 0))}</tr>')
+    table.append("</table>")
+    source = ("stats.json, <code>text_lengths</code> of " + escape(after["stage"])) if after["source"] == "stats.json" else escape(after["source"])
+    caption = _caption(
+        f"How long the text of each document is, in characters, counted in power-of-two buckets (“≤2K” means 1,025 to "
+        f"2,048 characters). Grey: right after <b>{escape(before['stage'])}</b>, the first stage that produced text "
+        f"(stats.json, <code>text_lengths</code>); blue: the final documents ({source}). Short pages tend to go: "
+        "filters remove boilerplate-only and thin pages.")
+    return caption + chart + "".join(table), None
+
+
+def _dedup(data: dict):
+    dedup = data["dedup"]
+    if dedup is None:
+        return "", "No dedup stage in this pipeline: duplicates were not removed."
+    removed = sum(dedup["dropped"].values())
+    summary = (f'<p>{dedup["documents_in"]:,} documents reached dedup; <b data-field="removed" data-value="{removed}">{removed:,}</b> '
+               f"were removed as copies ({_reasons(dedup['dropped'])}), leaving {dedup['documents_out']:,}. "
+               f"{dedup.get('cluster_count') or 0:,} cluster(s) held {dedup.get('documents_in_clusters') or 0:,} documents.</p>")
+    body = summary
+    if dedup["clusters"]:
+        sizes = list(dedup["clusters"])
+        body += charts.columns([f"{s} docs" for s in sizes], [("clusters", COLORS["neutral"], list(dedup["clusters"].values()))],
+                               height=180, y_label="clusters")
+        table = ['<table id="clusters-table"><tr><th>cluster size (documents)</th><th class="num">clusters</th></tr>']
+        for size, n in dedup["clusters"].items():
+            table.append(f'<tr data-size="{escape(size)}"><td>{escape(size)}</td>{_cell("clusters", n)}</tr>')
+        body += "".join(table) + "</table>"
+    if dedup["largest"]:
+        rows = ['<table id="largest-clusters"><tr><th class="num">size</th><th>kept document</th><th>some removed copies</th></tr>']
+        for c in dedup["largest"]:
+            copies = "<br>".join(f'<span class="url">{escape(str(r["url"]))}</span> ({escape(str(r["reason"]))})' for r in c["removed"])
+            rows.append(f'<tr><td class="num">{c["size"]}</td><td class="url">{escape(str(c["kept_url"] or c["kept_id"]))}</td><td>{copies}</td></tr>')
+        body += "<h3>Largest clusters</h3>" + "".join(rows) + "</table>"
+    caption = _caption(
+        "A cluster is a group of documents that are copies of each other (identical text, the same URL, or near-duplicates "
+        "above the similarity threshold); one document per cluster is kept. Cluster counts by size: stats.json, dedup "
+        "<code>counters</code> (<code>cluster_size_*</code>); largest clusters: OUTPUT/dedup/removed (URLs shown as text).")
+    return caption + body, None
+
+
+def _pii(data: dict):
+    pii = data["pii"]
+    if pii is None:
+        return "", "No pii stage in this pipeline: personal information was not scrubbed."
+    total = sum(pii["found"].values())
+    rows = [(name, [n], f"{n:,}") for name, n in pii["found"].items()]
+    body = (f'<p><b data-field="total" data-value="{total}">{total:,}</b> item(s) replaced in '
+            f'{pii["documents_changed"]:,} of {pii["documents"]:,} documents.</p>')
+    body += charts.hbars(rows, [("replaced", COLORS["kept"])]) if rows else '<p>No PII found.</p>'
+    table = ['<table id="pii-table"><tr><th>entity</th><th class="num">replaced</th><th class="num">candidates rejected</th></tr>']
+    for name in list(dict.fromkeys(list(pii["found"]) + list(pii["rejected"]))):
+        table.append(f'<tr data-entity="{escape(name)}"><td>{escape(name)}</td>{_cell("found", pii["found"].get(name, 0))}'
+                     f'{_cell("rejected", pii["rejected"].get(name, 0))}</tr>')
+    table.append("</table>")
+    caption = _caption(
+        "Personal information the pii stage found and replaced in the text, per entity type. “Rejected” are candidates "
+        "that matched a pattern but failed validation (a checksum, a number format) and were left alone. "
+        "Source: stats.json, pii <code>counters</code> (<code>pii:ENTITY</code>).")
+    return caption + body + "".join(table), None
+
+
+def _tokenizer(data: dict):
+    tokenizer = data["tokenizer"]
+    if tokenizer is None:
+        return "", "No train_tokenizer or tokenize stage in this pipeline: no tokenizer, no token shards."
+    card, manifest = tokenizer["card"], tokenizer["manifest"]
+    body = ""
+    if card:
+        facts = [("type", card.get("type", "brought" if card.get("brought") else "?")), ("vocabulary size", card["vocab_size"])]
+        if card.get("bytes_per_token") is not None:
+            facts.append(("bytes per token (held-out text)", card["bytes_per_token"]))
+        if card.get("heldout"):
+            h = card["heldout"]
+            facts.append(("held-out sample", f"{h['documents']:,} documents, {h['bytes']:,} bytes, {h['tokens']:,} tokens"))
+            facts.append(("round-trip mismatches", h["round_trip_mismatches"]))
+        if card.get("sample"):
+            facts.append(("training sample", f"{card['sample']['bytes']:,} bytes"))
+        rows = "".join(f'<tr data-fact="{escape(k)}"><th>{escape(k)}</th><td data-value="{escape(str(v))}">{_n(v)}</td></tr>' for k, v in facts)
+        body += f'<table id="tokenizer-card">{rows}</table>'
+    else:
+        body += '<p class="absent-note">No OUTPUT/tokenizer/card.json: the tokenizer was not trained in this run.</p>'
+    if manifest:
+        t, d = manifest["tokens"], manifest["documents"]
+        body += (f'<p>{d["train"] + d["val"]:,} documents became <b>{t["train"] + t["val"]:,}</b> tokens: '
+                 f'{t["train"]:,} for training ({d["train"]:,} documents), {t["val"]:,} for validation ({d["val"]:,} documents); '
+                 f'formats {", ".join(escape(f) for f in manifest["formats"])}.</p>')
+        shards = tokenizer["shards"]
+        first = shards[0]["format"] if shards else None
+        chart_rows = [(s["file"], [s["tokens"]], f"{s['tokens']:,} ({s['split']})") for s in shards if s["format"] == first]
+        body += charts.hbars(chart_rows, [("tokens", COLORS["neutral"])]) if chart_rows else ""
+        table = ['<table id="token-shards"><tr><th>format</th><th>file</th><th>split</th><th>dtype</th><th class="num">tokens</th><th class="num">bytes</th></tr>']
+        for s in shards:
+            table.append(f'<tr data-file="{escape(s["file"])}"><td>{escape(s["format"])}</td><td class="url">{escape(s["file"])}</td>'
+                         f'<td>{s["split"]}</td><td>{escape(str(s["dtype"]))}</td>{_cell("tokens", s["tokens"])}{_cell("bytes", s["bytes"])}</tr>')
+        body += "".join(table) + "</table>"
+    else:
+        body += '<p class="absent-note">No OUTPUT/tokens/manifest.json: the documents were not tokenized in this run.</p>'
+    caption = _caption(
+        "Bytes per token: how many bytes of UTF-8 text one token stands for on held-out documents (higher is better "
+        "compression). Tokenizer facts: OUTPUT/tokenizer/card.json. Totals: OUTPUT/tokens/manifest.json; tokens per shard: "
+        "read from each file's header (llm.c), index (Megatron) or size (nanoGPT). The chart shows the "
+        f"{escape(str((tokenizer['shards'] or [{}])[0].get('format', '')))} shards.")
+    return caption + body, None
+
+
+def _training(data: dict):
+    training = data["training"]
+    if training is None:
+        return "", "No training run given. Run `webcorpus train` on OUTPUT/tokens/llmc, then `webcorpus report OUTPUT --train RUN_DIR`."
+    series = [("training loss", COLORS["train"], training["train_loss"]), ("validation loss", COLORS["val"], training["val_loss"])]
+    chart = charts.legend([(n, c) for n, c, _ in series]) + charts.lines(series, x_label="step", y_label="loss")
+    facts = [("steps", training["steps"]), ("tokens seen", training["tokens"])]
+    if training["train_loss"]:
+        facts.append(("last training loss", round(training["train_loss"][-1][1], 4)))
+    if training["val_loss"]:
+        facts.append(("first validation loss", round(training["val_loss"][0][1], 4)))
+        facts.append(("last validation loss", round(training["val_loss"][-1][1], 4)))
+    if training["median_tokens_per_s"]:
+        facts.append(("median tokens/s", round(training["median_tokens_per_s"])))
+    config = training["config"] or {}
+    for key in ("n_layer", "n_head", "n_embd", "seq_len", "batch_size", "lr", "parameters"):
+        if key in config:
+            facts.append((key, config[key]))
+    rows = "".join(f'<tr data-fact="{escape(k)}"><th>{escape(k)}</th><td data-value="{escape(str(v))}">{_n(v)}</td></tr>' for k, v in facts)
+    caption = _caption(
+        f"Loss of the model trained on these tokens ({escape(training['run_dir'])}): blue is the training loss at each logged "
+        "step, red the validation loss on held-out tokens at each evaluation. Falling validation loss means the model "
+        "learns from the data. Source: RUN/metrics.jsonl and RUN/config.json.")
+    return caption + chart + f'<table id="training-facts">{rows}</table>', None
+
+
+def _config(data: dict):
+    run = data["run"]
+    timing = data["timing"]
+    rows = [(f"{t['name']} ({t['kind']})", [t["seconds"]], f"{t['seconds']:,.1f} s") for t in timing]
+    chart = charts.hbars(rows, [("seconds", COLORS["neutral"])], fmt=lambda v: f"{v:,.1f} s")
+    facts = [("pipeline file", run.get("source") or "built in Python"), ("executor", run["executor"]), ("workers", run["workers"]),
+             ("input files", run["input_files"]), ("started (UTC)", run["started"]), ("total seconds", run["seconds"]),
+             ("tasks finished", data["tasks"]["finished"]), ("tasks resumed from an earlier run", data["tasks"]["resumed"])]
+    table = "".join(f'<tr data-fact="{escape(k)}"><th>{escape(k)}</th><td data-value="{escape(str(v))}">{_n(v)}</td></tr>' for k, v in facts)
+    caption = _caption(
+        "Seconds each stage spent (stats.json, <code>seconds</code>; per-file stages add up the time of all their "
+        "tasks, so with several workers they can exceed the wall-clock time), and the configuration the run used, as "
+        "recorded in stats.json <code>run.config</code>.")
+    config = json.dumps(run.get("config"), indent=2, default=str)
+    return (caption + chart + f'<table id="run-facts">{table}</table>'
+            f'<h3>Configuration</h3><pre id="config-json">{escape(config)}</pre>'), None
+
+
+def _bad_input(data: dict):
+    bad = data["bad_input"]
+    records = bad["records"]
+    total = sum(records.values())
+    kinds = "".join(f'<tr data-kind="{escape(k)}"><td>{escape(k)}</td>{_cell("records", v)}</tr>' for k, v in records.items())
+    status = (f'<p class="ok">No broken records or files.</p>' if not bad["error_count"] else
+              f'<p class="bad"><b data-field="error_count" data-value="{bad["error_count"]}">{bad["error_count"]:,}</b> '
+              "broken record(s) or file(s); reading went on after each.</p>")
+    body = status + (f'<p>{bad["charset_replaced"]:,} page(s) had bytes that did not decode in their charset; '
+                     "those bytes became replacement characters and the pages were kept.</p>")
+    body += f'<table id="records-table"><tr><th>record kind</th><th class="num">records</th></tr>{kinds}</table>'
+    if bad["errors"]:
+        shown = bad["errors"][:200]
+        rows = "".join(f'<tr><td class="url">{escape(str(e.get("source")))}</td>{_cell("offset", e.get("offset") if e.get("offset") is not None else "?")}'
+                       f'<td>{escape(str(e.get("error")))}</td></tr>' for e in shown)
+        more = f"<p>… and {bad['error_count'] - len(shown):,} more in stats.json and logs/run.log.</p>" if bad["error_count"] > len(shown) else ""
+        body += f'<table id="errors-table"><tr><th>file</th><th class="num">byte offset</th><th>error</th></tr>{rows}</table>{more}'
+    if bad["failed_tasks"]:
+        rows = "".join(f'<tr><td class="url">{escape(str(f["source"]))}</td><td>{escape(str(f["error"]))}</td></tr>' for f in bad["failed_tasks"])
+        body += f'<h3>Failed tasks</h3><table id="failed-tasks"><tr><th>input</th><th>error</th></tr>{rows}</table>'
+    caption = _caption(
+        f"What the readers found in the input files: {total:,} records by kind (only <code>html</code> records become "
+        "documents), and every broken record with its file and byte offset, so it can be looked at with any WARC tool. "
+        "Source: stats.json, <code>reader</code> and <code>tasks.failed</code>.")
+    return caption + body, None
