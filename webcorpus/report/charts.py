@@ -6,6 +6,7 @@ element with its text in the page's own font. Every mark carries a
 """
 from __future__ import annotations
 
+import math
 from html import escape
 
 FONT = 12
@@ -68,6 +69,7 @@ def columns(categories: list[str], series: list[tuple[str, str, list[float]]], w
     plot_w, plot_h = width - left - 8, height - bottom - top_pad
     top = _nice_top(max((v for _, _, values in series for v in values), default=0))
     group_w = min(plot_w / len(categories), 90.0 * max(len(series), 1))
+    width = int(min(width, left + group_w * len(categories) + 8))
     col_w = max(2.0, (group_w - 6) / max(len(series), 1))
     body = _y_axis(left, top_pad, plot_w, plot_h, 0, top, y_label, integer=True)
     for g, category in enumerate(categories):
@@ -90,7 +92,7 @@ def lines(series: list[tuple[str, str, list[tuple[float, float]]]], width: int =
     plot_w, plot_h = width - left - 12, height - bottom - top_pad
     x0, x1 = min(p[0] for p in points), max(p[0] for p in points)
     y0, y1 = min(p[1] for p in points), max(p[1] for p in points)
-    y0, y1 = (y0 - 0.5, y1 + 0.5) if y0 == y1 else (y0 - 0.05 * (y1 - y0), y1 + 0.05 * (y1 - y0))
+    y0, y1 = _nice_range(y0, y1)
     x1 = x1 if x1 > x0 else x0 + 1
 
     def sx(x):
@@ -129,6 +131,20 @@ def _nice_top(value: float) -> int:
             if step >= wanted and step == int(step):
                 return int(step) * 4
         magnitude *= 10
+
+
+def _nice_range(low: float, high: float) -> tuple[float, float]:
+    """An axis range around [low, high] whose four equal steps are round numbers (0.5, 1, 2, 2.5, ...)."""
+    if high - low < 1e-9:
+        return low - 0.5, high + 0.5
+    span = high - low
+    magnitude = 10 ** math.floor(math.log10(span / 4))
+    for mantissa in (1, 2, 2.5, 5, 10, 20, 25, 50):
+        step = mantissa * magnitude
+        bottom = math.floor(low / step) * step
+        if bottom + 4 * step >= high:
+            return bottom, bottom + 4 * step
+    return low, high
 
 
 def _y_axis(left, top_pad, plot_w, plot_h, low, high, label, integer: bool) -> list[str]:

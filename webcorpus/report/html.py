@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from html import escape
 
+import yaml
+
 from webcorpus.report import charts
 from webcorpus.report.charts import COLORS
 
@@ -45,7 +47,7 @@ th{background:#f1f3f6;font-weight:600}td.num,th.num{text-align:right;font-varian
 .absent-note{color:#6b5200;background:#fff6d6;border:1px solid #f0dc9a;border-radius:6px;padding:8px 12px;margin:6px 0}
 .legend{font-size:13px;margin:4px 0}.swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin:0 5px 0 14px;vertical-align:-1px}
 .legend .swatch:first-child{margin-left:0}
-pre{background:#f1f3f6;border-radius:6px;padding:10px 12px;font-size:12px;overflow:auto;max-height:420px}
+pre{background:#f1f3f6;border-radius:6px;padding:10px 12px;font-size:12px;overflow:auto;max-height:640px}
 .url{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
 svg{display:block;margin:6px 0;max-width:100%;height:auto}svg text{fill:#1d2329}
 .ok{color:#2d6a3e}.bad{color:#a8322d}
@@ -64,10 +66,15 @@ def render(data: dict) -> str:
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>webcorpus report: {escape(data['output'])}</title><style>{STYLE}</style></head><body><main>"
         f"<h1>webcorpus run report</h1><p class=\"sub\">Output <b>{escape(data['output'])}</b> · pipeline "
-        f"{escape(str(run.get('source') or 'built in Python'))} · started {escape(run['started'])} · "
+        f"{escape(_pipeline_source(run))} · started {escape(run['started'])} UTC · "
         f"{run['seconds']:,.1f} s</p>"
         f"{_headline(data['headline'])}{sections}</main></body></html>\n"
     )
+
+
+def _pipeline_source(run: dict) -> str:
+    source = run.get("source")
+    return "built in Python" if not source or source.startswith("<") else str(source)
 
 
 def _section(key: str, title: str, body: tuple[str, str | None]) -> str:
@@ -150,12 +157,12 @@ def _languages(data: dict):
     rows = []
     for name in names:
         kept, dropped = languages["kept"].get(name, 0), languages["dropped"].get(name, 0)
-        label = "score too low" if name == "low_score" else name
+        label = _language_label(name)
         rows.append((label, [kept, dropped], f"{kept:,} kept" + (f", {dropped:,} dropped" if dropped else "")))
     series = [("in the final documents", COLORS["kept"]), ("dropped by the language stage", COLORS["dropped"])]
     table = ['<table id="languages-table"><tr><th>language</th><th class="num">in final documents</th><th class="num">dropped by language stage</th></tr>']
     for name in names:
-        table.append(f'<tr data-language="{escape(name)}"><td>{escape(name)}</td>{_cell("kept", languages["kept"].get(name, 0))}'
+        table.append(f'<tr data-language="{escape(name)}"><td>{escape(_language_label(name))}</td>{_cell("kept", languages["kept"].get(name, 0))}'
                      f'{_cell("dropped", languages["dropped"].get(name, 0))}</tr>')
     table.append("</table>")
     caption = _caption(
@@ -164,6 +171,10 @@ def _languages(data: dict):
         "(stats.json); “score too low” means no language was identified confidently. Pages removed by other stages "
         "are not counted here.")
     return caption + charts.legend(series) + charts.hbars(rows, series) + "".join(table), None
+
+
+def _language_label(code: str) -> str:
+    return "score too low" if code == "low_score" else code
 
 
 def _bucket_label(bucket: str) -> str:
@@ -179,7 +190,9 @@ def _lengths(data: dict):
     if lengths is None:
         return "", "No stage measured text lengths (no stage produced a text column)."
     before, after = lengths["before"], lengths["after"]
-    buckets = sorted(set(before["buckets"]) | set(after["buckets"]), key=lambda b: int(b.lstrip("<=")))
+    # Every power of two between the shortest and the longest bucket, so the axis has no silent gaps.
+    bounds = sorted(int(b.lstrip("<=")) for b in set(before["buckets"]) | set(after["buckets"]))
+    buckets = [f"<={2 ** k}" for k in range(bounds[0].bit_length() - 1, bounds[-1].bit_length())]
     series = [(f"after {before['stage']} ({sum(before['buckets'].values()):,} docs)", COLORS["before"], [before["buckets"].get(b, 0) for b in buckets]),
               (f"final documents ({sum(after['buckets'].values()):,} docs)", COLORS["after"], [after["buckets"].get(b, 0) for b in buckets])]
     chart = charts.legend([(s[0], s[1]) for s in series]) + charts.columns([_bucket_label(b) for b in buckets], series, y_label="documents")
@@ -324,7 +337,7 @@ def _config(data: dict):
     timing = data["timing"]
     rows = [(f"{t['name']} ({t['kind']})", [t["seconds"]], f"{t['seconds']:,.1f} s") for t in timing]
     chart = charts.hbars(rows, [("seconds", COLORS["neutral"])], fmt=lambda v: f"{v:,.1f} s")
-    facts = [("pipeline file", run.get("source") or "built in Python"), ("executor", run["executor"]), ("workers", run["workers"]),
+    facts = [("pipeline file", _pipeline_source(run)), ("executor", run["executor"]), ("workers", run["workers"]),
              ("input files", run["input_files"]), ("started (UTC)", run["started"]), ("total seconds", run["seconds"]),
              ("tasks finished", data["tasks"]["finished"]), ("tasks resumed from an earlier run", data["tasks"]["resumed"])]
     table = "".join(f'<tr data-fact="{escape(k)}"><th>{escape(k)}</th><td data-value="{escape(str(v))}">{_n(v)}</td></tr>' for k, v in facts)
@@ -332,9 +345,9 @@ def _config(data: dict):
         "Seconds each stage spent (stats.json, <code>seconds</code>; per-file stages add up the time of all their "
         "tasks, so with several workers they can exceed the wall-clock time), and the configuration the run used, as "
         "recorded in stats.json <code>run.config</code>.")
-    config = json.dumps(run.get("config"), indent=2, default=str)
+    config = yaml.safe_dump(json.loads(json.dumps(run.get("config"), default=str)), sort_keys=False, allow_unicode=True)
     return (caption + chart + f'<table id="run-facts">{table}</table>'
-            f'<h3>Configuration</h3><pre id="config-json">{escape(config)}</pre>'), None
+            f'<h3>Configuration (as a pipeline file)</h3><pre id="config-yaml">{escape(config)}</pre>'), None
 
 
 def _bad_input(data: dict):
@@ -350,7 +363,7 @@ def _bad_input(data: dict):
     body += f'<table id="records-table"><tr><th>record kind</th><th class="num">records</th></tr>{kinds}</table>'
     if bad["errors"]:
         shown = bad["errors"][:200]
-        rows = "".join(f'<tr><td class="url">{escape(str(e.get("source")))}</td>{_cell("offset", e.get("offset") if e.get("offset") is not None else "?")}'
+        rows = "".join(f'<tr><td class="url">{escape(str(e.get("source")))}</td><td class="num" data-field="offset" data-value="{escape(str(e.get("offset")))}">{escape(str(e.get("offset", "?")))}</td>'
                        f'<td>{escape(str(e.get("error")))}</td></tr>' for e in shown)
         more = f"<p>… and {bad['error_count'] - len(shown):,} more in stats.json and logs/run.log.</p>" if bad["error_count"] > len(shown) else ""
         body += f'<table id="errors-table"><tr><th>file</th><th class="num">byte offset</th><th>error</th></tr>{rows}</table>{more}'
