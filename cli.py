@@ -30,6 +30,7 @@ def main() -> None:
 @click.option("--crawl-kind", type=click.Choice(["warc", "wet"]), default="warc", show_default=True, help="Which files of --crawl.")
 @click.option("--crawl-limit", type=int, help="With --crawl: take the first N files.")
 @click.option("--crawl-sample", type=int, help="With --crawl: take a seeded random sample of N files.")
+@click.option("--crawl-base-url", default="https://data.commoncrawl.org/", show_default=True, help="With --crawl: where the crawl's tree lives (a mirror, s3://commoncrawl/, a local copy).")
 @click.option("--output", help="Output folder; overrides the file's 'output'.")
 @click.option("--workers", type=int, help="Worker processes; overrides the file's 'workers'.")
 @click.option("--executor", type=click.Choice(["local", "ray"]), help="Where tasks run; overrides the file's 'executor'.")
@@ -37,7 +38,8 @@ def main() -> None:
 @click.option("--excluded", is_flag=True, default=None, help="Also write dropped documents with their reason to OUTPUT/excluded/.")
 @click.option("--overwrite", is_flag=True, help="Start OUTPUT afresh even if it holds another run.")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-task lines; errors only.")
-def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, output, workers, executor, ray_address, excluded, overwrite, quiet):
+@click.option("--report", "with_report", is_flag=True, help="Write OUTPUT/report.html at the end (see `webcorpus report`).")
+def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, crawl_base_url, output, workers, executor, ray_address, excluded, overwrite, quiet, with_report):
     """Run PIPELINE (a YAML file). A re-run of the same command resumes where it stopped."""
     from webcorpus.pipeline import ConfigError, load_config, run_pipeline
     from webcorpus.pipeline.summary import print_summary
@@ -46,7 +48,9 @@ def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, output, 
     if inputs:
         overrides["input"] = list(inputs) if len(inputs) > 1 else inputs[0]
     if crawl:
-        overrides["input"] = {"commoncrawl": crawl, "kind": crawl_kind, "limit": crawl_limit, "sample": crawl_sample}
+        overrides["input"] = {
+            "commoncrawl": crawl, "kind": crawl_kind, "limit": crawl_limit, "sample": crawl_sample, "base_url": crawl_base_url,
+        }
     try:
         config = load_config(pipeline, overrides)
         result = run_pipeline(config, quiet=quiet, overwrite=overwrite)
@@ -58,6 +62,10 @@ def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, output, 
         sys.exit(130)
     if not quiet:
         print_summary(result)
+    if with_report:
+        from webcorpus.report import write_report
+
+        click.echo(f"report: {write_report(result.output)}", err=True)
     sys.exit(result.exit_code)
 
 
@@ -125,15 +133,21 @@ def demo(output, pipeline_path, inputs, workers, quiet):
         click.echo("interrupted: re-run the same command to resume", err=True)
         sys.exit(130)
     print_summary(result)
+    from webcorpus.report import write_report
+
+    click.echo(f"report: {write_report(result.output)}  (open it in a browser)", err=True)
     sys.exit(result.exit_code)
 
 
 def _register_part_commands() -> None:
     """Commands of the larger parts live with them; their heavy imports stay inside each command."""
+    from webcorpus.report.commands import inspect, report
     from webcorpus.trainer.commands import sample, train
 
     main.add_command(train)
     main.add_command(sample)
+    main.add_command(report)
+    main.add_command(inspect)
 
 
 _register_part_commands()

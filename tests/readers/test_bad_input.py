@@ -134,7 +134,9 @@ def test_a_plain_warc_with_a_bad_length_resyncs_to_the_next_record(tmp_path):
     assert table.num_rows == 15  # only the record with the broken length is lost
 
 
-def test_a_missing_file_is_reported_not_raised(tmp_path):
-    table, report = read_all(str(tmp_path / "nope.warc.gz"))
-    assert table is None and report.errors and report.errors[0]["offset"] is None
-    assert "cannot open" in report.errors[0]["error"]
+def test_a_file_that_cannot_be_opened_raises_so_its_task_is_retried(tmp_path):
+    """Not bad input but an unavailable one (missing, network down): the task fails and a re-run retries it."""
+    from webcorpus.readers.read import InputUnavailable
+
+    with pytest.raises(InputUnavailable, match="cannot open .*nope.warc.gz"):
+        read_all(str(tmp_path / "nope.warc.gz"))

@@ -112,7 +112,7 @@ def test_provenance_round_trip_and_disjoint_splits(tokenized, documents):
     assert 0 < len(val) < len(nonempty) // 5
     assert val.isdisjoint({r["id"] for r in prov if r["split"] == "train"})
     manifest = json.loads((tokens / "manifest.json").read_text())
-    tokenizer = load_tokenizer(manifest["tokenizer"])
+    tokenizer = load_tokenizer(str(tokens.parent / manifest["tokenizer"]))  # relative to the run folder
     nano = {s: np.memmap(tokens / "nanogpt" / f"{s}.bin", dtype=np.uint16, mode="r") for s in ("train", "val")}
     for row in prov[::7]:
         shard = llmc_read(tokens / "llmc" / f"web_{row['split']}_{row['shard']:06d}.bin")

@@ -11,7 +11,7 @@ import multiprocessing as mp
 import os
 import queue
 import threading
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Sequence
 
@@ -131,18 +131,31 @@ class LocalExecutor:
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
 
-    def map(self, fn: Callable, items: Sequence) -> list:
-        """Apply a picklable top-level ``fn`` to every item in parallel; results in input order."""
+    def map(self, fn: Callable, items: Sequence, on_done: Callable[[], None] | None = None) -> list:
+        """Apply a picklable top-level ``fn`` to every item in parallel; results in input order.
+
+        ``on_done`` is called once per finished item (in completion order), for progress.
+        """
         items = list(items)
         if self.workers == 1 or len(items) <= 1:
-            return [fn(item) for item in items]
+            results = []
+            for item in items:
+                results.append(fn(item))
+                if on_done:
+                    on_done()
+            return results
         with ProcessPoolExecutor(
             max_workers=min(self.workers, len(items)),
             mp_context=self._context,
             initializer=_init_worker,
             initargs=(None, None),
         ) as pool:
-            return list(pool.map(fn, items))
+            futures = [pool.submit(fn, item) for item in items]
+            if on_done:
+                for future in as_completed(futures):
+                    future.result()
+                    on_done()
+            return [future.result() for future in futures]
 
 
 def _drain(progress_queue, on_records, stop: threading.Event) -> None:

@@ -110,11 +110,18 @@ class RayExecutor:
                     on_records(result["documents_read"])
                 on_result(result)
 
-    def map(self, fn: Callable, items: Sequence) -> list:
-        """Apply ``fn`` to every item as Ray tasks; results in input order."""
+    def map(self, fn: Callable, items: Sequence, on_done: Callable[[], None] | None = None) -> list:
+        """Apply ``fn`` to every item as Ray tasks; results in input order; ``on_done`` per finished item."""
         ray = self._ray
         remote = ray.remote(_apply).options(**self._options())
-        return ray.get([remote.remote((fn, item)) for item in items])
+        refs = [remote.remote((fn, item)) for item in items]
+        waiting = list(refs)
+        while waiting:
+            done, waiting = ray.wait(waiting, num_returns=1)
+            ray.get(done)  # raise here, at once, if a task failed
+            if on_done:
+                on_done()
+        return ray.get(refs)
 
     def close(self) -> None:
         if self._ray.is_initialized():

@@ -140,7 +140,10 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
             return
         for error in result["reader"]["errors"]:
             log.warning("bad input %s at offset %s: %s", error["source"], error["offset"], error["error"])
-        progress.task_done(f"{result['source']}: {result['documents_read']} read, {result['documents_written']} written")
+        progress.task_done(
+            f"{result['source']}: {result['documents_read']} read, {result['documents_written']} written",
+            result["documents_read"],
+        )
 
     try:
         executor.run_tasks(todo, stages, on_result, progress.records)
@@ -177,7 +180,7 @@ def run_global_step(number, stage, inputs, out_dir, output, last, executor, quie
         work_dir=work,
         run_dir=output,
         workers=executor.workers,
-        map=executor.map,
+        map=lambda fn, items: _map_with_progress(executor, fn, items, f"step {number} ({stage.name}): {fn.__name__}", quiet),
         stats=StageStats(),
         progress=lambda items, desc: _progress_iter(items, desc, quiet),
     )
@@ -221,6 +224,16 @@ def link_into(paths: list[str], directory: Path) -> list[str]:
                 shutil.copyfile(path, target)
         out.append(str(target))
     return out
+
+
+def _map_with_progress(executor, fn, items, desc: str, quiet: bool) -> list:
+    """The executor's parallel map, with a bar (or log lines every ~10%) for the phase."""
+    items = list(items)
+    progress = Progress(len(items), desc, quiet, unit="item")
+    try:
+        return executor.map(fn, items, on_done=progress.advance)
+    finally:
+        progress.close()
 
 
 def _progress_iter(items, desc: str, quiet: bool):

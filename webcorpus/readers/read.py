@@ -1,11 +1,13 @@
-"""``read_documents``: any supported input file to batches of documents, never raising.
+"""``read_documents``: any supported input file to batches of documents.
 
 The file is opened through fsspec (a local path or any fsspec URL), its format is told
 from its bytes (:mod:`webcorpus.readers.detect`), and the matching reader runs. What it
 saw goes to the :class:`~webcorpus.readers.report.ReadReport`: records by kind,
 replaced charsets, and every error with its offset. An error the readers did not expect
 is reported too, and ends that file after the batches already read; the caller never
-sees an exception from a bad file.
+sees an exception from a bad file. A file that cannot be opened at all (missing, network
+down) is not bad input but an unavailable one: :class:`InputUnavailable` is raised, so
+that its task fails and a re-run retries it.
 """
 from __future__ import annotations
 
@@ -22,6 +24,10 @@ from .stream import ByteStream
 from .text import jsonl_documents, parquet_documents
 
 log = logging.getLogger(__name__)
+
+
+class InputUnavailable(OSError):
+    """An input file that could not be opened; nothing of it was read."""
 
 
 def open_source(source: str) -> BinaryIO:
@@ -43,8 +49,7 @@ def read_documents(source: str, report: ReadReport, batch_size: int = 1000) -> I
     try:
         raw = open_source(source)
     except Exception as exc:  # missing file, refused connection, unknown protocol
-        report.error(None, f"cannot open {source}: {type(exc).__name__}: {exc}")
-        return
+        raise InputUnavailable(f"cannot open {source}: {type(exc).__name__}: {exc}") from exc
     stream = None
     try:
         head = raw.read(4)
