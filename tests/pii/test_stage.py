@@ -192,3 +192,10 @@ def test_other_columns_untouched(scrub):
     assert out.schema.field("pii_spans").type == pa.list_(
         pa.struct([("entity", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
     )
+
+
+def test_iban_before_a_capitalised_word_and_in_lower_case(scrub):
+    # presidio's own pattern swallows the start of the next word here and then fails its checksum.
+    texts = ["IBAN: BE28 3280 1998 1016 Parts of it arrived.", "my iban is gb29nwbk60161331926819 ok"]
+    out = scrub(_batch(texts)).column("text").to_pylist()
+    assert out == ["IBAN: <IBAN_CODE> Parts of it arrived.", "my iban is <IBAN_CODE> ok"]

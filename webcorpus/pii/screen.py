@@ -36,12 +36,13 @@ _TIME_SPLIT = re.compile(r":")
 _EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?\d{1,6}(?!\d)", re.IGNORECASE)
 _IPV4 = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:/\d{1,2})?")
 _IPV6 = re.compile(r":[0-9A-Fa-f:]*(?:%\w+)?(?:/\d{1,3})?")
-_IBAN = re.compile(r"[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?(?![A-Z0-9])")
+_IBAN = re.compile(r"[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?(?![A-Z0-9])", re.IGNORECASE)
 _CRYPTO = re.compile(r"(?:bc1|[13])[a-zA-HJ-NP-Z0-9]{25,59}(?![A-Za-z0-9])")
 _EMAIL_DOMAIN = re.compile(r"[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 _EMAIL_LOCAL = frozenset("!#$%&'*+-/=?^_`{|}~.")
 _PIECE = re.compile(r"\S+")
 _HEX = frozenset("0123456789abcdefABCDEF")
+_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 @dataclass
@@ -103,7 +104,7 @@ def find_candidates(
         first = text[start]
         if (first == "1" or first == "3") and "CRYPTO" in entities and end < len(text) and text[end].isalpha():
             _crypto_at(text, start, add)
-        if start >= 2 and "IBAN_CODE" in entities and text[start - 1].isupper() and text[start - 2].isupper():
+        if start >= 2 and "IBAN_CODE" in entities and text[start - 1] in _LETTERS and text[start - 2] in _LETTERS:
             _iban_at(text, start - 2, add)
         if end - start < 7:
             continue
@@ -230,7 +231,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _iban_checksum_somewhere(value: str) -> bool:
-    compact = value.replace(" ", "").replace("-", "")
+    compact = value.replace(" ", "").replace("-", "").upper()
     for length in range(min(len(compact), 34), 14, -1):
         candidate = compact[:length]
         rearranged = candidate[4:] + candidate[:4]

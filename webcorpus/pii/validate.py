@@ -193,8 +193,10 @@ def card_reason(text: str, start: int, end: int) -> str | None:
     if digits in KNOWN_FAKES:
         return "fictional"
     strong, weak = label_before(text, start)
-    if strong or (weak and not has_context(text, start, end, CARD_WORDS)):
+    if strong:
         return "label"
+    if (weak or len(digits) not in (15, 16)) and not has_context(text, start, end, CARD_WORDS):
+        return "no_context"  # 12-14 and 17-19 digit cards (Maestro, long Visa) only next to a card word
     return None
 
 
