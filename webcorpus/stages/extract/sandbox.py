@@ -44,6 +44,7 @@ class Sandbox:
         self._process: subprocess.Popen | None = None
         self._stderr = None
         self._buffer = b""
+        self._closed = False
 
     # --- life cycle ---------------------------------------------------------------------------------
 
@@ -54,7 +55,7 @@ class Sandbox:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
             env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
         )
-        self._buffer = b""
+        self._buffer, self._closed = b"", False
         self._send({"sys_path": sys.path, "engine": self.engine, "options": self.options,
                     "max_memory_mb": self.max_memory_mb})
         message = self._receive(time.monotonic() + STARTUP_SECONDS)
@@ -97,7 +98,7 @@ class Sandbox:
             while len(results) < len(items):
                 message = self._receive(time.monotonic() + self.timeout)
                 if message is None:  # silence past the time limit, or the child died
-                    died = self._process.poll() is not None
+                    died = self._closed or self._process.poll() is not None  # EOF may come before the exit status
                     results.append(("crashed", self._stderr_tail()) if died else ("timeout",))
                     self._restart()
                     break
@@ -131,6 +132,7 @@ class Sandbox:
                 return None
             chunk = os.read(fd, max(1 << 16, n - len(self._buffer)))
             if not chunk:
+                self._closed = True
                 return None
             self._buffer += chunk
         data, self._buffer = self._buffer[:n], self._buffer[n:]
@@ -143,7 +145,10 @@ class Sandbox:
         return self._stderr.read().decode("utf-8", "replace").strip()
 
     def _stderr_tail(self) -> str:
-        code = self._process.returncode if self._process else None
+        try:
+            code = self._process.wait(timeout=5) if self._process else None
+        except subprocess.TimeoutExpired:
+            code = None
         return f"exit code {code}; " + self._stderr_text()[-2000:]
 
 

@@ -1,0 +1,206 @@
+"""Extraction quality: token-bag precision, recall and F1 against human/reference ground truth.
+
+Datasets (read from ``../shared/data/extract``, never copied):
+
+* ``scrapinghub-aeb``: 181 article pages, ground truth = ``articleBody`` of ground-truth.json;
+* ``readability-testpages``: 130 pages, ground truth = the text of Readability.js's ``expected.html``;
+* ``newspaper-fulltext``: 157 pages, ground truth = newspaper3k's expected full text
+  (``X_article.html`` pairs with ``X.txt``; pages without a text file, with an empty one, or whose "text" is
+  an upper-case note about a failure of newspaper3k such as "MISSED LAST PARAGRAPH" (22 files) are skipped).
+
+Split: a page is in the **dev** half when the first byte of sha1("<dataset>/<page name>") is even, else
+**held-out**. Tuning of the hybrid engine was done on dev only; the numbers we report are held-out.
+
+Metric (bag of tokens, as in the scrapinghub benchmark): text is lower-cased and cut into tokens = runs of
+letters/digits, with every CJK, kana, hangul and Thai character a token of its own (those scripts use no
+spaces). With P = |pred ∩ truth| / |pred| and R = |pred ∩ truth| / |truth| over multisets, F1 = 2PR/(P+R)
+per page; an empty prediction scores 0. We report the mean over pages of each dataset, and the mean over
+all pages ("all"). Speed is pages per second on one core, extraction only (decoding excluded).
+
+    python benchmarks/extract_quality.py                # held-out split, every engine
+    python benchmarks/extract_quality.py --split dev    # the split used for tuning
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / ".." / "shared" / "data" / "extract"
+
+_UNSPACED = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_UNSPACED}]|[^\W_{_UNSPACED}]+")
+
+
+@dataclass
+class Page:
+    dataset: str
+    name: str
+    html: bytes
+    truth: str
+
+    @property
+    def split(self) -> str:
+        return split_of(self.dataset, self.name)
+
+
+def split_of(dataset: str, name: str) -> str:
+    return "dev" if hashlib.sha1(f"{dataset}/{name}".encode()).digest()[0] % 2 == 0 else "heldout"
+
+
+def tokens(text: str) -> Counter:
+    return Counter(_TOKEN.findall(text.lower()))
+
+
+def score(pred: str | None, truth: str) -> tuple[float, float, float]:
+    p_bag, t_bag = tokens(pred or ""), tokens(truth)
+    if not p_bag or not t_bag:
+        return 0.0, 0.0, 0.0
+    common = sum((p_bag & t_bag).values())
+    precision, recall = common / sum(p_bag.values()), common / sum(t_bag.values())
+    f1 = 2 * precision * recall / (precision + recall) if common else 0.0
+    return precision, recall, f1
+
+
+def _html_text(markup: str) -> str:
+    """Visible text of a ground-truth HTML fragment, with block elements on their own lines."""
+    import lxml.html
+
+    root = lxml.html.fromstring(markup)
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag not in {"a", "b", "i", "em", "strong", "span", "code", "sup", "sub", "small", "abbr", "u", "font"}:
+            element.tail = "\n" + (element.tail or "")
+    return root.text_content()
+
+
+def load_pages(datasets: tuple[str, ...] = ("scrapinghub-aeb", "readability-testpages", "newspaper-fulltext")) -> Iterator[Page]:
+    """Every page with non-empty ground truth, in a fixed order."""
+    if "scrapinghub-aeb" in datasets:
+        folder = DATA / "scrapinghub-aeb"
+        truth = json.loads((folder / "ground-truth.json").read_text())
+        for key in sorted(truth):
+            path = folder / "html" / f"{key}.html.gz"
+            if path.exists() and truth[key]["articleBody"].strip():
+                yield Page("scrapinghub-aeb", key, gzip.decompress(path.read_bytes()), truth[key]["articleBody"])
+    if "readability-testpages" in datasets:
+        for case in sorted((DATA / "readability-testpages" / "test-pages").iterdir()):
+            expected = case / "expected.html"
+            if expected.exists() and (case / "source.html").exists():
+                text = _html_text(expected.read_text(encoding="utf-8"))
+                if text.strip():
+                    yield Page("readability-testpages", case.name, (case / "source.html").read_bytes(), text)
+    if "newspaper-fulltext" in datasets:
+        folder = DATA / "newspaper-fulltext"
+        for path in sorted((folder / "html").glob("*.html")):
+            stem = path.stem
+            text_path = folder / "text" / f"{stem}.txt"
+            if not text_path.exists():
+                text_path = folder / "text" / f"{stem.replace('_article', '')}.txt"
+            truth = text_path.read_text(encoding="utf-8") if text_path.exists() else ""
+            if truth.strip() and not _is_annotation(truth):
+                yield Page("newspaper-fulltext", stem, path.read_bytes(), truth)
+
+
+def _is_annotation(truth: str) -> bool:
+    """newspaper's test folder stores some failures as a note instead of text ("MISSED LAST PARAGRAPH")."""
+    return len(truth.split()) < 30 and any(c.isalpha() for c in truth) and truth == truth.upper()
+
+
+def decode(html: bytes) -> str:
+    """Bytes to text as webcorpus's readers do (BOM, <meta> charset, detection; no HTTP header here)."""
+    sys.path.insert(0, str(ROOT))
+    from webcorpus.readers.charset import decode_html
+
+    return decode_html(html)[0]
+
+
+def resiliparse_decode(html: bytes) -> str:
+    from resiliparse.parse.encoding import bytes_to_str, detect_encoding
+
+    return bytes_to_str(html, detect_encoding(html))
+
+
+# --- the systems compared ------------------------------------------------------------------------
+
+
+def trafilatura_direct(**options) -> Callable[[bytes], str | None]:
+    import trafilatura
+
+    return lambda html: trafilatura.extract(html, **options)
+
+
+def resiliparse_direct() -> Callable[[bytes], str | None]:
+    from resiliparse.extract.html2text import extract_plain_text
+
+    return lambda html: extract_plain_text(resiliparse_decode(html), main_content=True)
+
+
+def webcorpus_stage(**options) -> Callable[[str], str | None]:
+    """Our ``extract`` stage's engine, called in-process on decoded text (no child process: pure quality)."""
+    sys.path.insert(0, str(ROOT))
+    from webcorpus.stages.extract import Extract
+
+    stage = Extract(**options)
+    engine = stage.make_engine()
+    return lambda html: engine(html, None)
+
+
+def systems() -> dict[str, tuple[Callable, bool]]:
+    """name -> (function, takes_decoded_text)."""
+    return {
+        "trafilatura direct (default)": (trafilatura_direct(), False),
+        "trafilatura direct (favor_precision)": (trafilatura_direct(favor_precision=True), False),
+        "resiliparse direct (main_content)": (resiliparse_direct(), False),
+        "webcorpus extract: engine=trafilatura": (webcorpus_stage(engine="trafilatura"), True),
+        "webcorpus extract: engine=trafilatura, favor_precision": (webcorpus_stage(engine="trafilatura", favor_precision=True), True),
+        "webcorpus extract: engine=trafilatura, favor_recall": (webcorpus_stage(engine="trafilatura", favor_recall=True), True),
+        "webcorpus extract: engine=resiliparse": (webcorpus_stage(engine="resiliparse"), True),
+        "webcorpus extract: engine=hybrid": (webcorpus_stage(engine="hybrid"), True),
+    }
+
+
+def evaluate(function: Callable, pages: list[Page], decoded: bool) -> dict:
+    inputs = [decode(p.html) if decoded else p.html for p in pages]
+    per_dataset: dict[str, list] = {}
+    seconds = 0.0
+    for page, html in zip(pages, inputs):
+        start = time.process_time()
+        pred = function(html)
+        seconds += time.process_time() - start
+        per_dataset.setdefault(page.dataset, []).append(score(pred, page.truth))
+    per_dataset["all"] = [s for name in list(per_dataset) for s in per_dataset[name]]
+    result = {name: [sum(s[i] for s in scores) / len(scores) for i in range(3)] for name, scores in per_dataset.items()}
+    result["pages_per_s"] = len(pages) / seconds if seconds else float("inf")
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", choices=["dev", "heldout", "all"], default="heldout")
+    parser.add_argument("--only", help="run only systems whose name contains this")
+    args = parser.parse_args(argv)
+    pages = [p for p in load_pages() if args.split == "all" or p.split == args.split]
+    counts = Counter(p.dataset for p in pages)
+    print(f"split={args.split}: {len(pages)} pages ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
+    names = ["scrapinghub-aeb", "readability-testpages", "newspaper-fulltext", "all"]
+    print(f"| system | {' | '.join(f'{n} F1' for n in names)} | all P | all R | pages/s/core |")
+    print("|---|" + "---|" * (len(names) + 3))
+    for name, (function, decoded) in systems().items():
+        if args.only and args.only not in name:
+            continue
+        r = evaluate(function, pages, decoded)
+        cells = " | ".join(f"{r[n][2]:.3f}" for n in names)
+        print(f"| {name} | {cells} | {r['all'][0]:.3f} | {r['all'][1]:.3f} | {r['pages_per_s']:.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
