@@ -1,10 +1,11 @@
 """Fictional personal data to plant in sample articles.
 
-Every value lives in a range reserved for documentation or fiction, so the
-sample can never leak anything real: e-mail at example.com / example.org
-(RFC 2606), North American 555-01xx numbers, UK Ofcom drama numbers
-020 7946 0xxx, IPv4 TEST-NET-1 and TEST-NET-2 (RFC 5737) and IPv6 2001:db8::/32
-(RFC 3849).
+No value belongs to a real person, yet most are of the kind the ``pii`` stage must
+remove, so that the demo shows it at work: e-mail addresses of made-up people at
+made-up newsroom domains, UK Ofcom drama numbers 020 7946 0xxx (valid numbers,
+reserved for fiction), and IP addresses from public ranges (81.2.69.0/24, used
+by GeoIP test suites, and 2a02:c7f::/32). North American 555-01xx numbers are
+planted too: they are fictional, and the stage rightly keeps them.
 """
 from __future__ import annotations
 
@@ -23,8 +24,13 @@ _PHONE_FORMATS = (
 )
 
 
+EMAIL_DOMAINS = ("riverside-gazette-mail.com", "northgate-newsroom.net", "fieldnotes-weekly.org")
+IPV4_NETWORK = "81.2.69"
+IPV6_PREFIX = "2a02:c7f"
+
+
 def email(rng: random.Random) -> str:
-    return f"{rng.choice(_LOCAL_PARTS)}@{rng.choice(('example.com', 'example.org'))}"
+    return f"{rng.choice(_LOCAL_PARTS)}@{rng.choice(EMAIL_DOMAINS)}"
 
 
 def phone(rng: random.Random, style: int) -> str:
@@ -33,11 +39,11 @@ def phone(rng: random.Random, style: int) -> str:
 
 
 def ipv4(rng: random.Random) -> str:
-    return f"{rng.choice(('192.0.2', '198.51.100'))}.{rng.randint(1, 254)}"
+    return f"{IPV4_NETWORK}.{rng.randint(1, 254)}"
 
 
 def ipv6(rng: random.Random) -> str:
-    return f"2001:db8:{rng.randint(1, 0xffff):x}::{rng.randint(1, 0xffff):x}"
+    return f"{IPV6_PREFIX}:{rng.randint(1, 0xffff):x}::{rng.randint(1, 0xffff):x}"
 
 
 def pii_sentence(frame: str, rng: random.Random, style: int) -> tuple[str, dict[str, list[str]]]:
