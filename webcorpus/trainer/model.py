@@ -77,7 +77,9 @@ def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.T
 class CausalSelfAttention(nn.Module):
     def __init__(self, config: GPTConfig):
         super().__init__()
-        assert config.n_embd % config.n_head == 0, "n_embd must be divisible by n_head"
+        if config.n_embd % config.n_head or (config.rope and (config.n_embd // config.n_head) % 2):
+            rule = "heads of even size (rope)" if config.rope else "equal heads"
+            raise ValueError(f"n_embd {config.n_embd} does not split into {config.n_head} {rule}")
         self.n_head = config.n_head
         self.head_dim = config.n_embd // config.n_head
         self.qk_norm = config.qk_norm

@@ -251,6 +251,8 @@ def train(cfg: TrainConfig) -> dict:
 
     if start_step == 0:
         log({"step": 0, "tokens": 0, "val_loss": evaluate()})
+    elif rt.master:
+        print(f"resumed at step {start_step}" + (" (nothing left to do)" if start_step >= cfg.steps else ""))
 
     # --- the loop: one optimiser step per iteration
     record: dict = {}
