@@ -127,3 +127,16 @@ def test_yaml_pipeline_with_python_function_stage(tmp_path, shared_data):
     assert result.exit_code == 0
     assert result.stats["stages"][0]["name"] == "python"
     assert sum(result.stats["stages"][0]["dropped"].values()) > 0
+
+
+def test_a_rewritten_input_is_processed_again_on_rerun(tmp_path, shared_data):
+    import shutil
+
+    first = tmp_path / "a.warc.gz"
+    shutil.copyfile(shared_data / "warc" / "aut-example" / "warc" / "example.warc.gz", first)
+    Pipeline([], input=str(first), output=tmp_path / "out").run(quiet=True)
+    before = read_table(tmp_path / "out").num_rows
+    shutil.copyfile(shared_data / "warc" / "resiliparse-tests" / "warcfile.warc.gz", first)  # same name, new content
+    again = Pipeline([], input=str(first), output=tmp_path / "out").run(quiet=True)
+    assert again.stats["tasks"]["resumed"] == 0
+    assert read_table(tmp_path / "out").num_rows == again.stats["documents"]["written"] != before

@@ -31,7 +31,7 @@ from pathlib import Path
 from webcorpus.pipeline.config import ConfigError, PipelineConfig, resolve_inputs
 from webcorpus.pipeline.progress import Progress
 from webcorpus.pipeline.stats import merge_step_stats
-from webcorpus.pipeline.tasks import FileTask, read_marker, write_json_atomic
+from webcorpus.pipeline.tasks import FileTask, read_marker, source_stamp, write_json_atomic
 from webcorpus.stages.base import StageStats
 from webcorpus.stages.global_stage import GlobalContext
 
@@ -167,10 +167,13 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
 
 def run_global_step(number, stage, inputs, out_dir, output, last, executor, quiet) -> dict:
     marker = output / "markers" / f"step-{number}.done"
+    stamps = [[os.path.basename(p), *(source_stamp(p) or [])] for p in inputs]
     if marker.exists():
         recorded = json.loads(marker.read_text(encoding="utf-8"))
-        log.info("step %d (%s): already finished; skipping it", number, stage.name)
-        return {**recorded, "stage": stage, "resumed": 1}
+        if recorded.get("input_stamps") == stamps:
+            log.info("step %d (%s): already finished; skipping it", number, stage.name)
+            return {**recorded, "stage": stage, "resumed": 1}
+        log.info("step %d (%s): its input changed since it finished; running it again", number, stage.name)
     work = output / "work" / f"step-{number}"
     work.mkdir(parents=True, exist_ok=True)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -198,6 +201,7 @@ def run_global_step(number, stage, inputs, out_dir, output, last, executor, quie
         "name": stage.name,
         "stats": ctx.stats.to_dict(),
         "shards": [str(p) for p in written],
+        "input_stamps": stamps,
         "failed": [],
     }
     write_json_atomic(marker, result)

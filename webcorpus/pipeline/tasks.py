@@ -57,11 +57,26 @@ def task_id(source: str) -> str:
     return f"{base}-{digest}"
 
 
-def read_marker(task: FileTask) -> dict | None:
+def source_stamp(source: str) -> list | None:
+    """Size and modification time of a local input (None for remote ones): a marker holds for this stamp only."""
+    if "://" in source and not source.startswith("file://"):
+        return None
     try:
-        return json.loads(task.marker.read_text(encoding="utf-8"))
+        stat = os.stat(source[len("file://"):] if source.startswith("file://") else source)
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def read_marker(task: FileTask) -> dict | None:
+    """The finished task's stats, or None if it has not finished, or its input changed since."""
+    try:
+        marker = json.loads(task.marker.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return None
+    if marker.get("source_stamp") != source_stamp(task.source):
+        return None  # the file was rewritten (or an earlier step made it anew): run the task again
+    return marker
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
@@ -77,6 +92,7 @@ def run_file_task(task: FileTask, stages: list, progress: Callable[[int], None] 
     from webcorpus.readers.report import ReadReport
 
     start = time.perf_counter()
+    stamp = source_stamp(task.source)
     remove_shards(task.output_dir, task.task_id)
     if task.excluded_dir:
         remove_shards(task.excluded_dir, task.task_id)
@@ -112,6 +128,7 @@ def run_file_task(task: FileTask, stages: list, progress: Callable[[int], None] 
     stats = {
         "task": task.task_id,
         "source": task.source,
+        "source_stamp": stamp,
         "documents_read": records,
         "documents_written": writer.rows_written,
         "shards": [os.path.basename(p) for p in shards],
