@@ -116,3 +116,11 @@ def test_odd_arc_dates_in_real_files():
     assert table.column("date").to_pylist() == [None]
     table, _ = read_all(data_file("cdxwriter-edgecases/alexa_charset_in_header.arc.gz"))
     assert table.column("date").to_pylist() == ["2000-08-24T01:51:05Z"]
+
+
+def test_utf8_columns_with_nulls():
+    from webcorpus.readers.batches import utf8_array
+
+    column = utf8_array([b"<p>caf\xc3\xa9</p>", None, b"", "日本".encode()])
+    assert column.to_pylist() == ["<p>café</p>", None, "", "日本"]
+    assert utf8_array([None, None]).null_count == 2

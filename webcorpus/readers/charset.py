@@ -70,30 +70,62 @@ def decode_html(body: bytes, declared: str | None = None) -> tuple[str, str, boo
 
     ``declared`` is the charset label of the HTTP header, if any.
     """
+    utf8, charset, replaced = html_to_utf8(body, declared)
+    return utf8.decode("utf-8"), charset, replaced
+
+
+def html_to_utf8(body: bytes, declared: str | None = None) -> tuple[bytes, str, bool]:
+    """As :func:`decode_html`, but the text comes back UTF-8 encoded.
+
+    This is what the reader uses: a page already in valid UTF-8 (most of the web) or in
+    pure ASCII is passed through as the same bytes, only validated, so the common case
+    costs no decoding, no Python ``str`` and no re-encoding before it goes into Arrow.
+    """
     for bom, name in _BOMS:
         if body.startswith(bom):
-            return _decode_with(body[len(bom) :], [name])
+            return _convert(body[len(bom) :], [name])
     candidates = []
     for label in (declared, meta_charset(body)):
         name = codec_name(label)
         if name and name not in candidates:
             candidates.append(name)
     if not candidates:
-        try:
-            return body.decode("utf-8"), "utf-8", False
-        except UnicodeDecodeError:
-            candidates = [detect(body) or "utf-8"]
-    return _decode_with(body, candidates)
+        if _is_utf8(body):
+            return body, "utf-8", False
+        candidates = [detect(body) or "utf-8"]
+    return _convert(body, candidates)
 
 
-def _decode_with(body: bytes, candidates: list[str]) -> tuple[str, str, bool]:
+def _is_utf8(body: bytes) -> bool:
+    if body.isascii():
+        return True
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _ascii_compatible(name: str) -> bool:
+    """True if pure-ASCII bytes mean the same text in this codec as in UTF-8."""
+    return not name.startswith(("utf_16", "utf-16", "utf_32", "utf-32", "utf_7", "utf-7", "iso2022", "hz"))
+
+
+def _convert(body: bytes, candidates: list[str]) -> tuple[bytes, str, bool]:
+    ascii_only = body.isascii()
     for name in candidates:
+        if ascii_only and _ascii_compatible(name):
+            return body, name, False
+        if name == "utf-8":
+            if _is_utf8(body):
+                return body, name, False
+            continue
         try:
-            return body.decode(name), name, False
+            return body.decode(name).encode("utf-8", errors="replace"), name, False
         except UnicodeDecodeError:
             continue
     name = candidates[0]  # nothing fits: the first choice, with replacement characters
-    return body.decode(name, errors="replace"), name, True
+    return body.decode(name, errors="replace").encode("utf-8", errors="replace"), name, True
 
 
 def detect(body: bytes) -> str | None:

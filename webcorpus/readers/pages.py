@@ -8,15 +8,15 @@ first KiB. Everything else is counted by kind (see :func:`classify`) and not kep
 """
 from __future__ import annotations
 
-from .charset import decode_html, header_charset
+from .charset import header_charset, html_to_utf8
 from .http import BodyError, parse_response, sniff_html
 from .report import ReadReport
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
-def html_page(block: bytes, report: ReadReport, offset: int) -> tuple[str | None, str | None, str | None]:
-    """``(kind, html, charset)`` for a stored HTTP response; html is None unless kind is ``html``.
+def html_page(block: bytes, report: ReadReport, offset: int) -> tuple[str | None, bytes | None, str | None]:
+    """``(kind, html as UTF-8 bytes, charset)`` for a stored HTTP response; html is None unless kind is ``html``.
 
     Kinds: ``html``, ``non_html``, ``non_200``, ``non_http`` (no HTTP status line), or None
     when the record was broken and already reported as an error.
@@ -36,7 +36,7 @@ def html_page(block: bytes, report: ReadReport, offset: int) -> tuple[str | None
         return None, None, None
     if not mime and not sniff_html(body):
         return "non_html", None, None
-    html, charset, replaced = decode_html(body, header_charset(response.headers.get("content-type")))
+    html, charset, replaced = html_to_utf8(body, header_charset(response.headers.get("content-type")))
     if replaced:
         report.charset_replaced += 1
     return "html", html, charset

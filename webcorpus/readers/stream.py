@@ -66,7 +66,11 @@ class ByteStream:
         data = self._read_chunk()
         if data is None:
             return False
-        self.buf = self.buf[self.pos - self.base :] + data
+        keep = self.pos - self.base
+        if keep >= len(self.buf):
+            self.buf = data  # nothing left over: no copy
+        else:
+            self.buf = self.buf[keep:] + data
         self.base = self.pos
         self._prune()
         return True
@@ -222,7 +226,7 @@ class ByteStream:
                 self._inflater = None
             else:
                 self._cin_off = start + len(piece)
-        return b"".join(out)
+        return out[0] if len(out) == 1 else b"".join(out)
 
     def _read_compressed(self) -> bool:
         data = self._raw.read(self._chunk)
