@@ -1,4 +1,4 @@
-"""End to end through the commands: real article text, a sentencepiece tokenizer, train, sample."""
+"""End to end through the commands: real articles, the pipeline's tokenizer and shards, train, sample."""
 import json
 
 import numpy as np
@@ -14,42 +14,43 @@ TINY_FLAGS = ["--n-layer", "2", "--n-head", "2", "--n-embd", "64", "--seq-len", 
 
 @pytest.fixture(scope="module")
 def article_run(shared_data, tmp_path_factory):
-    """Real English articles -> a 512-piece sentencepiece model -> llm.c shards -> a short training run.
+    """Real English articles through the project's own train_tokenizer and tokenize stages
+    (OUTPUT/tokenizer/, OUTPUT/tokens/llmc/), then a short training run on OUTPUT/tokens."""
+    import pyarrow.parquet as pq
 
-    The layout is the pipeline's: OUTPUT/tokenizer/{tokenizer.model,card.json}, OUTPUT/tokens/llmc/."""
-    spm = pytest.importorskip("sentencepiece")
+    from webcorpus.documents import from_rows
+    from webcorpus.stages.global_stage import GlobalContext
+    from webcorpus.tokenizer.shards import Tokenize
+    from webcorpus.tokenizer.train import TrainTokenizer
+
     root = tmp_path_factory.mktemp("articles")
     articles = json.loads((shared_data / "extract" / "scrapinghub-aeb" / "ground-truth.json").read_text())
-    texts = [a["articleBody"] for a in articles.values() if a.get("articleBody")]
-    (root / "tokenizer").mkdir()
-    corpus = root / "corpus.txt"
-    corpus.write_text("\n".join(line for t in texts for line in t.splitlines() if line.strip()))
-    spm.SentencePieceTrainer.train(input=str(corpus), model_prefix=str(root / "tokenizer" / "tokenizer"),
-                                   vocab_size=512, model_type="bpe", bos_id=1, eos_id=2, character_coverage=0.995,
-                                   input_sentence_size=200_000, num_threads=1, minloglevel=2)
-    sp = spm.SentencePieceProcessor(model_file=str(root / "tokenizer" / "tokenizer.model"))
-    (root / "tokenizer" / "card.json").write_text(json.dumps({"vocab_size": 512, "model": "tokenizer.model", "eot_token": 1}))
-    ids = [[1] + sp.encode(t) for t in texts]  # the separator before every document
-    data = root / "tokens"
-    (data / "llmc").mkdir(parents=True)
-    write_llmc_shard(data / "llmc" / "aeb_train_000001.bin", np.concatenate(ids[20:]))
-    write_llmc_shard(data / "llmc" / "aeb_val_000000.bin", np.concatenate(ids[:20]))
+    rows = [{"id": key, "url": a.get("url"), "text": a["articleBody"]}
+            for key, a in sorted(articles.items()) if a.get("articleBody")]
+    (root / "docs").mkdir()
+    pq.write_table(from_rows(rows), root / "docs" / "docs.00000.parquet")
+    ctx = GlobalContext(inputs=[str(root / "docs" / "docs.00000.parquet")], output_dir=root / "docs_out",
+                        work_dir=root / "work", run_dir=root / "OUTPUT", workers=1,
+                        map=lambda fn, items: [fn(item) for item in items])
+    TrainTokenizer(vocab_size=1024, sample_bytes=5_000_000, heldout_bytes=50_000, character_coverage=0.98,
+                   threads=1).run(ctx)
+    Tokenize(formats=["llmc"], val_fraction=0.1, threads=1).run(ctx)
     out = root / "run"
-    result = CliRunner().invoke(train, ["--data", str(data), "--out", str(out), "--steps", "150",
-                                       "--lr", "6e-3", "--warmup-steps", "15", "--eval-every", "50",
-                                       "--doc-aligned", *TINY_FLAGS])
+    result = CliRunner().invoke(train, ["--data", str(root / "OUTPUT" / "tokens"), "--out", str(out),
+                                       "--steps", "150", "--lr", "6e-3", "--warmup-steps", "15",
+                                       "--eval-every", "50", "--doc-aligned", *TINY_FLAGS])
     assert result.exit_code == 0, result.output
-    return out, result.output
+    return out, result.output, json.loads((root / "OUTPUT" / "tokenizer" / "card.json").read_text())
 
 
 def test_learns_real_text_and_samples_decoded_text(article_run):
-    out, console = article_run
+    out, console, card = article_run
     lines = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     config = json.loads((out / "config.json").read_text())
-    assert config["vocab_size"] == 512  # from the tokenizer card, not the data
+    assert config["vocab_size"] == card["vocab_size"] == 1024  # from the tokenizer card, not the data
     assert config["doc_aligned"] and config["separator_token"] is None
     vals = [line["val_loss"] for line in lines if "val_loss" in line]
-    assert vals[0] > 6.0 and vals[-1] < vals[0] - 0.6, vals  # ln(512) = 6.24
+    assert vals[0] > 6.0 and vals[-1] < vals[0] - 0.6, vals  # ln(1024) = 6.93
     assert "step    150/150" in console and "tok/s" in console and "val " in console
     result = CliRunner().invoke(sample, ["--checkpoint", str(out), "--prompt", "The city of",
                                          "--max-new-tokens", "20", "--device", "cpu", "--seed", "1"])
