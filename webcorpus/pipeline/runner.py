@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from webcorpus.output.shards import list_shards
 from webcorpus.pipeline.config import ConfigError, PipelineConfig, resolve_inputs
 from webcorpus.pipeline.progress import Progress
 from webcorpus.pipeline.stats import merge_step_stats
@@ -175,7 +176,15 @@ def run_global_step(number, stage, inputs, out_dir, output, last, executor, quie
             return {**recorded, "stage": stage, "resumed": 1}
         log.info("step %d (%s): its input changed since it finished; running it again", number, stage.name)
     work = output / "work" / f"step-{number}"
+    # A global stage may resume its own phases from ``work``; that holds only for the same inputs.
+    inputs_file = work / "inputs.json"
+    if work.exists() and (not inputs_file.exists() or json.loads(inputs_file.read_text()) != stamps):
+        shutil.rmtree(work)
+    if not work.exists():  # a fresh start: no shard of an earlier attempt may stay in the output
+        for stale in list_shards(out_dir):
+            os.unlink(stale)
     work.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(inputs_file, stamps)
     out_dir.mkdir(parents=True, exist_ok=True)
     ctx = GlobalContext(
         inputs=list(inputs),
