@@ -107,15 +107,19 @@ def sample_crawl(directory, seed, pages):
 
 
 @main.command(epilog=EXIT_CODES)
-@click.option("--output", default="demo-out", show_default=True, help="Folder for the sample crawl and the run.")
+@click.option("--output", default="demo-out", show_default=True, help="Folder for the sample crawl, the run and the model.")
 @click.option("--pipeline", "pipeline_path", default=str(REPO / "pipelines" / "main.yaml"), show_default=True)
 @click.option("--input", "inputs", multiple=True, help="Real crawl files instead of the generated sample.")
 @click.option("--workers", type=int, default=2, show_default=True)
+@click.option("--train-steps", type=int, default=200, show_default=True,
+              help="Then train the tiny GPT on the token shards for this many steps on the CPU (0: skip).")
 @click.option("--quiet", is_flag=True)
-def demo(output, pipeline_path, inputs, workers, quiet):
-    """Generate the sample crawl and run the main pipeline on it (no download needed)."""
+def demo(output, pipeline_path, inputs, workers, train_steps, quiet):
+    """Crawl to model on one machine: generate the sample crawl, run the main pipeline on it,
+    train a tiny GPT on the token shards, and write the HTML report. No download needed."""
     from webcorpus.pipeline import ConfigError, load_config, run_pipeline
     from webcorpus.pipeline.summary import print_summary
+    from webcorpus.report import write_report
     from webcorpus.sample import generate_sample_crawl
 
     output = Path(output)
@@ -133,10 +137,32 @@ def demo(output, pipeline_path, inputs, workers, quiet):
         click.echo("interrupted: re-run the same command to resume", err=True)
         sys.exit(130)
     print_summary(result)
-    from webcorpus.report import write_report
+    if result.exit_code:
+        sys.exit(result.exit_code)
+    train_dir = None
+    tokens = result.output / "tokens"
+    if train_steps > 0 and tokens.is_dir():
+        train_dir = _demo_training(tokens, output / "model", train_steps)
+    report = write_report(result.output, train_dir=train_dir)
+    click.echo(f"report: {report}  (open it in a browser)", err=True)
 
-    click.echo(f"report: {write_report(result.output)}  (open it in a browser)", err=True)
-    sys.exit(result.exit_code)
+
+def _demo_training(tokens: Path, out: Path, steps: int) -> Path | None:
+    """A tiny GPT on the run's token shards, on the CPU: enough to see the loss fall."""
+    try:
+        from webcorpus.trainer.config import make_config
+        from webcorpus.trainer.train import train as run_training
+    except ImportError:
+        click.echo("training skipped: torch is not installed (pip install 'webcorpus[train]')", err=True)
+        return None
+    import shutil
+
+    shutil.rmtree(out, ignore_errors=True)  # a demo model is cheap: always train it afresh
+    config = make_config("tiny", data=str(tokens), out=str(out), steps=steps, device="cpu",
+                         eval_every=max(steps // 4, 1), checkpoint_every=steps)
+    click.echo(f"training a tiny GPT for {steps} steps on the CPU -> {out}", err=True)
+    run_training(config)
+    return out
 
 
 def _register_part_commands() -> None:
