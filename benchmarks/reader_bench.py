@@ -12,7 +12,9 @@ alternating; the best time of each is reported:
 * ``warcio``: ``ArchiveIterator`` over the file, reading every record's full content
   (``content_stream().read()``: HTTP headers parsed, chunked/gzip undone).
 * ``reader``: ``read_documents`` over the file: every record parsed, HTML responses
-  decoded to text (charset from header/meta/detection) and built into Arrow batches.
+  decoded to text (charset from header/meta/detection) and built into Arrow batches;
+  gzip inflated by ISA-L (``isal``) when installed.
+* ``reader-zlib``: the same with ``isal`` hidden, so it inflates with zlib as warcio does.
 
     python benchmarks/reader_bench.py --records 2000 --repeat 5
 """
@@ -87,7 +89,9 @@ def run_warcio(path: str) -> dict:
     return {"records": records, "payload_bytes": payload}
 
 
-def run_reader(path: str) -> dict:
+def run_reader(path: str, isal: bool = True) -> dict:
+    if not isal:
+        sys.modules["isal"] = None  # the reader falls back to zlib, the inflater warcio uses
     sys.path.insert(0, str(REPO))
     from webcorpus.readers import ReadReport, read_documents
 
@@ -111,7 +115,7 @@ def peak_rss_mb() -> float:
 
 def child(which: str, path: str) -> None:
     start = time.perf_counter()
-    result = run_warcio(path) if which == "warcio" else run_reader(path)
+    result = run_warcio(path) if which == "warcio" else run_reader(path, isal=which == "reader")
     result["seconds"] = time.perf_counter() - start
     result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
@@ -136,20 +140,21 @@ def main() -> None:
         size, raw = build_warc(path, args.records)
         print(f"WARC: {args.records} responses + {args.records} requests, {size / 1e6:.1f} MB gzipped, "
               f"{raw / 1e6:.1f} MB raw; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
-        runs = {"warcio": [], "reader": []}
+        runs = {"warcio": [], "reader": [], "reader-zlib": []}
         for _ in range(args.repeat):
             for which in runs:
                 runs[which].append(measure(which, str(path)))
         best = {which: min(r, key=lambda r: r["seconds"]) for which, r in runs.items()}
-        print(f"{'':8} {'seconds':>8} {'records/s':>10} {'MB/s (gz)':>10} {'MB/s (raw)':>10} {'peak RSS MB':>12}")
+        print(f"{'':11} {'seconds':>8} {'records/s':>10} {'MB/s (gz)':>10} {'MB/s (raw)':>10} {'peak RSS MB':>12}")
         for which, r in best.items():
             s = r["seconds"]
-            print(f"{which:8} {s:8.3f} {r['records'] / s:10.0f} {size / 1e6 / s:10.1f} {raw / 1e6 / s:10.1f} "
+            print(f"{which:11} {s:8.3f} {r['records'] / s:10.0f} {size / 1e6 / s:10.1f} {raw / 1e6 / s:10.1f} "
                   f"{r['peak_rss_mb']:12.0f}")
-        overhead = best["reader"]["seconds"] / best["warcio"]["seconds"] - 1
         print(f"reader documents: {best['reader']['documents']}, errors: {best['reader']['errors']}; "
               f"records seen: warcio {best['warcio']['records']}, reader {best['reader']['records']}")
-        print(f"reader overhead over the warcio loop: {overhead * 100:+.1f}%")
+        for which in ("reader", "reader-zlib"):
+            overhead = best[which]["seconds"] / best["warcio"]["seconds"] - 1
+            print(f"{which} overhead over the warcio loop: {overhead * 100:+.1f}%")
 
 
 if __name__ == "__main__":

@@ -32,14 +32,14 @@ class ArcRecord:
 
     __slots__ = ("offset", "inner", "url", "date", "mime", "block", "problem")
 
-    def __init__(self, offset: int, inner: int, url: str, date: str, mime: str, block: bytes | None,
+    def __init__(self, offset: int, inner: int, url: str, date: str, mime: str, block: memoryview | None,
                  problem: str | None = None):
         self.offset = offset
         self.inner = inner
         self.url = url
         self.date = date
         self.mime = mime
-        self.block = block  # None when too large to hold
+        self.block = block  # a view into the stream's buffer; None when too large to hold
         self.problem = problem  # as for WARC records: None, "too_large", "cut" or "eof"
 
 

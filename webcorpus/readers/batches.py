@@ -13,7 +13,9 @@ import pyarrow as pa
 
 from ..documents import BASE_SCHEMA, stable_id
 
-MAX_BATCH_BYTES = 32 << 20  # also flush when this much text is held: bounds memory (and keeps int32 offsets safe)
+# also flush when this much text is held: bounds memory, keeps int32 offsets safe, and stays under
+# glibc's largest mmap threshold so batch buffers are reused rather than faulted in afresh each time
+MAX_BATCH_BYTES = 16 << 20
 
 
 def record_id(source: str, offset: int, inner: int) -> str:

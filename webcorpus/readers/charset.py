@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import codecs
 import re
+from array import array
+
+import pyarrow as pa
 
 META_SCAN = 8192
 DETECT_SCAN = 1 << 16
@@ -97,11 +100,13 @@ def html_to_utf8(body: bytes, declared: str | None = None) -> tuple[bytes, str, 
 
 
 def _is_utf8(body: bytes) -> bool:
+    """Valid UTF-8? Checked by Arrow's SIMD validator over the bytes in place (no str is made)."""
     if body.isascii():
         return True
+    offsets = pa.py_buffer(array("i", (0, len(body))))
     try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
+        pa.StringArray.from_buffers(1, offsets, pa.py_buffer(body)).validate(full=True)
+    except pa.ArrowInvalid:
         return False
     return True
 

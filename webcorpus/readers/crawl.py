@@ -49,7 +49,7 @@ def warc_documents(stream: ByteStream, source: str, report: ReadReport, batch_si
         elif kind == "conversion":
             records["text"] += 1
             html, charset = None, "utf-8"
-            text = record.block
+            text = bytes(record.block)
             if not text.isascii():  # WET text is UTF-8; anything else is replaced, never passed on invalid
                 text = text.decode("utf-8", errors="replace").encode("utf-8")
         else:

@@ -38,7 +38,7 @@ class HttpResponse:
 
     def decoded_body(self) -> bytes:
         """The body with Transfer-Encoding and Content-Encoding undone."""
-        body = self.body
+        body = self.body if isinstance(self.body, bytes) else bytes(self.body)
         if "chunked" in self.headers.get("transfer-encoding", "").lower():
             body = dechunk(body)
         encodings = [e.strip().lower() for e in self.headers.get("content-encoding", "").split(",")]
@@ -48,16 +48,19 @@ class HttpResponse:
         return body
 
 
-def parse_response(block: bytes) -> HttpResponse | None:
-    """Parse an HTTP response message; None if the block does not start with ``HTTP/``."""
-    if not block.startswith(b"HTTP/"):
+def parse_response(block: bytes | memoryview) -> HttpResponse | None:
+    """Parse an HTTP response message; None if the block does not start with ``HTTP/``.
+
+    ``block`` may be a memoryview: the body then stays a view until :meth:`decoded_body`.
+    """
+    if block[:5] != b"HTTP/":
         return None
     m = _HEAD_END.search(block, 0, MAX_HEAD)
     if m is None:
         # headers only (or cut off): everything is head, the body is empty
-        head, body = block[:MAX_HEAD], b""
+        head, body = bytes(block[:MAX_HEAD]), b""
     else:
-        head, body = block[: m.start()], block[m.end() :]
+        head, body = bytes(block[: m.start()]), block[m.end() :]
     lines = head.split(b"\n")
     parts = lines[0].split(None, 2)
     status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None

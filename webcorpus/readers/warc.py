@@ -32,12 +32,12 @@ class WarcRecord:
 
     __slots__ = ("offset", "inner", "headers", "block", "problem")
 
-    def __init__(self, offset: int, inner: int, headers: dict[str, str], block: bytes | None,
+    def __init__(self, offset: int, inner: int, headers: dict[str, str], block: memoryview | None,
                  problem: str | None = None):
         self.offset = offset  # compressed offset of the gzip member holding the record (file offset if plain)
         self.inner = inner  # bytes into that member (0 for one record per member)
         self.headers = headers
-        self.block = block  # None when too large to hold
+        self.block = block  # a view into the stream's buffer; None when too large to hold
         self.problem = problem  # None, "too_large", "cut" (broken gzip member inside) or "eof" (file ends inside)
 
     @property
