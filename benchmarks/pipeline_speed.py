@@ -102,7 +102,8 @@ def run_webcorpus(inputs: Path, out: Path, workers: int, extract: dict, url_filt
     steps = result.stats["steps"] if "steps" in result.stats else result.stats.get("stages", [])
     extract_seconds = sum(s["seconds"] for s in steps if s.get("name") == "extract")
     kept = result.stats["documents"]["written"]
-    return {"seconds": seconds, "extract_seconds": extract_seconds, "kept": kept}
+    per_stage = {s["name"]: (round(s["seconds"], 1), s["documents_in"] - s["documents_out"]) for s in steps}
+    return {"seconds": seconds, "extract_seconds": extract_seconds, "kept": kept, "stages": per_stage}
 
 
 def run_datatrove(inputs: Path, out: Path, workers: int, tasks: int) -> dict | None:
@@ -128,7 +129,14 @@ def run_datatrove(inputs: Path, out: Path, workers: int, tasks: int) -> dict | N
         raise SystemExit(f"datatrove failed:\n{log[-3000:]}")
     result = json.loads((out / "stdout").read_text().strip().splitlines()[-1])
     kept = sum(1 for f in (out / "output").glob("*.jsonl.gz") for _ in __import__("gzip").open(f, "rt"))
-    return {"seconds": result["seconds"], "kept": kept, "timeouts": log.count("Timeout while cleaning record")}
+    stages = {}
+    stats_file = out / "logs" / "stats.json"
+    if stats_file.exists():
+        for step in json.loads(stats_file.read_text()):
+            dropped = step.get("stats", {}).get("dropped", 0)
+            total = step.get("time_stats", {}).get("total", 0.0)
+            stages[step.get("name", "?")] = (round(total, 1), dropped if isinstance(dropped, int) else dropped)
+    return {"seconds": result["seconds"], "kept": kept, "stages": stages}
 
 
 def main() -> None:
@@ -165,6 +173,10 @@ def main() -> None:
         outside = f"{1 - r['extract_seconds'] / r['seconds']:.0%}" if "extract_seconds" in r and workers == 1 else ""
         speedup = f"{single[name] / r['seconds']:.2f}×" if workers == 2 else ""
         print(f"| {name} | {workers} | {r['seconds']:.1f} | {per_core:.1f} | {ratio} | {outside} | {speedup} | {r['kept']} |")
+    print("\nper stage, 1 worker: (seconds, documents dropped)")
+    for name, workers, r in rows:
+        if workers == 1:
+            print(f"- {name}: {r.get('stages')}")
 
 
 if __name__ == "__main__":
