@@ -183,20 +183,34 @@ def exact_groups(task: tuple[Plan, int]) -> dict:
 
 
 class ShingleStore:
-    """Random access to the stored shingle sets by handle, through memory maps."""
+    """Random access to the stored shingle sets by handle, by positioned reads.
+
+    Reads (not memory maps) keep the task's resident memory to what it holds:
+    a map of the whole store would count every touched page of it.
+    """
 
     def __init__(self, root: Path):
         self.root = root
-        self._open: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._files: dict[int, tuple[int, int]] = {}
 
     def __call__(self, handle: int) -> np.ndarray:
         shard, row = handle >> 32, handle & 0xFFFFFFFF
-        if shard not in self._open:
-            path = self.root / "shingles" / f"{shard:05d}.u32"
-            values = np.memmap(path, dtype=np.uint32, mode="r") if path.stat().st_size else np.zeros(0, np.uint32)
-            self._open[shard] = (values, np.load(self.root / "shingles" / f"{shard:05d}.offsets.npy"))
-        values, offsets = self._open[shard]
-        return np.asarray(values[offsets[row] : offsets[row + 1]])
+        if shard not in self._files:
+            values = os.open(self.root / "shingles" / f"{shard:05d}.u32", os.O_RDONLY)
+            offsets = os.open(self.root / "shingles" / f"{shard:05d}.offsets.npy", os.O_RDONLY)
+            header = os.pread(offsets, 256, 0)
+            # .npy header: magic, version, then its length in 2 bytes (format 1.0) or 4 (2.0 and later)
+            header_size = 10 + int.from_bytes(header[8:10], "little") if header[6] == 1 else 12 + int.from_bytes(header[8:12], "little")
+            self._files[shard] = (values, offsets, header_size)
+        values, offsets, header_size = self._files[shard]
+        start, end = np.frombuffer(os.pread(offsets, 16, header_size + 8 * row), dtype="<i8")
+        return np.frombuffer(os.pread(values, 4 * int(end - start), 4 * int(start)), dtype=np.uint32)
+
+    def close(self) -> None:
+        for values, offsets, _ in self._files.values():
+            os.close(values)
+            os.close(offsets)
+        self._files.clear()
 
 
 def near_pairs(task: tuple[Plan, int]) -> dict:
@@ -226,7 +240,11 @@ def confirm_pairs(task: tuple[Plan, int]) -> dict:
     pairs = np.unique(pairs)
     result = {"unique_candidate_pairs": len(pairs), "compared_pairs": 0}
     if plan.confirm:
-        edges, result["compared_pairs"] = confirm(pairs, ShingleStore(plan.root), plan.threshold)
+        store = ShingleStore(plan.root)
+        try:
+            edges, result["compared_pairs"] = confirm(pairs, store, plan.threshold)
+        finally:
+            store.close()
     else:
         edges = pairs
     result["near_edges"] = len(edges)
