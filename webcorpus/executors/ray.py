@@ -46,6 +46,20 @@ def _apply(fn_and_item):
     return fn(item)
 
 
+def _check_reachable(address: str, timeout: float = 10.0) -> None:
+    """Fail at once with a clear message, rather than let ray.init wait minutes for a head that is not there."""
+    import socket
+
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+            pass
+    except (OSError, ValueError) as exc:
+        raise ConnectionError(
+            f"no Ray cluster answers at {address} ({exc}); start one with `ray start --head` or check --ray-address"
+        ) from None
+
+
 def _is_loopback(address: str | None) -> bool:
     return bool(address) and address.rsplit(":", 1)[0] in ("127.0.0.1", "localhost", "[::1]")
 
@@ -54,6 +68,8 @@ class RayExecutor:
     name = "ray"
 
     def __init__(self, workers: int = 1, address: str | None = None, cpus_per_task: float = 1.0, memory_per_task: int | None = None):
+        if address and address != "auto":
+            _check_reachable(address)
         if _is_loopback(address) and "ray" not in sys.modules:
             # A cluster on this machine: keep Ray on 127.0.0.1 rather than the host's network address.
             os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")

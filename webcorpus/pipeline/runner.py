@@ -323,6 +323,6 @@ def make_executor(config: PipelineConfig):
 
         try:
             return RayExecutor(config.workers, address=config.ray_address)
-        except ImportError as exc:
+        except (ImportError, ConnectionError) as exc:
             raise ConfigError(f"{config.source}: executor 'ray': {exc}") from None
     raise ConfigError(f"{config.source}: executor {config.executor!r} is not available")
