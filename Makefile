@@ -22,7 +22,7 @@ demo: setup
 	$(BIN)/webcorpus demo --output demo-out
 
 test: setup
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests -q
 
 clean:
 	rm -rf demo-out .pytest_cache
