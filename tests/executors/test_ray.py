@@ -112,3 +112,18 @@ def test_killed_ray_worker_is_retried_nothing_lost_or_twice(tmp_path, shared_dat
     _, got = documents(tmp_path / "ray")
     assert got.column("id").to_pylist() == expected.column("id").to_pylist()  # same documents, once each, same order
     assert result.stats["documents"]["written"] == reference.stats["documents"]["written"]
+
+
+def test_ray_requests_what_a_steps_stages_declare():
+    from webcorpus.executors.ray import RayExecutor
+
+    executor = RayExecutor.__new__(RayExecutor)  # the option arithmetic alone, without a cluster
+    executor.cpus_per_task, executor.memory_per_task = 1.0, None
+
+    class Heavy(FunctionStage):
+        resources = {"num_cpus": 2, "memory": 3 << 30}
+
+    stages = [build_stage("extract", {}), Heavy(url_length)]
+    options = executor._options(stages)
+    assert options["num_cpus"] == 2 and options["memory"] == (1 << 30) + (3 << 30)
+    assert executor._options([]) == {"num_cpus": 1.0, "max_retries": 3}

@@ -91,10 +91,14 @@ class RayExecutor:
             ray.init(address=address, runtime_env=runtime_env, log_to_driver=False, include_dashboard=False, **options)
         self._ray = ray
 
-    def _options(self) -> dict:
-        options = {"num_cpus": self.cpus_per_task, "max_retries": MAX_RETRIES}
-        if self.memory_per_task:
-            options["memory"] = self.memory_per_task
+    def _options(self, stages: Sequence = ()) -> dict:
+        """Ray task options: the executor's defaults, raised to what the step's stages declare they need."""
+        requests = [getattr(stage, "resources", {}) or {} for stage in stages]
+        cpus = max([self.cpus_per_task] + [r.get("num_cpus", 0) for r in requests])
+        memory = sum(r.get("memory", 0) for r in requests) or self.memory_per_task
+        options = {"num_cpus": cpus, "max_retries": MAX_RETRIES}
+        if memory:
+            options["memory"] = int(memory)
         return options
 
     def run_tasks(
@@ -107,7 +111,7 @@ class RayExecutor:
         if not tasks:
             return
         ray = self._ray
-        remote = ray.remote(_file_task).options(**self._options())
+        remote = ray.remote(_file_task).options(**self._options(stages))
         holder = [ray.put(stages)]
         pending = list(reversed(tasks))
         in_flight: dict = {}

@@ -104,6 +104,9 @@ class Stage:
     name: ClassVar[str] = ""
     #: Python modules the stage imports in ``setup``, mapped to the pip package that provides them.
     requires: ClassVar[dict[str, str]] = {}
+    #: What one task running this stage needs on a cluster, e.g. ``{"num_cpus": 1, "memory": 2 << 30}``
+    #: (bytes). The Ray executor requests the largest ``num_cpus`` and the sum of ``memory`` of a step's stages.
+    resources: ClassVar[dict[str, float]] = {}
 
     def setup(self) -> None:
         """Load models and other heavy state. Called once per process before the first batch."""

@@ -29,6 +29,8 @@ class Extract(Stage):
     """
 
     name = "extract"
+    # The extractor runs in a child process beside the worker; one of them is busy at a time.
+    resources = {"num_cpus": 1, "memory": 1 << 30}
 
     def __init__(
         self,
