@@ -37,6 +37,7 @@ class StageStats:
     dropped: Counter = field(default_factory=Counter)
     counters: Counter = field(default_factory=Counter)
     seconds: float = 0.0
+    setup_seconds: float = 0.0  # loading models and the like, once per worker process; not in ``seconds``
     #: characters of ``text`` in the documents a stage lets out, by power-of-two bucket ("<=1024": n)
     text_lengths: Counter = field(default_factory=Counter)
 
@@ -46,6 +47,7 @@ class StageStats:
         self.dropped.update(other.dropped)
         self.counters.update(other.counters)
         self.seconds += other.seconds
+        self.setup_seconds += other.setup_seconds
         self.text_lengths.update(other.text_lengths)
 
     def to_dict(self) -> dict:
@@ -55,6 +57,7 @@ class StageStats:
             "dropped": dict(sorted(self.dropped.items())),
             "counters": dict(sorted(self.counters.items())),
             "seconds": round(self.seconds, 3),
+            "setup_seconds": round(self.setup_seconds, 3),
             "text_lengths": dict(sorted(self.text_lengths.items(), key=lambda kv: _bucket_order(kv[0]))),
         }
 
@@ -66,6 +69,7 @@ class StageStats:
             dropped=Counter(data.get("dropped", {})),
             counters=Counter(data.get("counters", {})),
             seconds=data.get("seconds", 0.0),
+            setup_seconds=data.get("setup_seconds", 0.0),
             text_lengths=Counter(data.get("text_lengths", {})),
         )
 
@@ -134,9 +138,11 @@ class Stage:
 
     def _ensure_setup(self) -> None:
         if not self.__dict__.get("_is_set_up"):
+            start = time.perf_counter()
             check_requirements(self)
             self.setup()
             self.__dict__["_is_set_up"] = True
+            self.stats.setup_seconds += time.perf_counter() - start
 
     def apply(self, batch: pa.Table) -> StageOutput:
         self._ensure_setup()
