@@ -82,5 +82,14 @@ def test_corrupt_shard_is_a_clear_error(tmp_path):
     broken = write_llmc_shard(data / "syn_train_009.bin", np.arange(500), n_tokens=900)
     result = CliRunner().invoke(train, ["--data", str(data), "--out", str(tmp_path / "run"), "--steps", "2",
                                         *TINY_FLAGS])
-    assert result.exit_code != 0
+    assert result.exit_code == 1
     assert str(broken) in result.output and "truncated" in result.output
+
+
+def test_flags_that_do_not_fit_together_are_a_usage_error(tmp_path):
+    data = make_dataset(tmp_path / "tokens", train_tokens=20_000)
+    flags = [f for f in TINY_FLAGS]
+    result = CliRunner().invoke(train, ["--data", str(data), "--out", str(tmp_path / "run"), "--steps", "2",
+                                        *flags, "--n-embd", "66", "--n-head", "4"])
+    assert result.exit_code == 2
+    assert "66" in result.output

@@ -20,5 +20,5 @@ ALL_ENTITIES = PATTERN_ENTITIES + NER_ENTITIES
 BLANK_PIPELINE_NOTE = (
     "without spacy_model, PERSON and LOCATION are not detected (a blank spaCy pipeline has no "
     "named-entity recognizer); EMAIL_ADDRESS, PHONE_NUMBER, IP_ADDRESS, CREDIT_CARD, IBAN_CODE, "
-    "US_SSN and CRYPTO are"
+    "US_SSN and CRYPTO are found by patterns and checks"
 )

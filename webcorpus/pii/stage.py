@@ -210,4 +210,4 @@ def _note_blank_pipeline(spacy_model: str | None) -> None:
     global _noted_blank_pipeline
     if spacy_model is None and not _noted_blank_pipeline:
         _noted_blank_pipeline = True
-        logger.warning("pii: %s", BLANK_PIPELINE_NOTE)
+        logger.info("pii: %s", BLANK_PIPELINE_NOTE)  # also in `webcorpus stages pii` and docs/pii.md

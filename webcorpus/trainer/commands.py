@@ -87,6 +87,9 @@ def train(data, out, preset, resume, **overrides):
 
     try:
         config = make_config(preset, data=data, out=out, resume=resume or None, **overrides)
+    except ValueError as error:  # flags that do not fit together: a usage error, exit code 2 as for `run`
+        raise click.UsageError(str(error)) from error
+    try:
         run_training(config)
     except (ShardError, FileNotFoundError, ValueError) as error:
         raise click.ClickException(str(error)) from error

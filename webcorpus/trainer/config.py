@@ -99,4 +99,16 @@ def make_config(preset: str | None = None, **overrides) -> TrainConfig:
             raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
         values.update(PRESETS[preset])
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return TrainConfig.from_dict(values)
+    config = TrainConfig.from_dict(values)
+    check_config(config)
+    return config
+
+
+def check_config(config: TrainConfig) -> None:
+    """Values that cannot work together, caught before any data or model is touched."""
+    head_dim, rest = divmod(config.n_embd, config.n_head) if config.n_head > 0 else (0, 1)
+    if rest or (config.rope and head_dim % 2):
+        rule = "heads of even width (RoPE)" if not rest else "heads of equal width"
+        raise ValueError(f"n_embd {config.n_embd} does not split into {config.n_head} {rule}")
+    if config.decay not in ("cosine", "linear", "constant"):
+        raise ValueError(f"decay must be cosine, linear or constant, not {config.decay!r}")
