@@ -41,7 +41,6 @@ def main() -> None:
 @click.option("--report", "with_report", is_flag=True, help="Write OUTPUT/report.html at the end (see `webcorpus report`).")
 def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, crawl_base_url, output, workers, executor, ray_address, excluded, overwrite, quiet, with_report):
     """Run PIPELINE (a YAML file). A re-run of the same command resumes where it stopped."""
-    from webcorpus.pipeline import ConfigError, load_config, run_pipeline
     from webcorpus.pipeline.summary import print_summary
 
     overrides = {"output": output, "workers": workers, "executor": executor, "address": ray_address, "excluded": excluded}
@@ -51,15 +50,7 @@ def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, crawl_ba
         overrides["input"] = {
             "commoncrawl": crawl, "kind": crawl_kind, "limit": crawl_limit, "sample": crawl_sample, "base_url": crawl_base_url,
         }
-    try:
-        config = load_config(pipeline, overrides)
-        result = run_pipeline(config, quiet=quiet, overwrite=overwrite)
-    except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        click.echo("interrupted: re-run the same command to resume", err=True)
-        sys.exit(130)
+    result = _run_or_exit(pipeline, overrides, quiet=quiet, overwrite=overwrite)
     if not quiet:
         print_summary(result)
     if with_report:
@@ -117,7 +108,6 @@ def sample_crawl(directory, seed, pages):
 def demo(output, pipeline_path, inputs, workers, train_steps, quiet):
     """Crawl to model on one machine: generate the sample crawl, run the main pipeline on it,
     train a tiny GPT on the token shards, and write the HTML report. No download needed."""
-    from webcorpus.pipeline import ConfigError, load_config, run_pipeline
     from webcorpus.pipeline.summary import print_summary
     from webcorpus.report import write_report
     from webcorpus.sample import generate_sample_crawl
@@ -127,15 +117,8 @@ def demo(output, pipeline_path, inputs, workers, train_steps, quiet):
         inputs = generate_sample_crawl(output / "sample-crawl")
         click.echo(f"sample crawl: {len(inputs)} WARC file(s) in {output / 'sample-crawl'}", err=True)
     overrides = {"input": list(inputs), "output": str(output / "run"), "workers": workers}
-    try:
-        # The demo folder is ours: a changed pipeline replaces it, an unchanged one resumes.
-        result = run_pipeline(load_config(pipeline_path, overrides), quiet=quiet, overwrite="changed")
-    except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        click.echo("interrupted: re-run the same command to resume", err=True)
-        sys.exit(130)
+    # The demo folder is ours: a changed pipeline replaces it, an unchanged one resumes.
+    result = _run_or_exit(pipeline_path, overrides, quiet=quiet, overwrite="changed")
     print_summary(result)
     if result.exit_code:
         sys.exit(result.exit_code)
@@ -145,6 +128,20 @@ def demo(output, pipeline_path, inputs, workers, train_steps, quiet):
         train_dir = _demo_training(tokens, output / "model", train_steps)
     report = write_report(result.output, train_dir=train_dir)
     click.echo(f"report: {report}  (open it in a browser)", err=True)
+
+
+def _run_or_exit(pipeline: str, overrides: dict, quiet: bool, overwrite):
+    """Load and run a pipeline file; a config error exits with 2, an interruption with 130."""
+    from webcorpus.pipeline import ConfigError, load_config, run_pipeline
+
+    try:
+        return run_pipeline(load_config(pipeline, overrides), quiet=quiet, overwrite=overwrite)
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("interrupted: re-run the same command to resume", err=True)
+        sys.exit(130)
 
 
 def _demo_training(tokens: Path, out: Path, steps: int) -> Path | None:

@@ -12,30 +12,7 @@ DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 EXTRACT = DATA / "extract"
 
 #: Real texts that hold real contact data (reviewed by hand): not clean controls.
-KNOWN_PII = frozenset(
-    {
-        "newspaper-fulltext/bloomberg.com1.txt",
-        "newspaper-fulltext/cntraveler.com1.txt",
-        "newspaper-fulltext/gulflive.com1.txt",
-        "newspaper-fulltext/mlive.com1.txt",
-        "newspaper-fulltext/nj.com1.txt",
-        "newspaper-fulltext/nydailynews.com1.txt",
-        "newspaper-fulltext/usnews.com1.txt",
-        "newspaper-fulltext/wnet.org1.txt",
-        "scrapinghub-aeb/0ec95c7261d122f304728e90c983450ef1ce1e0b423546835c397d50aaf0d0f2",
-        "scrapinghub-aeb/30b771a40a4e96156d398716c877deef54b05d091770d2717c98e4c6b670010c",
-        "scrapinghub-aeb/5211188428849a31e309ef2475746563ff788b1591c89818c08d5abedec4ef5e",
-        "scrapinghub-aeb/8cad00dc22de45ba42e9540421b5f78333f7ac57b385d69acb27a53b9fd69f0c",
-        "scrapinghub-aeb/9da36ae4714bfccc72374c6c146e9d1cd3cca39e2110bd67ccdbcc806f4cf139",
-        "scrapinghub-aeb/ac3c035520461017a7c5b248d8e39ef063cad4c0c7d7b7ecd68aff8f15099485",
-        "scrapinghub-aeb/d48aeb9cf2f2ff15769a57513249b4a6a669159f3e50b335e741d4206a824e88",
-        "readability-testpages/breitbart",
-        "readability-testpages/iab-1",
-        "readability-testpages/ietf-1",
-        "readability-testpages/medium-1",
-        "readability-testpages/pixnet",
-    }
-)
+from benchmarks.pii_corpus import KNOWN_PII  # noqa: E402  (one hand-reviewed list for tests and benchmarks)
 
 
 def real_texts() -> dict[str, str]:
