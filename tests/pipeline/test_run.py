@@ -140,3 +140,21 @@ def test_a_rewritten_input_is_processed_again_on_rerun(tmp_path, shared_data):
     again = Pipeline([], input=str(first), output=tmp_path / "out").run(quiet=True)
     assert again.stats["tasks"]["resumed"] == 0
     assert read_table(tmp_path / "out").num_rows == again.stats["documents"]["written"] != before
+
+
+def test_python_and_yaml_pipelines_give_the_same_documents(tmp_path, shared_data):
+    from webcorpus import build_stage
+
+    source = str(shared_data / "warc" / "resiliparse-tests" / "warcfile.warc.gz")
+    path = tmp_path / "p.yaml"
+    path.write_text(f"input: {source}\noutput: {tmp_path / 'yaml'}\nstages:\n  - extract: {{engine: resiliparse}}\n  - language: {{}}\n")
+    Pipeline.from_yaml(path).run(quiet=True)
+    stages = [build_stage("extract", {"engine": "resiliparse"}), build_stage("language", {})]
+    Pipeline(stages, input=source, output=tmp_path / "python").run(quiet=True)
+    assert read_table(tmp_path / "yaml").equals(read_table(tmp_path / "python"))
+
+    # One batch through the per-batch stages in memory, without a run folder.
+    batch = next(iter(read_documents(source, ReadReport(source))))
+    processed = Pipeline(stages).process(batch)
+    assert processed.num_rows > 0 and {"text", "language", "language_score"} <= set(processed.column_names)
+    assert processed.column("id").to_pylist() == read_table(tmp_path / "python").column("id").to_pylist()[: processed.num_rows]
