@@ -30,7 +30,7 @@ from pathlib import Path
 
 from webcorpus.output.shards import list_shards
 from webcorpus.pipeline.config import ConfigError, PipelineConfig, resolve_inputs
-from webcorpus.pipeline.progress import Progress
+from webcorpus.pipeline.progress import BarSafeHandler, Progress
 from webcorpus.pipeline.stats import merge_step_stats
 from webcorpus.pipeline.tasks import FileTask, read_marker, source_stamp, write_json_atomic
 from webcorpus.stages.base import StageStats
@@ -304,7 +304,7 @@ def setup_logging(output: Path, quiet: bool) -> list[logging.Handler]:
     (output / "logs").mkdir(parents=True, exist_ok=True)
     file_handler = logging.FileHandler(output / "logs" / "run.log", encoding="utf-8")
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    console = logging.StreamHandler(sys.stderr)
+    console = BarSafeHandler(sys.stderr) if sys.stderr.isatty() else logging.StreamHandler(sys.stderr)
     console.setFormatter(logging.Formatter("%(levelname)s %(message)s" if quiet else "%(message)s"))
     # With a progress bar on the terminal, only warnings interrupt it; quiet shows errors only.
     console.setLevel(logging.ERROR if quiet else logging.WARNING if sys.stderr.isatty() else logging.INFO)
