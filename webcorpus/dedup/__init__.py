@@ -3,7 +3,7 @@
 Modules: :mod:`shingles` (normalise, hash word n-grams for a batch),
 :mod:`minhash` (batch signatures, band keys, LSH parameters), :mod:`bands`
 (keyed records partitioned on disk), :mod:`exact` (content and URL keys),
-:mod:`clusters` (candidate pairs, confirmation, components, keep rule),
+:mod:`clusters` (candidate pairs, confirmation, keep rule),
 :mod:`phases` (the resumable tasks), :mod:`stage` (the ``dedup`` stage),
 :mod:`api` (:func:`deduplicate`).
 """

@@ -1,4 +1,4 @@
-"""From LSH buckets to clusters: candidate pairs, exact Jaccard confirmation, components, keep rule.
+"""From LSH buckets to clusters: candidate pairs, exact Jaccard confirmation, keep rule (components: phases.py).
 
 * :func:`candidate_pairs`: documents sharing a band key. A bucket of up to
   ``ALL_PAIRS_MAX`` members yields all its pairs; a larger one (templated
@@ -7,7 +7,6 @@
 * :func:`confirm`: a candidate joins a cluster only if the exact Jaccard of the
   two shingle sets reaches the threshold. Pairs whose documents are already
   joined are skipped; this changes no component, only saves work.
-* :func:`components`: connected components of all edges (exact, URL, near).
 * :func:`keep_order`: the deterministic keep rule.
 """
 from __future__ import annotations
@@ -85,20 +84,6 @@ def confirm(
     out = np.empty(len(edges), EDGE)
     out["a"], out["b"] = edges[:, 0], edges[:, 1]
     return out, compared
-
-
-def components(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Connected components of the edge list: ``(handles, component label)``, only handles with an edge."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    if not len(edges):
-        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    nodes, index = np.unique(np.concatenate([edges["a"], edges["b"]]), return_inverse=True)
-    a, b = index[: len(edges)], index[len(edges) :]
-    graph = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(len(nodes), len(nodes)))
-    _, labels = connected_components(graph, directed=False)
-    return nodes, labels.astype(np.int64)
 
 
 KEEP_RULES = ("earliest_date", "longest", "first_id")

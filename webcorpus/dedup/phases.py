@@ -10,9 +10,15 @@ the tasks of a phase on any machines that share ``work``:
 3. :func:`near_pairs` (one task per band partition): LSH buckets to candidate
    pairs, re-partitioned by pair; :func:`confirm_pairs` (one task per pair
    partition): each distinct pair's exact Jaccard, once.
-4. :func:`decide` (one task): components of all edges, the keep rule,
-   per-shard decisions; then :func:`apply_decisions` (one task per shard)
-   writes the surviving documents.
+4. :func:`graph_edges` (one task per partition): the edges in both
+   directions, partitioned by node; :func:`component_round` (one task per
+   partition, repeated until the graph is a forest of stars): connected
+   components by large-star / small-star rounds, each task holding the edges
+   of its partition's nodes; :func:`component_labels` (one task per
+   partition): each node's component label and keep key, partitioned by label;
+   :func:`decide` (one task per label partition): the keep rule, per-shard
+   decisions; then :func:`apply_decisions` (one task per shard) writes the
+   surviving documents.
 """
 from __future__ import annotations
 
@@ -27,7 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from webcorpus.dedup import bands as band_files
-from webcorpus.dedup.clusters import candidate_pairs, components, confirm, keep_order
+from webcorpus.dedup.clusters import candidate_pairs, confirm, keep_order
 from webcorpus.dedup.exact import EDGE, EXACT, NEAR, URL, group_edges, hash64, url_key
 from webcorpus.dedup.minhash import band_keys, signatures as minhash_signatures
 from webcorpus.dedup.shingles import fmix64, shingle
@@ -252,32 +258,148 @@ def confirm_pairs(task: tuple[Plan, int]) -> dict:
     return finish(plan, "confirm", partition, result)
 
 
-# --- 4. decisions -------------------------------------------------------------------------------
+# --- 4. components and decisions ------------------------------------------------------------------
+#
+# Connected components of all edges without one machine holding them: the "alternating" algorithm of
+# Kiveris et al. (large-star / small-star, O(log^2 n) rounds, in practice a few). Edges are stored in both
+# directions, partitioned by the hash of their source node, so a task holds the edges of its partition's nodes.
+# A round's task groups its edges by source and writes the next round's edges, re-partitioned by source.
+# When every node that has a smaller neighbour has exactly one neighbour, the graph is a forest of stars
+# centred on each component's smallest node: that node is the component's label.
+
+#: rounds of large-star / small-star before the run fails
+MAX_ROUNDS = 200
+_NONE = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
-def decide(plan: Plan) -> dict:
-    """Components of all edges, one keeper per component, one decision file per shard."""
-    edges = [np.load(p) for p in sorted((plan.root / "edges").glob("*.npy"))]
-    nodes, labels = components(np.concatenate(edges) if edges else np.zeros(0, EDGE))
+def _node_partition(nodes: np.ndarray, partitions: int) -> np.ndarray:
+    return (fmix64(nodes) % np.uint64(partitions)).astype(np.int64)
+
+
+def _scatter(plan: Plan, folder: Path, index: int, a: np.ndarray, b: np.ndarray) -> None:
+    """Write the undirected edges ``a - b`` in both directions to ``folder/{q}/{index}.npy``, by source partition."""
+    edges = np.empty(2 * len(a), EDGE)
+    edges["a"], edges["b"] = np.concatenate([a, b]), np.concatenate([b, a])
+    part = _node_partition(edges["a"], plan.partitions)
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(plan.partitions + 1))
+    for q in range(plan.partitions):
+        band_files.save_npy(folder / f"{q:03d}" / f"{index:03d}.npy", edges[order[bounds[q] : bounds[q + 1]]])
+
+
+def _round_dir(plan: Plan, round_: int) -> Path:
+    return plan.root / "cc" / f"{round_:03d}"
+
+
+def _load_edges(folder: Path) -> tuple[np.ndarray, int]:
+    """The distinct directed edges of one partition, without self-loops, sorted by (source, target);
+    and how many records were read."""
+    parts = [np.load(path) for path in sorted(folder.glob("*.npy"))] if folder.exists() else []
+    edges = np.concatenate(parts) if parts else np.zeros(0, EDGE)
+    loaded = len(edges)
+    edges = np.unique(edges[edges["a"] != edges["b"]])
+    return edges, loaded
+
+
+def _groups(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Source nodes, the start of each node's run of edges, and each edge's node index."""
+    src = edges["a"]
+    if not len(src):
+        return src, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts = np.concatenate([[0], np.flatnonzero(src[1:] != src[:-1]) + 1])
+    counts = np.diff(np.append(starts, len(src)))
+    return src[starts], starts, np.repeat(np.arange(len(starts)), counts)
+
+
+def graph_edges(task: tuple[Plan, int]) -> dict:
+    """Round 0's input: the exact, URL and near edges of one partition, both directions, by source partition."""
+    plan, partition = task
+    edges = [np.load(p) for p in (plan.root / "edges" / f"exact.{partition:03d}.npy", plan.root / "edges" / f"near.{partition:03d}.npy") if p.exists()]
+    edges = np.concatenate(edges) if edges else np.zeros(0, EDGE)
+    _scatter(plan, _round_dir(plan, 0), partition, edges["a"], edges["b"])
+    return finish(plan, "graph", partition, {"edges": len(edges)})
+
+
+def component_round(task: tuple[Plan, int, int]) -> dict:
+    """One round of one partition: large-star on even rounds, small-star on odd ones.
+
+    Records ``unstable``: nodes with a smaller neighbour and more than one neighbour (0 everywhere: stars).
+    """
+    plan, round_, partition = task
+    edges, loaded = _load_edges(_round_dir(plan, round_) / f"{partition:03d}")
+    src, dst = edges["a"], edges["b"]
+    nodes, starts, group = _groups(edges)
+    smaller = dst < src
+    degree = np.diff(np.append(starts, len(src)))
+    has_smaller = np.add.reduceat(smaller.astype(np.int64), starts) > 0 if len(src) else np.zeros(0, bool)
+    unstable = int((has_smaller & (degree > 1)).sum())
+    if round_ % 2 == 0:  # large-star: every larger neighbour joins the smallest of the neighbourhood
+        low = np.minimum(nodes, np.minimum.reduceat(dst, starts)) if len(src) else nodes
+        larger = dst > src
+        a, b = dst[larger], low[group[larger]]
+    else:  # small-star: the node and its smaller neighbours join the smallest of them
+        low = np.minimum(nodes, np.minimum.reduceat(np.where(smaller, dst, _NONE), starts)) if len(src) else nodes
+        joins = smaller & (dst != low[group])
+        moved = nodes != low
+        a = np.concatenate([dst[joins], nodes[moved]])
+        b = np.concatenate([low[group[joins]], low[moved]])
+    _scatter(plan, _round_dir(plan, round_ + 1), partition, a, b)
+    return finish(plan, f"cc{round_:03d}", partition, {"edges_loaded": loaded, "nodes": len(nodes), "unstable": unstable})
+
+
+MEMBER_COLUMNS = ("id", "date", "length", "content", "url")
+
+
+def component_labels(task: tuple[Plan, int, int]) -> dict:
+    """Each node of one partition with its component label and keep key, re-partitioned by label."""
+    plan, round_, partition = task
+    edges, loaded = _load_edges(_round_dir(plan, round_) / f"{partition:03d}")
+    nodes, starts, _ = _groups(edges)
+    labels = np.minimum(nodes, np.minimum.reduceat(edges["b"], starts)) if len(nodes) else nodes
     shards, rows = band_files.split_handles(nodes)
-    ids, dates, lengths = [None] * len(nodes), [None] * len(nodes), np.zeros(len(nodes), np.int64)
-    contents, urls = np.zeros(len(nodes), np.uint64), np.zeros(len(nodes), np.uint64)
+    pieces = []
     for shard in np.unique(shards).tolist():
         mine = np.flatnonzero(shards == shard)
-        docs = pq.read_table(plan.root / "docs" / f"{shard:05d}.parquet").take(pa.array(rows[mine]))
-        for position, doc_id, date in zip(mine.tolist(), docs["id"].to_pylist(), docs["date"].to_pylist()):
-            ids[position], dates[position] = doc_id, date
-        lengths[mine] = docs["length"].to_numpy()
-        contents[mine] = docs["content"].to_numpy()
-        urls[mine] = docs["url"].to_numpy()
-    order = np.argsort(labels, kind="stable")
-    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+        docs = pq.read_table(plan.root / "docs" / f"{shard:05d}.parquet", columns=list(MEMBER_COLUMNS)).take(pa.array(rows[mine]))
+        pieces.append(docs.append_column("label", pa.array(labels[mine])).append_column("handle", pa.array(nodes[mine])))
+    schema = pa.schema([("id", pa.string()), ("date", pa.string()), ("length", pa.int64()), ("content", pa.uint64()),
+                        ("url", pa.uint64()), ("label", pa.uint64()), ("handle", pa.uint64())])
+    table = pa.concat_tables(pieces) if pieces else schema.empty_table()
+    part = _node_partition(table["label"].to_numpy(), plan.partitions) if table.num_rows else np.zeros(0, np.int64)
+    for q in range(plan.partitions):
+        _write_parquet(table.filter(pa.array(part == q)), plan.root / "members" / f"{q:03d}" / f"{partition:03d}.parquet")
+    return finish(plan, "labels", partition, {"edges_loaded": loaded, "nodes": len(nodes)})
+
+
+def _size_label(size: int) -> str:
+    low = 2 if size == 2 else 2 ** int(np.ceil(np.log2(size)) - 1) + 1
+    high = 2 ** int(np.ceil(np.log2(size)))
+    return f"cluster_size_{size}" if low == high else f"cluster_size_{low}-{high}"
+
+
+def decide(task: tuple[Plan, int]) -> dict:
+    """The keep rule on the clusters of one label partition; decisions per input shard.
+
+    Members are ordered by handle before the keep rule, so ties of equal keys fall as in a single union-find.
+    """
+    plan, partition = task
+    folder = plan.root / "members" / f"{partition:03d}"
+    table = pa.concat_tables([pq.read_table(p) for p in sorted(folder.glob("*.parquet"))])
+    labels, handles = table["label"].to_numpy(), table["handle"].to_numpy()
+    order = np.lexsort((handles, labels))
+    ids = table["id"].to_numpy(zero_copy_only=False)[order].tolist()
+    dates = table["date"].to_numpy(zero_copy_only=False)[order].tolist()
+    lengths = table["length"].to_numpy()[order].tolist()
+    contents, urls = table["content"].to_numpy()[order], table["url"].to_numpy()[order]
+    shards, rows = band_files.split_handles(handles[order])
+    labels = labels[order]
+    bounds = np.flatnonzero(labels[1:] != labels[:-1]) + 1 if len(labels) else np.zeros(0, np.int64)
     decisions: dict[int, dict[str, list]] = {}
     sizes: dict[int, int] = {}
     removed = {EXACT: 0, URL: 0, NEAR: 0}
-    for group in np.split(order, bounds) if len(order) else []:
+    for group in np.split(np.arange(len(labels)), bounds) if len(labels) else []:
         members = group.tolist()
-        best = members[keep_order(plan.keep, [ids[m] for m in members], [dates[m] for m in members], [int(lengths[m]) for m in members])[0]]
+        best = members[keep_order(plan.keep, [ids[m] for m in members], [dates[m] for m in members], [lengths[m] for m in members])[0]]
         sizes[len(members)] = sizes.get(len(members), 0) + 1
         for m in members:
             if m == best:
@@ -294,8 +416,7 @@ def decide(plan: Plan) -> dict:
             out = decisions.setdefault(int(shards[m]), {"row": [], "dup_cluster": [], "dup_count": [], "duplicate_of": [], "reason": []})
             for name, value in zip(out, (int(rows[m]), ids[best], len(members), duplicate_of, reason)):
                 out[name].append(value)
-    for shard in range(len(plan.inputs)):
-        columns = decisions.get(shard, {"row": [], "dup_cluster": [], "dup_count": [], "duplicate_of": [], "reason": []})
+    for shard, columns in decisions.items():
         table = pa.table(
             {
                 "row": pa.array(columns["row"], pa.int64()),
@@ -305,16 +426,17 @@ def decide(plan: Plan) -> dict:
                 "reason": pa.array(columns["reason"], pa.string()),
             }
         )
-        _write_parquet(table, plan.root / "decisions" / f"{shard:05d}.parquet")
-    histogram = {}
+        _write_parquet(table, plan.root / "decisions" / f"{shard:05d}" / f"{partition:03d}.parquet")
+    histogram: dict[str, int] = {}
     for size, count in sorted(sizes.items()):
-        low = 2 if size == 2 else 2 ** int(np.ceil(np.log2(size)) - 1) + 1
-        high = 2 ** int(np.ceil(np.log2(size)))
-        label = f"cluster_size_{size}" if low == high else f"cluster_size_{low}-{high}"
-        histogram[label] = histogram.get(label, 0) + count
-    result = {"clusters": len(bounds) + (1 if len(order) else 0), "documents_in_clusters": len(nodes), **histogram}
+        histogram[_size_label(size)] = histogram.get(_size_label(size), 0) + count
+    result = {"clusters": sum(sizes.values()), "documents_in_clusters": len(labels), "members_loaded": len(labels), **histogram}
     result.update({f"removed_{reason}": n for reason, n in removed.items()})
-    return finish(plan, "decide", 0, result)
+    return finish(plan, "decide", partition, result)
+
+
+_NO_DECISIONS = pa.schema([("row", pa.int64()), ("dup_cluster", pa.string()), ("dup_count", pa.int64()),
+                           ("duplicate_of", pa.string()), ("reason", pa.string())])
 
 
 def apply_decisions(task: tuple[Plan, int]) -> dict:
@@ -324,7 +446,8 @@ def apply_decisions(task: tuple[Plan, int]) -> dict:
     remove_shards(plan.output_dir, prefix)
     if plan.removed_dir:
         remove_shards(plan.removed_dir, prefix)
-    decisions = pq.read_table(plan.root / "decisions" / f"{shard:05d}.parquet")
+    decided = sorted((plan.root / "decisions" / f"{shard:05d}").glob("*.parquet"))
+    decisions = pa.concat_tables([pq.read_table(p) for p in decided]) if decided else _NO_DECISIONS.empty_table()
     parquet = pq.ParquetFile(plan.inputs[shard], pre_buffer=False)  # pre-buffering keeps every row group read
     n = parquet.metadata.num_rows
     decided_rows = decisions["row"].to_numpy()

@@ -105,7 +105,7 @@ class Dedup(GlobalStage):
             ("confirm", phases.confirm_pairs, parts),
         ):
             results[phase] = _run_phase(ctx, plan, phase, function, indices)
-        decided = phases.read_marker(plan, "decide", 0) or phases.decide(plan)
+        decided = _components_and_decisions(ctx, plan, results)
         results["filter"] = _run_phase(ctx, plan, "filter", phases.apply_decisions, shards)
         stats = ctx.stats
         stats.documents_in += sum(r["documents_in"] for r in results["filter"])
@@ -124,12 +124,44 @@ class Dedup(GlobalStage):
         return [path for r in results["filter"] for path in r["outputs"]]
 
 
-def _run_phase(ctx: GlobalContext, plan: phases.Plan, phase: str, function, indices) -> list[dict]:
+def _run_phase(ctx: GlobalContext, plan: phases.Plan, phase: str, function, indices, round_: int | None = None) -> list[dict]:
     """Run the tasks of a phase that have no marker yet, through the executor's map."""
     todo = [i for i in indices if not phases.marker(plan, phase, i).exists()]
     if todo:
-        list(ctx.progress(ctx.map(function, [(plan, i) for i in todo]), f"dedup {phase}"))
+        items = [(plan, i) if round_ is None else (plan, round_, i) for i in todo]
+        list(ctx.progress(ctx.map(function, items), f"dedup {phase}"))
     return [phases.read_marker(plan, phase, i) for i in indices]
+
+
+def _components_and_decisions(ctx: GlobalContext, plan: phases.Plan, results: dict) -> dict:
+    """Connected components in rounds of partitioned tasks until the graph is stars, then the keep rule per
+    label partition. Returns the summed decision counters plus the rounds and the most edges / members one
+    task loaded (the memory bound of a task: its partition, not the run)."""
+    parts = range(plan.partitions)
+    results["graph"] = _run_phase(ctx, plan, "graph", phases.graph_edges, parts)
+    round_, most_edges = 0, 0
+    while True:
+        if round_ >= phases.MAX_ROUNDS:
+            raise RuntimeError(f"dedup: connected components did not converge in {phases.MAX_ROUNDS} rounds")
+        done = _run_phase(ctx, plan, f"cc{round_:03d}", phases.component_round, parts, round_)
+        most_edges = max([most_edges] + [r["edges_loaded"] for r in done])
+        if not sum(r["unstable"] for r in done):
+            break
+        shutil.rmtree(plan.root / "cc" / f"{round_:03d}", ignore_errors=True)  # round_ + 1 holds the graph now
+        round_ += 1
+    labelled = _run_phase(ctx, plan, "labels", phases.component_labels, parts, round_)
+    shutil.rmtree(plan.root / "cc", ignore_errors=True)
+    decided = _run_phase(ctx, plan, "decide", phases.decide, parts)
+    shutil.rmtree(plan.root / "members", ignore_errors=True)
+    total: dict = {}
+    for result in decided:
+        for key, value in result.items():
+            if key != "members_loaded":
+                total[key] = total.get(key, 0) + value
+    total["component_rounds"] = round_ + 1
+    total["component_max_task_edges"] = max([most_edges] + [r["edges_loaded"] for r in labelled])
+    total["decide_max_task_members"] = max([0] + [r["members_loaded"] for r in decided])
+    return total
 
 
 def _reset_if_changed(plan: phases.Plan) -> None:
@@ -139,7 +171,7 @@ def _reset_if_changed(plan: phases.Plan) -> None:
     if path.exists() and json.loads(path.read_text()).get("fingerprint") == fingerprint:
         return
     if plan.root.exists():
-        for name in ("markers", "docs", "shingles", "bands", "exact", "url", "pairs", "edges", "skip", "decisions"):
+        for name in ("markers", "docs", "shingles", "bands", "exact", "url", "pairs", "edges", "skip", "cc", "members", "decisions"):
             shutil.rmtree(plan.root / name, ignore_errors=True)
     plan.root.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"fingerprint": fingerprint, "plan": {k: v for k, v in plan.__dict__.items() if k != "counters"}}, indent=1))
