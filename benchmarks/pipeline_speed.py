@@ -16,10 +16,12 @@ FineWeb order with matching settings, writing their output:
 
 datatrove runs in its own virtualenv (``.venv-ref``, ``pip install "datatrove[processing]" lxml_html_clean
 spacy``) through a subprocess. Reported: wall seconds, pages/s per core (pages / wall / workers), the ratio to
-datatrove with the same workers, the share of wall time spent outside the extract stage (1 worker), and
-the speed-up from 1 to 2 workers.
+datatrove with the same workers, the speed-up from 1 to 2 workers, and where webcorpus's worker-seconds
+(wall × workers) go: the extract stage, and outside it (a) one-off start-up (each stage's ``setup_seconds``:
+model and list loading, once per worker process), (b) the other stages' per-batch seconds, (c) the rest:
+reading the WARC, building batches, writing Parquet, the executor, process start-up.
 
-    python benchmarks/pipeline_speed.py --records 1200 --files 4
+    python benchmarks/pipeline_speed.py --records 4000 --files 4
 """
 from __future__ import annotations
 
@@ -101,9 +103,14 @@ def run_webcorpus(inputs: Path, out: Path, workers: int, extract: dict, url_filt
     seconds = time.perf_counter() - start
     steps = result.stats["steps"] if "steps" in result.stats else result.stats.get("stages", [])
     extract_seconds = sum(s["seconds"] for s in steps if s.get("name") == "extract")
+    # Stage seconds are summed over worker processes; setup_seconds is model/list loading, once per process.
+    setup_seconds = sum(s.get("setup_seconds", 0.0) for s in steps)
+    other_seconds = sum(s["seconds"] for s in steps if s.get("name") != "extract")
     kept = result.stats["documents"]["written"]
-    per_stage = {s["name"]: (round(s["seconds"], 1), s["documents_in"] - s["documents_out"]) for s in steps}
-    return {"seconds": seconds, "extract_seconds": extract_seconds, "kept": kept, "stages": per_stage}
+    per_stage = {s["name"]: (round(s["seconds"], 1), round(s.get("setup_seconds", 0.0), 1), s["documents_in"] - s["documents_out"])
+                 for s in steps}
+    return {"seconds": seconds, "extract_seconds": extract_seconds, "setup_seconds": setup_seconds,
+            "other_seconds": other_seconds, "kept": kept, "stages": per_stage}
 
 
 def run_datatrove(inputs: Path, out: Path, workers: int, tasks: int) -> dict | None:
@@ -145,14 +152,16 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=4)
     parser.add_argument("--skip-datatrove", action="store_true")
     parser.add_argument("--engines", default="trafilatura,resiliparse,hybrid")
+    parser.add_argument("--workers", default="1,2", help="comma-separated worker counts to run, in order")
     args = parser.parse_args()
+    worker_counts = [int(w) for w in args.workers.split(",")]
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         inputs = tmp / "warc"
         write_warcs(inputs, args.records, args.files)
         url_filter = datatrove_lists(tmp)
         rows = []
-        for workers in (1, 2):
+        for workers in worker_counts:
             if not args.skip_datatrove:
                 result = run_datatrove(inputs, tmp / f"datatrove-{workers}", workers, args.files)
                 if result:
@@ -165,19 +174,28 @@ def main() -> None:
     base = {w: r["seconds"] for name, w, r in rows if name.startswith("datatrove")}
     single = {name: r["seconds"] for name, w, r in rows if w == 1}
     print(f"{args.records} records in {args.files} WARC files; {os.cpu_count()} cores")
-    print("| pipeline | workers | wall s | pages/s/core | × datatrove | outside extract | 2-worker speed-up | kept |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| pipeline | workers | wall s | pages/s/core | × datatrove | 2-worker speed-up | kept |")
+    print("|---|---|---|---|---|---|---|")
     for name, workers, r in rows:
         per_core = args.records / r["seconds"] / workers
         ratio = f"{base[workers] / r['seconds']:.1f}×" if workers in base else "n/a"
-        outside = f"{1 - r['extract_seconds'] / r['seconds']:.0%}" if "extract_seconds" in r and workers == 1 else ""
-        speedup = f"{single[name] / r['seconds']:.2f}×" if workers == 2 else ""
-        print(f"| {name} | {workers} | {r['seconds']:.1f} | {per_core:.1f} | {ratio} | {outside} | {speedup} | {r['kept']} |")
-    print("\nper stage, 1 worker: (seconds, documents dropped)")
+        speedup = f"{single[name] / r['seconds']:.2f}×" if workers == 2 and name in single else ""
+        print(f"| {name} | {workers} | {r['seconds']:.1f} | {per_core:.1f} | {ratio} | {speedup} | {r['kept']} |")
+    # Where the worker-seconds (wall × workers) go. Stage seconds come from stats.json, summed over processes.
+    print("\nshare of worker-seconds (wall × workers), webcorpus:")
+    print("| pipeline | workers | extract | outside extract | (a) start-up: setup_seconds | (b) other stages | (c) reading, writing, scheduling, process start |")
+    print("|---|---|---|---|---|---|---|")
     for name, workers, r in rows:
-        if workers == 1:
-            print(f"- {name}: {r.get('stages')}")
-
+        if "extract_seconds" not in r:
+            continue
+        total = r["seconds"] * workers
+        rest = total - r["extract_seconds"] - r["setup_seconds"] - r["other_seconds"]
+        print(f"| {name} | {workers} | {r['extract_seconds'] / total:.0%} | {1 - r['extract_seconds'] / total:.0%} "
+              f"| {r['setup_seconds'] / total:.0%} ({r['setup_seconds']:.1f} s) | {r['other_seconds'] / total:.0%} ({r['other_seconds']:.1f} s) "
+              f"| {rest / total:.0%} ({rest:.1f} s) |")
+    print("\nper stage: (seconds, setup seconds, documents dropped); datatrove: (seconds, dropped)")
+    for name, workers, r in rows:
+        print(f"- {name}, {workers} worker(s): {r.get('stages')}")
 
 if __name__ == "__main__":
     main()
