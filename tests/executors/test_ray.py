@@ -18,7 +18,7 @@ from tests.pipeline.helpers import keep_even_offsets, pause_once, url_length
 from tests.pipeline.test_global import KeepSmallestIds
 from tests.pipeline.test_run import crawl_files, expand
 
-RUN_METADATA = ("logs", "markers", "work", "stats.json", "run.json")
+RUN_METADATA = ("logs", "markers", "steps", "stats.json", "run.json")
 
 
 def documents(output):

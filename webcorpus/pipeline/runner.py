@@ -13,7 +13,7 @@ Output layout::
     OUTPUT/run.json               the config the folder was made with
     OUTPUT/logs/run.log           one line per finished task, every error with file and offset
     OUTPUT/markers/step-N/        completion markers (JSON stats of each finished task)
-    OUTPUT/work/step-N/           shards between steps, and global stages' scratch
+    OUTPUT/steps/step-N/          shards between steps, and global stages' scratch
     OUTPUT/excluded/              dropped documents with drop_stage and drop_reason (``excluded: true``)
 """
 from __future__ import annotations
@@ -42,7 +42,7 @@ EXIT_OK = 0
 EXIT_FAILED_TASKS = 1
 EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130
-OWNED = ("documents", "markers", "work", "excluded", "tokenizer", "tokens", "dedup", "logs", "stats.json", "report.html")
+OWNED = ("documents", "markers", "steps", "excluded", "tokenizer", "tokens", "dedup", "logs", "stats.json", "report.html")
 
 
 @dataclass
@@ -90,7 +90,7 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
         failed: list = []
         for number, (kind, stages) in enumerate(steps):
             last = number == len(steps) - 1
-            out_dir = output / "documents" if last else output / "work" / f"step-{number}" / "documents"
+            out_dir = output / "documents" if last else output / "steps" / f"step-{number}" / "documents"
             if kind == "batch":
                 result = run_batch_step(number, stages, shards, out_dir, output, config, executor, quiet)
             else:
@@ -175,7 +175,7 @@ def run_global_step(number, stage, inputs, out_dir, output, last, executor, quie
             log.info("step %d (%s): already finished; skipping it", number, stage.name)
             return {**recorded, "stage": stage, "resumed": 1}
         log.info("step %d (%s): its input changed since it finished; running it again", number, stage.name)
-    work = output / "work" / f"step-{number}"
+    work = output / "steps" / f"step-{number}"
     # A global stage may resume its own phases from ``work``; that holds only for the same inputs.
     inputs_file = work / "inputs.json"
     if work.exists() and (not inputs_file.exists() or json.loads(inputs_file.read_text()) != stamps):
