@@ -11,7 +11,12 @@ words are read after stripping punctuation from each token's ends.
 from __future__ import annotations
 
 import string
+import sys
+from functools import lru_cache
+from itertools import repeat
 from typing import Annotated
+
+import numpy as np
 
 from webcorpus.stages.quality import TextRuleFilter, nonempty_lines, require_fraction
 
@@ -20,6 +25,29 @@ GOPHER_STOP_WORDS = ("the", "be", "to", "of", "and", "that", "have", "with")
 BULLETS = ("•", "●", "○", "◦", "▪", "▫", "■", "□", "‣", "⁃", "∙", "·", "-", "*", "–", "—", "➢", "►", "▶", "✓", "✔")
 ELLIPSES = ("...", "…")
 _PUNCT = string.punctuation + "“”‘’«»„…–—·•"
+
+
+@lru_cache(maxsize=1)
+def _char_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Per code point: ``str.isalpha`` and ``str.isspace`` (what ``str.split`` splits on)."""
+    chars = "".join(map(chr, range(sys.maxunicode + 1)))
+    alpha = np.fromiter(map(str.isalpha, chars), bool, len(chars))
+    space = np.fromiter(map(str.isspace, chars), bool, len(chars))
+    return alpha, space
+
+
+def count_alpha_tokens(text: str) -> int:
+    """``sum(any(c.isalpha() for c in t) for t in text.split())``, vectorised over code points."""
+    alpha_table, space_table = _char_tables()
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    alpha = alpha_table[points]
+    if not alpha.any():
+        return 0
+    space = space_table[points]
+    starts = ~space
+    starts[1:] &= space[:-1]  # a token starts at a non-space after a space (or at the start)
+    token = np.cumsum(starts)[alpha]  # the token of each letter, non-decreasing
+    return 1 + int(np.count_nonzero(token[1:] != token[:-1]))
 
 
 class GopherQuality(TextRuleFilter):
@@ -59,6 +87,7 @@ class GopherQuality(TextRuleFilter):
 
     def setup(self) -> None:
         self._stop = frozenset(self.stop_words)
+        _char_tables()
 
     def check(self, text: str) -> str | None:
         tokens = text.split()
@@ -67,7 +96,7 @@ class GopherQuality(TextRuleFilter):
             return "too_few_words"
         if n > self.max_words:
             return "too_many_words"
-        words = [w for w in (t.strip(_PUNCT) for t in tokens) if w]
+        words = [w for w in map(str.strip, tokens, repeat(_PUNCT)) if w]
         mean_length = sum(map(len, words)) / len(words) if words else 0.0
         if not self.min_mean_word_length <= mean_length <= self.max_mean_word_length:
             return "mean_word_length"
@@ -76,13 +105,13 @@ class GopherQuality(TextRuleFilter):
             return "symbol_word_ratio"
         lines = nonempty_lines(text)
         if lines:
-            if sum(line.startswith(BULLETS) for line in lines) / len(lines) > self.max_bullet_lines_ratio:
+            if sum(map(str.startswith, lines, repeat(BULLETS))) / len(lines) > self.max_bullet_lines_ratio:
                 return "bullet_lines"
-            if sum(line.endswith(ELLIPSES) for line in lines) / len(lines) > self.max_ellipsis_lines_ratio:
+            if sum(map(str.endswith, lines, repeat(ELLIPSES))) / len(lines) > self.max_ellipsis_lines_ratio:
                 return "ellipsis_lines"
-        if sum(any(c.isalpha() for c in t) for t in tokens) / n < self.min_alpha_words_ratio:
+        if count_alpha_tokens(text) / n < self.min_alpha_words_ratio:
             return "alpha_words"
         stop = self._stop
-        if sum(1 for w in words if w.lower() in stop) < self.min_stop_words:
+        if sum(map(stop.__contains__, map(str.lower, words))) < self.min_stop_words:
             return "stop_words"
         return None

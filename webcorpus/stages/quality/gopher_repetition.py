@@ -31,15 +31,10 @@ def duplicate_share(parts: list[str]) -> tuple[float, float]:
     """(share of parts that repeat an earlier part, share of characters in them)."""
     if not parts:
         return 0.0, 0.0
-    seen: set[str] = set()
-    dup_count = dup_chars = total_chars = 0
-    for part in parts:
-        total_chars += len(part)
-        if part in seen:
-            dup_count += 1
-            dup_chars += len(part)
-        else:
-            seen.add(part)
+    total_chars = sum(map(len, parts))
+    firsts = dict.fromkeys(parts)  # each distinct part once: the rest repeat an earlier one
+    dup_count = len(parts) - len(firsts)
+    dup_chars = total_chars - sum(map(len, firsts))
     return dup_count / len(parts), dup_chars / max(1, total_chars)
 
 
@@ -83,51 +78,92 @@ class GopherRepetition(TextRuleFilter):
         self.dup_ngram_ratios = {int(n): float(r) for n, r in dup_ngram_ratios.items()}
 
     def check(self, text: str) -> str | None:
-        paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+        paragraphs = [p for p in map(str.strip, text.split("\n\n")) if p]
         share, chars = duplicate_share(paragraphs)
         if share > self.max_dup_para_ratio:
             return "dup_para_ratio"
         if chars > self.max_dup_para_char_ratio:
             return "dup_para_char_ratio"
-        lines = [line.strip() for line in text.split("\n") if line.strip()]
+        lines = [line for line in map(str.strip, text.split("\n")) if line]
         share, chars = duplicate_share(lines)
         if share > self.max_dup_line_ratio:
             return "dup_line_ratio"
         if chars > self.max_dup_line_char_ratio:
             return "dup_line_char_ratio"
         words = text.split()
-        if len(words) < 2:
+        count = len(words)
+        if count < 2:
             return None
-        vocabulary: dict[str, int] = {}
-        ids = np.fromiter((vocabulary.setdefault(w, len(vocabulary)) for w in words), np.uint64, len(words))
-        lengths = np.fromiter(map(len, words), np.int64, len(words))
+        # Dense word ids in order of first appearance (the hashes, and so the tie-breaks below, depend on them).
+        vocabulary = dict.fromkeys(words)
+        vocabulary = dict(zip(vocabulary, range(len(vocabulary))))
+        ids = np.fromiter(map(vocabulary.__getitem__, words), np.uint64, count)
+        lengths = np.fromiter(map(len, words), np.int64, count)
         total = lengths.sum()
         ends = np.concatenate(([0], np.cumsum(lengths)))
+        hashes = _NgramHashes(ids)
         for n, limit in sorted(self.top_ngram_ratios.items()):
-            if len(words) < n:
+            if count < n:
                 break
-            hashes = ngram_hashes(ids, n)
-            uniques, first, counts = np.unique(hashes, return_index=True, return_counts=True)
-            top = counts.argmax()
+            h = hashes.get(n)
+            ordered = np.sort(h)
+            starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+            counts = np.diff(np.append(starts, ordered.size))
+            top = counts.argmax()  # the first of the most frequent, smallest hash first (as np.unique orders them)
             if counts[top] < 2:
                 continue
-            start = first[top]
+            start = int(np.argmax(h == ordered[starts[top]]))  # its first occurrence
             ngram_chars = ends[start + n] - ends[start]
             if ngram_chars * counts[top] / total > limit:
                 return f"top_{n}gram_ratio"
         for n, limit in sorted(self.dup_ngram_ratios.items()):
-            if len(words) < n:
+            if count < n:
                 break
-            hashes = ngram_hashes(ids, n)
-            _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-            repeats = np.flatnonzero(first[inverse] != np.arange(hashes.size))
-            if repeats.size == 0:
+            repeated = repeated_positions(hashes.get(n))
+            if not repeated.any():
                 continue
             # Mark the words each repeated n-gram covers (a difference array), count each word once.
-            cover = np.zeros(len(words) + 1, dtype=np.int64)
-            np.add.at(cover, repeats, 1)
-            np.add.at(cover, repeats + n, -1)
+            cover = np.zeros(count + 1, dtype=np.int64)
+            cover[: repeated.size] += repeated
+            cover[n : n + repeated.size] -= repeated
             covered = np.cumsum(cover[:-1]) > 0
             if lengths[covered].sum() / total > limit:
                 return f"dup_{n}gram_ratio"
         return None
+
+
+def repeated_positions(hashes: np.ndarray) -> np.ndarray:
+    """Boolean mask: True where the n-gram repeats one at an earlier position."""
+    order = np.argsort(hashes)
+    ordered = hashes[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    repeated = np.ones(hashes.size, dtype=bool)
+    repeated[np.minimum.reduceat(order, starts)] = False  # each group's earliest position is no repeat
+    return repeated
+
+
+class _NgramHashes:
+    """``ngram_hashes(ids, n)`` for growing n, each built from the one before (same values, less work)."""
+
+    def __init__(self, ids: np.ndarray):
+        self.ids = ids
+        self.n = 0
+        self.h = np.zeros(ids.size + 1, dtype=np.uint64)  # n = 0: one empty n-gram per position, and one more
+        self.cache: dict[int, np.ndarray] = {}
+
+    def get(self, n: int) -> np.ndarray:
+        if n in self.cache:
+            return self.cache[n]
+        if n < self.n:
+            return ngram_hashes(self.ids, n)
+        ids, h = self.ids, self.h
+        with np.errstate(over="ignore"):
+            while self.n < n:
+                k = self.n
+                count = ids.size - k
+                h = (h[:count] ^ ids[k : k + count]) * _MIX
+                h ^= h >> np.uint64(29)
+                self.n += 1
+        self.h = h
+        self.cache[n] = h
+        return h
