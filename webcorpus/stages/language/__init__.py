@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.resources
 import os
-import re
 from typing import Annotated, Sequence
 
 import pyarrow as pa
@@ -22,7 +21,6 @@ from webcorpus.stages.language.scripts import SCRIPT_ALIASES, SCRIPT_PRIMARY, do
 
 LANGUAGE = "language"
 LANGUAGE_SCORE = "language_score"
-_BREAKS = re.compile(r"\s+")
 
 
 def default_model_path() -> str:
