@@ -27,6 +27,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from webcorpus.output.shards import list_shards
 from webcorpus.pipeline.config import ConfigError, PipelineConfig, resolve_inputs
@@ -35,6 +36,9 @@ from webcorpus.pipeline.stats import merge_step_stats
 from webcorpus.pipeline.tasks import FileTask, read_marker, source_stamp, write_json_atomic
 from webcorpus.stages.base import StageStats
 from webcorpus.stages.global_stage import GlobalContext
+
+if TYPE_CHECKING:
+    from webcorpus.executors.base import Executor
 
 log = logging.getLogger("webcorpus")
 
@@ -313,7 +317,7 @@ def setup_logging(output: Path, quiet: bool) -> list[logging.Handler]:
     return [file_handler, console]
 
 
-def make_executor(config: PipelineConfig):
+def make_executor(config: PipelineConfig) -> "Executor":
     if config.executor == "local":
         from webcorpus.executors.local import LocalExecutor
 
