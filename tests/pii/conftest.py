@@ -1,9 +1,6 @@
 """Real texts for the PII tests, read from ../shared/data (never copied into the repository)."""
 from __future__ import annotations
 
-import html
-import json
-import re
 from pathlib import Path
 
 import pytest
@@ -12,23 +9,14 @@ DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 EXTRACT = DATA / "extract"
 
 #: Real texts that hold real contact data (reviewed by hand): not clean controls.
-from benchmarks.pii_corpus import KNOWN_PII  # noqa: E402  (one hand-reviewed list for tests and benchmarks)
+from benchmarks.pii_corpus import KNOWN_PII, real_texts as _real_texts  # noqa: E402  (one loader for tests and benchmarks)
 
 
 def real_texts() -> dict[str, str]:
     """Article texts of the extraction data sets, keyed by data set and file."""
     if not EXTRACT.is_dir():
         pytest.skip(f"real data not found at {EXTRACT}")
-    texts = {}
-    for path in sorted((EXTRACT / "newspaper-fulltext" / "text").glob("*.txt")):
-        texts[f"newspaper-fulltext/{path.name}"] = path.read_text(encoding="utf-8")
-    truth = json.loads((EXTRACT / "scrapinghub-aeb" / "ground-truth.json").read_text(encoding="utf-8"))
-    for key, item in sorted(truth.items()):
-        texts[f"scrapinghub-aeb/{key}"] = item["articleBody"]
-    for path in sorted((EXTRACT / "readability-testpages" / "test-pages").glob("*/expected.html")):
-        markup = path.read_text(encoding="utf-8")
-        texts[f"readability-testpages/{path.parent.name}"] = html.unescape(re.sub(r"<[^>]+>", " ", markup))
-    return {k: v for k, v in texts.items() if v.strip()}
+    return _real_texts()
 
 
 @pytest.fixture(scope="session")
