@@ -139,3 +139,52 @@ def test_many_entries_and_pickling(tmp_path):
     assert stage.reason("https://www.site199999.example2.com/x") == "url_filter:subdomain:spam"
     assert stage.reason("https://site199999.example5.com/x") is None
     assert stage.reason("https://example6.com/") is None
+
+
+def test_lists_compile_once_into_a_cached_index_and_recompile_when_a_list_changes(crawl, ut1, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("WEBCORPUS_CACHE_DIR", str(cache))
+    first = build_stage("url_filter", {"blocklists": [str(ut1)]})
+    assert len(drops(first, crawl)) == 6
+    compiled = list((cache / "blocklists").glob("*.arrow"))
+    assert len(compiled) == 1
+    stamp = compiled[0].stat().st_mtime_ns
+    second = build_stage("url_filter", {"blocklists": [str(ut1)]})
+    assert drops(second, crawl) == drops(first, crawl)
+    assert [p.stat().st_mtime_ns for p in (cache / "blocklists").glob("*.arrow")] == [stamp]  # opened, not rebuilt
+    # A list edited in place is a different index: the new entry blocks, the removed one no longer does.
+    (ut1 / "gambling" / "domains").write_text("01spb.ru\n")
+    (ut1 / "adult" / "domains").write_text("06.live-radsport.ch\n")
+    third = build_stage("url_filter", {"blocklists": [str(ut1)], "categories": ["gambling"]})
+    assert drops(third, crawl) == {
+        "http://01spb.ru/company/": "url_filter:domain:gambling",
+        "http://0900-hovenier.nl/gelderland/oosterbeek/": "url_filter:url:gambling",
+    }
+    assert len(list((cache / "blocklists").glob("*.arrow"))) == 2
+
+
+def test_first_list_wins_for_an_entry_in_several_and_the_index_is_exact(tmp_path, monkeypatch):
+    monkeypatch.setenv("WEBCORPUS_CACHE_DIR", str(tmp_path / "cache"))
+    root = tmp_path / "lists"
+    for category, entries in (("ads", "shared-list.com\nads-list.com\n"), ("malware", "SHARED-list.com.\nhttp://bad-list.com/x/\n")):
+        (root / category).mkdir(parents=True)
+        (root / category / "domains").write_text(entries)
+    (root / "malware" / "urls").write_text("www.bad-list.com/x/y\n")
+    stage = build_stage("url_filter", {"blocklists": [str(root)]})
+    stage.setup()
+    assert stage.reason("http://www.shared-list.com/") == "url_filter:domain:ads"  # ads is listed first
+    assert stage.reason("http://shared-list.com/") == "url_filter:domain:ads"
+    assert stage.reason("http://bad-list.com/x/page") == "url_filter:url:malware"  # a URL line in a domains file
+    assert stage.reason("http://bad-list.com/x") == "url_filter:url:malware"
+    assert stage.reason("http://bad-list.com/") is None
+    assert stage.reason("http://bad-list.com/x/y/z") == "url_filter:url:malware"
+    # Keys that share a hash bucket are confirmed by their string: a near miss is never a hit.
+    assert stage.reasons_of(["http://shared-list.co/", "http://hared-list.com/", "http://ads-list.com.au/"]) == [None, None, None]
+
+
+def test_an_unwritable_cache_still_filters(crawl, ut1, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("WEBCORPUS_CACHE_DIR", str(blocker))
+    stage = build_stage("url_filter", {"blocklists": [str(ut1)]})
+    assert len(drops(stage, crawl)) == 6

@@ -1,10 +1,11 @@
 """The ``url_filter`` stage: drop documents by domain, subdomain, exact URL and banned words in the URL.
 
-Lists are read in ``setup()`` (once per worker) into plain sets and dicts, so a lookup costs a handful of
-hash probes whatever their size: a host is walked label by label from itself up to its registered domain
-(``a.b.example.co.uk`` → ``b.example.co.uk`` → ``example.co.uk``), a URL is looked up as is and at each
-``/`` of its path (the prefix rule of squidGuard, which the UT1 lists are written for), and the words of a
-URL are its lower-case alphanumeric runs looked up in a set. No regular expression per entry.
+The lists are compiled once into a memory-mapped index (:mod:`webcorpus.stages.url_filter.index`), which a
+worker opens in milliseconds whatever its size; a batch's candidate keys are looked up together. A host is
+walked label by label from itself up to its registered domain (``a.b.example.co.uk`` → ``b.example.co.uk``
+→ ``example.co.uk``), a URL is looked up as is and at each ``/`` of its path (the prefix rule of
+squidGuard, which the UT1 lists are written for), and the words of a URL are its lower-case alphanumeric
+runs looked up in a set. No regular expression per entry.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import pyarrow as pa
 from webcorpus.documents import URL
 from webcorpus.stages.base import Filter
 from webcorpus.stages.registry import OptionError
+from webcorpus.stages.url_filter.index import DOMAIN, URL as URL_KEY, BlocklistIndex
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -73,13 +75,9 @@ class UrlFilter(Filter):
     def setup(self) -> None:
         import tldextract
 
-        self._domains: dict[str, str] = {}
-        self._urls: dict[str, str] = {}
-        for path in self.blocklists:
-            for list_name, file in _list_files(Path(path)):
-                if self.categories is not None and list_name not in self.categories:
-                    continue
-                _load_entries(file, list_name, self._domains, self._urls)
+        files = [(name, file) for path in self.blocklists for name, file in _list_files(Path(path))
+                 if self.categories is None or name in self.categories]
+        self._index = BlocklistIndex.open(files) if files else None
         self._allow = set(self.allow_domains)
         self._hard = set(self.hard_words) | _read_words(self.hard_words_file)
         self._soft = set(self.soft_words) | _read_words(self.soft_words_file)
@@ -88,56 +86,77 @@ class UrlFilter(Filter):
 
     def reasons(self, batch: pa.Table) -> Sequence[str | None]:
         urls = batch.column(URL).to_pylist() if URL in batch.column_names else [None] * batch.num_rows
-        return [self.reason(url) for url in urls]
+        return self.reasons_of(urls)
 
     def reason(self, url: str | None) -> str | None:
         """Why ``url`` is blocked, or None."""
-        if not url:
-            return None if self.keep_missing_url else "url_filter:no_url"
+        return self.reasons_of([url])[0]
+
+    def reasons_of(self, urls: Sequence[str | None]) -> list[str | None]:
+        """Why each URL is blocked, or None; the lists are searched once for the whole sequence."""
+        if "_index" not in self.__dict__:
+            self._ensure_setup()
+        # Per URL, its candidate keys in the order they are tried: host suffixes up to the registered
+        # domain, then the URL and its path prefixes. The first key found in a list decides.
+        candidates: list[list[str]] = []
+        registered: list[str | None] = []
+        for url in urls:
+            keys, domain = self._candidates(url) if url else ([], None)
+            candidates.append(keys)
+            registered.append(domain)
+        flat = [key for keys in candidates for key in keys]
+        hits = iter(self._index.lookup(flat) if self._index is not None and flat else [-1] * len(flat))
+        out: list[str | None] = []
+        for url, keys, domain in zip(urls, candidates, registered):
+            why = None
+            for key, hit in zip(keys, hits):
+                if hit >= 0 and why is None:
+                    list_name = self._index.lists[hit]
+                    if key[0] == DOMAIN:
+                        why = f"url_filter:{'domain' if key[2:] == domain else 'subdomain'}:{list_name}"
+                    else:
+                        why = f"url_filter:url:{list_name}"
+            if not url:
+                why = None if self.keep_missing_url else "url_filter:no_url"
+            elif why is None and (self._hard or self._soft):
+                why = self._word_reason(url)
+            out.append(why)
+        return out
+
+    def _candidates(self, url: str) -> tuple[list[str], str | None]:
+        if self._index is None:
+            return [], None
         try:
             parts = urlsplit(url.strip())
             host = (parts.hostname or "").strip(".")
         except ValueError:
-            host, parts = "", None
-        if host and (self._domains or self._urls) and not self._allowed(host):
-            why = self._host_reason(host) or self._url_reason(host, parts)
-            if why:
-                return why
-        if self._hard or self._soft:
-            return self._word_reason(url)
-        return None
+            return [], None
+        if not host or self._allowed(host):
+            return [], None
+        keys: list[str] = []
+        registered = None
+        if self._index.has_domains:
+            registered = self._registered(host)
+            for suffix in _suffixes(host):
+                keys.append(f"{DOMAIN}\t{suffix}")
+                if suffix == registered:
+                    break
+        if self._index.has_urls:
+            path = parts.path.rstrip("/")
+            if parts.query:
+                path = f"{path}?{parts.query}"
+            host = host[4:] if host.startswith("www.") else host
+            candidate = host + path
+            while True:
+                keys.append(f"{URL_KEY}\t{candidate}")
+                cut = candidate.rfind("/")
+                if cut <= len(host) - 1:
+                    break
+                candidate = candidate[:cut]
+        return keys, registered
 
     def _allowed(self, host: str) -> bool:
         return bool(self._allow) and any(suffix in self._allow for suffix in _suffixes(host))
-
-    def _host_reason(self, host: str) -> str | None:
-        if not self._domains:
-            return None
-        registered = self._registered(host)
-        for suffix in _suffixes(host):
-            list_name = self._domains.get(suffix)
-            if list_name is not None:
-                return f"url_filter:{'domain' if suffix == registered else 'subdomain'}:{list_name}"
-            if suffix == registered:
-                return None
-        return None
-
-    def _url_reason(self, host: str, parts) -> str | None:
-        if not self._urls or parts is None:
-            return None
-        path = parts.path.rstrip("/")
-        if parts.query:
-            path = f"{path}?{parts.query}"
-        host = host[4:] if host.startswith("www.") else host
-        candidate = host + path
-        while True:
-            list_name = self._urls.get(candidate)
-            if list_name is not None:
-                return f"url_filter:url:{list_name}"
-            cut = candidate.rfind("/")
-            if cut <= len(host) - 1:
-                return None
-            candidate = candidate[:cut]
 
     def _word_reason(self, url: str) -> str | None:
         words = set(_WORD.findall(url.lower()))
@@ -168,22 +187,6 @@ def _list_files(path: Path) -> list[tuple[str, Path]]:
     for category in sorted(p for p in path.iterdir() if p.is_dir()):
         found += [(category.name, f) for f in (category / "domains", category / "urls") if f.is_file()]
     return found
-
-
-def _load_entries(file: Path, list_name: str, domains: dict, urls: dict) -> None:
-    with open(file, encoding="utf-8", errors="replace") as lines:
-        for line in lines:
-            entry = line.split("#", 1)[0].strip().lower()
-            if not entry:
-                continue
-            if "://" in entry:
-                entry = entry.split("://", 1)[1]
-            if "/" in entry:
-                entry = entry.rstrip("/")
-                entry = entry[4:] if entry.startswith("www.") else entry
-                urls.setdefault(entry, list_name)
-            else:
-                domains.setdefault(entry.strip("."), list_name)
 
 
 def _read_words(path: str | None) -> set[str]:
