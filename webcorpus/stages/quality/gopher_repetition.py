@@ -102,26 +102,35 @@ class GopherRepetition(TextRuleFilter):
         total = lengths.sum()
         ends = np.concatenate(([0], np.cumsum(lengths)))
         hashes = _NgramHashes(ids)
+        # An n-gram that occurs twice extends an (n-1)-gram that occurs twice, so each level only sorts the
+        # positions the level before found in a group of two or more (``candidates``); levels above the
+        # first with no repeat cannot have any.
+        candidates = None
         for n, limit in sorted(self.top_ngram_ratios.items()):
             if count < n:
                 break
             h = hashes.get(n)
-            ordered = np.sort(h)
-            starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-            counts = np.diff(np.append(starts, ordered.size))
+            positions, order, starts, counts = _groups(h, candidates)
+            if not counts.size or counts.max() < 2:
+                break
             top = counts.argmax()  # the first of the most frequent, smallest hash first (as np.unique orders them)
-            if counts[top] < 2:
-                continue
-            start = int(np.argmax(h == ordered[starts[top]]))  # its first occurrence
+            start = int(positions[order[starts[top]]])  # its first occurrence (stable sort of ascending positions)
             ngram_chars = ends[start + n] - ends[start]
             if ngram_chars * counts[top] / total > limit:
                 return f"top_{n}gram_ratio"
+            candidates = _in_groups_of_two_or_more(positions, order, counts)
+        candidates = None
         for n, limit in sorted(self.dup_ngram_ratios.items()):
             if count < n:
                 break
-            repeated = repeated_positions(hashes.get(n))
-            if not repeated.any():
-                continue
+            positions, order, starts, counts = _groups(hashes.get(n), candidates)
+            if not counts.size or counts.max() < 2:
+                break
+            # Every member of a group but its first (earliest) repeats an earlier n-gram.
+            repeats = np.ones(order.size, dtype=bool)
+            repeats[starts] = False
+            repeated = np.zeros(count - n + 1, dtype=np.int64)
+            repeated[positions[order[repeats]]] = 1
             # Mark the words each repeated n-gram covers (a difference array), count each word once.
             cover = np.zeros(count + 1, dtype=np.int64)
             cover[: repeated.size] += repeated
@@ -129,7 +138,29 @@ class GopherRepetition(TextRuleFilter):
             covered = np.cumsum(cover[:-1]) > 0
             if lengths[covered].sum() / total > limit:
                 return f"dup_{n}gram_ratio"
+            candidates = _in_groups_of_two_or_more(positions, order, counts)
         return None
+
+
+def _groups(h: np.ndarray, candidates: np.ndarray | None):
+    """Group the n-grams at ``candidates`` (ascending positions; None: all) by hash.
+
+    Returns (positions, order, starts, counts): ``positions[order]`` lists the positions by hash, equal
+    hashes together and each group in ascending position; ``starts`` indexes each group's first entry in
+    that order and ``counts`` its size.
+    """
+    positions = np.arange(h.size) if candidates is None else candidates[candidates < h.size]
+    values = h[positions]
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1]))) if ordered.size else np.zeros(0, np.int64)
+    counts = np.diff(np.append(starts, ordered.size))
+    return positions, order, starts, counts
+
+
+def _in_groups_of_two_or_more(positions: np.ndarray, order: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Ascending positions whose n-gram occurs at least twice."""
+    return np.sort(positions[order[np.repeat(counts >= 2, counts)]])
 
 
 def repeated_positions(hashes: np.ndarray) -> np.ndarray:
@@ -157,13 +188,13 @@ class _NgramHashes:
         if n < self.n:
             return ngram_hashes(self.ids, n)
         ids, h = self.ids, self.h
-        with np.errstate(over="ignore"):
-            while self.n < n:
-                k = self.n
-                count = ids.size - k
-                h = (h[:count] ^ ids[k : k + count]) * _MIX
-                h ^= h >> np.uint64(29)
-                self.n += 1
+        # Integer arrays wrap around silently (no overflow check, unlike numpy scalars): no errstate needed.
+        while self.n < n:
+            k = self.n
+            count = ids.size - k
+            h = (h[:count] ^ ids[k : k + count]) * _MIX
+            h ^= h >> np.uint64(29)
+            self.n += 1
         self.h = h
         self.cache[n] = h
         return h
