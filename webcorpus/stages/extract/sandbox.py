@@ -7,16 +7,21 @@ be killed at any moment and started again, and its death costs one document.
 
 Protocol (pickled frames, 8-byte length prefix, over the child's stdin/stdout):
 
-* parent → child: ``{"sys_path", "engine", "options", "max_memory_mb"}`` once, then one list of
-  ``(html, url)`` per batch (a single write per batch keeps the IPC overhead small);
+* parent → child: ``{"sys_path", "engine", "options", "max_memory_mb", "pages_fd"}`` once, then per batch
+  ``("batch", size, start)``: the batch's ``html`` and ``url`` columns are in ``pages_fd``, an in-memory file
+  (``memfd``) both processes hold, as ``size`` bytes of Arrow IPC; the child maps it and extracts from row
+  ``start`` on. The pages themselves never go through the pipe or through pickle: the parent copies the
+  Arrow buffers once, and the child decodes each page straight from the mapping (at 150 KB of HTML per
+  page, pickling them through the pipe cost about 1 ms per page, a third of resiliparse's own time);
 * child → parent: ``("ready",)`` or ``("fatal", traceback)`` after start-up, then one message per
-  document, in order: ``("ok", text)`` or ``("error", exception type, traceback)``.
+  document, in order: ``("ok", text, title)`` or ``("error", exception type, traceback)``.
 
 The parent waits for each document's answer at most ``timeout`` seconds; on silence it kills the child,
 marks that document ``timeout``, starts a fresh child and re-sends the rest of the batch.
 """
 from __future__ import annotations
 
+import mmap
 import os
 import pickle
 import select
@@ -26,6 +31,8 @@ import sys
 import tempfile
 import time
 import traceback
+
+import pyarrow as pa
 
 _HEADER = struct.Struct("<Q")
 STARTUP_SECONDS = 120.0
@@ -45,19 +52,23 @@ class Sandbox:
         self._stderr = None
         self._buffer = b""
         self._closed = False
+        self._pages_fd: int | None = None
+        self._pages_size = 0
 
     # --- life cycle ---------------------------------------------------------------------------------
 
     def start(self) -> None:
+        if self._pages_fd is None:
+            self._pages_fd = _shared_file()
         self._stderr = tempfile.TemporaryFile()
         self._process = subprocess.Popen(
             [sys.executable, "-m", "webcorpus.stages.extract.sandbox"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, pass_fds=(self._pages_fd,),
             env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
         )
         self._buffer, self._closed = b"", False
         self._send({"sys_path": sys.path, "engine": self.engine, "options": self.options,
-                    "max_memory_mb": self.max_memory_mb})
+                    "max_memory_mb": self.max_memory_mb, "pages_fd": self._pages_fd})
         message = self._receive(time.monotonic() + STARTUP_SECONDS)
         if message is None or message[0] != "ready":
             detail = message[1] if message and message[0] == "fatal" else self._stderr_text() or "no output"
@@ -76,26 +87,42 @@ class Sandbox:
             self._stderr.close()
             self._stderr = None
 
+    def release(self) -> None:
+        """Close the child and the shared page file (the sandbox can start again afterwards)."""
+        self.close()
+        if self._pages_fd is not None:
+            os.close(self._pages_fd)
+            self._pages_fd = None
+
     def __del__(self) -> None:
         try:
-            self.close()
+            self.release()
         except Exception:
             pass
 
     # --- work ----------------------------------------------------------------------------------------
 
-    def run(self, items: list[tuple[str, str | None]]) -> list[tuple]:
-        """One result per item: ``("ok", text)``, ``("error", type, traceback)``, ``("timeout",)`` or ``("crashed", why)``."""
+    def run(self, pages: pa.Table | list[tuple[str, str | None]]) -> list[tuple]:
+        """One result per page (a table with ``html`` and ``url`` columns, or ``(html, url)`` pairs):
+        ``("ok", text, title)``, ``("error", type, traceback)``, ``("timeout",)`` or ``("crashed", why)``."""
+        if not isinstance(pages, pa.Table):
+            pages = pa.table({"html": pa.array([h for h, _ in pages], pa.string()),
+                              "url": pa.array([u for _, u in pages], pa.string())})
+        if pages.num_rows == 0:
+            return []
+        if self._pages_fd is None:
+            self._pages_fd = _shared_file()
+        self._write_pages(pages)
         results: list[tuple] = []
-        while len(results) < len(items):
+        while len(results) < pages.num_rows:
             if self._process is None:
                 self.start()
             try:
-                self._send(items[len(results):])
+                self._send(("batch", self._pages_size, len(results)))
             except (BrokenPipeError, OSError):
                 self._restart()
                 continue
-            while len(results) < len(items):
+            while len(results) < pages.num_rows:
                 message = self._receive(time.monotonic() + self.timeout)
                 if message is None:  # silence past the time limit, or the child died
                     died = self._closed or self._process.poll() is not None  # EOF may come before the exit status
@@ -104,6 +131,17 @@ class Sandbox:
                     break
                 results.append(message)
         return results
+
+    def _write_pages(self, pages: pa.Table) -> None:
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_file(sink, pages.schema) as writer:
+            writer.write_table(pages)
+        data = sink.getvalue()
+        os.ftruncate(self._pages_fd, data.size)
+        view, written = memoryview(data), 0
+        while written < data.size:
+            written += os.pwrite(self._pages_fd, view[written:], written)
+        self._pages_size = data.size
 
     def _restart(self) -> None:
         self.restarts += 1
@@ -191,16 +229,35 @@ def _child_main() -> None:
     except BaseException:
         send(("fatal", traceback.format_exc()))
         return
+    from webcorpus.stages.extract.engines import title_of
+
     send(("ready",))
+    pages_fd = init["pages_fd"]
     while True:
-        items = receive()
-        if items is None:
+        message = receive()
+        if message is None:
             return
-        for html, url in items:
+        _, size, start = message
+        mapping = mmap.mmap(pages_fd, size, prot=mmap.PROT_READ)
+        table = pa.ipc.open_file(pa.py_buffer(mapping)).read_all()
+        htmls, urls = table.column("html"), table.column("url")
+        for i in range(start, table.num_rows):
+            html, url = htmls[i].as_py(), urls[i].as_py()
             try:
-                send(("ok", engine(html, url)))
+                send(("ok", engine(html, url), title_of(html)))
             except Exception as exc:
                 send(("error", type(exc).__name__, traceback.format_exc()))
+        del table, htmls, urls  # the Arrow buffers point into the mapping
+
+
+def _shared_file() -> int:
+    """An in-memory file for the pages (``memfd`` on Linux; an unlinked temporary file elsewhere)."""
+    if hasattr(os, "memfd_create"):
+        return os.memfd_create("webcorpus-extract-pages", 0)
+    handle = tempfile.TemporaryFile()
+    fd = os.dup(handle.fileno())
+    handle.close()
+    return fd
 
 
 if __name__ == "__main__":

@@ -100,37 +100,42 @@ class Extract(Stage):
     def _apply(self, batch: pa.Table) -> StageOutput:
         if batch.num_rows == 0:
             return StageOutput(batch.append_column(TITLE, pa.array([], pa.string())) if TITLE not in batch.column_names else batch)
-        htmls = batch.column(HTML).to_pylist()
-        urls = batch.column(URL).to_pylist() if URL in batch.column_names else [None] * batch.num_rows
+        html = batch.column(HTML)
+        # Sizes from the Arrow column (UTF-8 bytes): the HTML is not turned into Python strings here.
+        sizes = pc.fill_null(pc.binary_length(html), 0).to_numpy(zero_copy_only=False)
         texts: list[str | None] = [None] * batch.num_rows
+        titles: list[str | None] = [None] * batch.num_rows
         reasons: list[str | None] = [None] * batch.num_rows
         todo = []
-        for i, html in enumerate(htmls):
-            if not html:
+        for i, size in enumerate(sizes.tolist()):
+            if size == 0:
                 reasons[i] = "extract:no_html"
-            elif _utf8_length_above(html, self.max_html_bytes):
+            elif size > self.max_html_bytes:
                 reasons[i] = "extract:too_large"
                 self.count("too_large")
             else:
                 todo.append(i)
-        for i, result in zip(todo, self._extract([(htmls[i], urls[i]) for i in todo])):
-            reasons[i], texts[i] = self._judge(result)
-        titles = [title_of(html) if reason is None else None for html, reason in zip(htmls, reasons)]
+        if todo:
+            rows = pa.array(todo, pa.int64())
+            urls = batch.column(URL).take(rows) if URL in batch.column_names else pa.nulls(len(todo), pa.string())
+            pages = pa.table({"html": html.take(rows).cast(pa.string()), "url": urls.cast(pa.string())})
+            for i, result in zip(todo, self._extract(pages)):
+                reasons[i], texts[i] = self._judge(result)
+                if reasons[i] is None:
+                    titles[i] = result[2]
         return self._output(batch, texts, titles, reasons)
 
-    def _extract(self, items: list[tuple[str, str | None]]) -> list[tuple]:
-        if not items:
-            return []
+    def _extract(self, pages: pa.Table) -> list[tuple]:
         if self._sandbox is not None:
             before = self._sandbox.restarts
-            results = self._sandbox.run(items)
+            results = self._sandbox.run(pages)
             if self._sandbox.restarts > before:
                 self.count("restarts", self._sandbox.restarts - before)
             return results
         results = []
-        for html, url in items:
+        for html, url in zip(pages.column("html").to_pylist(), pages.column("url").to_pylist()):
             try:
-                results.append(("ok", self._engine(html, url)))
+                results.append(("ok", self._engine(html, url), title_of(html)))
             except Exception as exc:
                 import traceback
 
@@ -180,12 +185,4 @@ class Extract(Stage):
     def __del__(self) -> None:
         sandbox = self.__dict__.get("_sandbox")
         if sandbox is not None:
-            sandbox.close()
-
-
-def _utf8_length_above(html: str, limit: int) -> bool:
-    if len(html) > limit:
-        return True
-    if len(html) * 4 <= limit:
-        return False
-    return len(html.encode("utf-8", "surrogatepass")) > limit
+            sandbox.release()
