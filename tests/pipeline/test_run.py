@@ -158,3 +158,22 @@ def test_python_and_yaml_pipelines_give_the_same_documents(tmp_path, shared_data
     processed = Pipeline(stages).process(batch)
     assert processed.num_rows > 0 and {"text", "language", "language_score"} <= set(processed.column_names)
     assert processed.column("id").to_pylist() == read_table(tmp_path / "python").column("id").to_pylist()[: processed.num_rows]
+
+
+def test_jsonl_columns_that_appear_or_change_type_in_later_batches_are_all_written(tmp_path):
+    lines = [{"text": f"document {i}", "id": f"d{i}"} for i in range(12)]
+    for i in range(4, 8):
+        lines[i]["score"] = i  # a column the first batch does not have, ints
+    for i in range(8, 12):
+        lines[i]["score"] = i + 0.5  # ... then floats
+        lines[i]["tags"] = {"kind": "late"} if i % 2 else ["late"]  # mixed types inside one batch: JSON text
+    source = tmp_path / "docs.jsonl"
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    result = Pipeline([], input=str(source), output=tmp_path / "out", batch_size=4).run(quiet=True)
+    assert result.exit_code == 0
+    shards = sorted((tmp_path / "out" / "documents").glob("*.parquet"))
+    rows = [row for shard in shards for row in pq.read_table(shard).to_pylist()]
+    assert [row["id"] for row in rows] == [f"d{i}" for i in range(12)]
+    assert [row.get("score") for row in rows] == [None] * 4 + [4.0, 5.0, 6.0, 7.0] + [8.5, 9.5, 10.5, 11.5]
+    assert [json.loads(row["tags"]) for row in rows[8:]] == [["late"], {"kind": "late"}, ["late"], {"kind": "late"}]
+    assert len(shards) == 3  # a new shard wherever the columns widened

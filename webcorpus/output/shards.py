@@ -3,9 +3,17 @@
 A shard is written under a temporary name that carries the writer's pid and
 renamed into place only when complete, so a killed run never leaves a shard
 that looks finished.
+
+Batches of one writer normally share a schema. When a later batch brings a
+column the shard does not have (JSON lines whose fields vary), or a type the
+shard's cannot hold (an int column that turns float), the open shard is closed
+and the next one is written with the widened schema: nothing is dropped, and
+each shard file stays self-consistent. Read such a folder file by file or with
+a unified schema (``pyarrow.unify_schemas``).
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -46,6 +54,11 @@ class ShardWriter:
                 self._schema = batch.schema
             return
         if self._schema is not None and not batch.schema.equals(self._schema):
+            widened = widen(self._schema, batch.schema)
+            if not widened.equals(self._schema):
+                if self._writer is not None:
+                    self._close_shard()
+                self._schema = widened
             batch = _conform(batch, self._schema)
         start = 0
         while start < batch.num_rows:
@@ -90,14 +103,43 @@ class ShardWriter:
             self._tmp.unlink()
 
 
+def widen(schema: pa.Schema, other: pa.Schema) -> pa.Schema:
+    """``schema`` with the columns ``other`` adds and the types both need (int and float -> float,
+    null -> anything); a column whose types cannot be reconciled becomes text (JSON, as the JSON-lines
+    reader does within one batch)."""
+    try:
+        return pa.unify_schemas([schema, other], promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        pass
+    fields = {field.name: field for field in schema}
+    for field in other:
+        current = fields.get(field.name)
+        if current is None:
+            fields[field.name] = field
+            continue
+        try:
+            fields[field.name] = pa.unify_schemas([pa.schema([current]), pa.schema([field])], promote_options="permissive").field(0)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            fields[field.name] = pa.field(field.name, pa.string())
+    return pa.schema(list(fields.values()), metadata=schema.metadata)
+
+
 def _conform(batch: pa.Table, schema: pa.Schema) -> pa.Table:
-    """Cast a batch to the shard's schema (a column of all nulls may have come out typed ``null``)."""
+    """Cast a batch to the shard's schema: absent columns as nulls, values cast (or as JSON text)."""
     columns = []
     for field in schema:
-        if field.name in batch.column_names:
-            columns.append(batch.column(field.name).cast(field.type))
-        else:
+        if field.name not in batch.column_names:
             columns.append(pa.nulls(batch.num_rows, field.type))
+            continue
+        column = batch.column(field.name)
+        try:
+            columns.append(column.cast(field.type))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            if field.type != pa.string():
+                raise
+            values = [None if v is None else v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
+                      for v in column.to_pylist()]
+            columns.append(pa.array(values, pa.string()))
     return pa.table(columns, schema=schema)
 
 

@@ -105,9 +105,16 @@ def _table(rows: list[dict], offsets: list[int], source: str) -> pa.Table:
     try:
         table = pa.Table.from_pylist(rows)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        # values of mixed types in one field: keep the base fields, carry the others as JSON text
+        # Values of mixed types in a field: that field (not a base one) is carried as JSON text.
         base = set(BASE_SCHEMA.names)
-        table = pa.Table.from_pylist(
-            [{k: (v if k in base else json.dumps(v, ensure_ascii=False)) for k, v in row.items()} for row in rows]
-        )
+        columns = {}
+        for name in dict.fromkeys(key for row in rows for key in row):
+            values = [row.get(name) for row in rows]
+            try:
+                columns[name] = pa.array(values)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                if name in base:
+                    raise
+                columns[name] = pa.array([None if v is None else json.dumps(v, ensure_ascii=False) for v in values], pa.string())
+        table = pa.table(columns)
     return conform(table, source, offsets)
