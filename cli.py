@@ -125,7 +125,7 @@ def demo(output, pipeline_path, inputs, workers, train_steps, quiet):
     train_dir = None
     tokens = result.output / "tokens"
     if train_steps > 0 and tokens.is_dir():
-        train_dir = _demo_training(tokens, output / "model", train_steps)
+        train_dir = _demo_training(tokens, output / "model", train_steps, quiet=quiet)
     report = write_report(result.output, train_dir=train_dir)
     click.echo(f"report: {report}  (open it in a browser)", err=True)
 
@@ -144,8 +144,10 @@ def _run_or_exit(pipeline: str, overrides: dict, quiet: bool, overwrite):
         sys.exit(130)
 
 
-def _demo_training(tokens: Path, out: Path, steps: int) -> Path | None:
-    """A tiny GPT on the run's token shards, on the CPU: enough to see the loss fall."""
+def _demo_training(tokens: Path, out: Path, steps: int, quiet: bool = False) -> Path | None:
+    """A tiny GPT on the run's token shards, on the CPU: enough to see the loss fall.
+
+    Quiet: the per-step lines are not printed (they are still in the model's metrics.jsonl)."""
     try:
         from webcorpus.trainer.config import make_config
         from webcorpus.trainer.train import train as run_training
@@ -158,7 +160,14 @@ def _demo_training(tokens: Path, out: Path, steps: int) -> Path | None:
     config = make_config("tiny", data=str(tokens), out=str(out), steps=steps, device="cpu",
                          eval_every=max(steps // 4, 1), checkpoint_every=steps)
     click.echo(f"training a tiny GPT for {steps} steps on the CPU -> {out}", err=True)
-    run_training(config)
+    if quiet:
+        import contextlib
+        import io
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            run_training(config)
+    else:
+        run_training(config)
     return out
 
 
