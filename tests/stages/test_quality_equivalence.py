@@ -4,7 +4,8 @@ import numpy as np
 from webcorpus.stages.quality.gopher_quality import count_alpha_tokens
 from webcorpus.stages.quality.gopher_repetition import GopherRepetition, _NgramHashes, ngram_hashes
 
-TRICKY = ["", "   ", "a", "12 34", "½ ² x1 ...", "\u00a0é\u2003ß\tд 3 —", "a\x1cb\x1dc \u2028 d", "日本語 テスト １２"]
+TRICKY = ["", "   ", "a", "12 34", "½ ² x1 ...", "\u00a0é\u2003ß\tд 3 —", "a\x1cb\x1dc \u2028 d", "日本語 テスト １２",
+          "\U0001d400\U0001d401 \U0001f600 x", "\U0001f600\U0001f600 \U00020000 1", "\U0001f600"]  # above the BMP: letters, emoji
 
 
 def test_count_alpha_tokens_matches_definition():

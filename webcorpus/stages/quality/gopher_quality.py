@@ -27,12 +27,17 @@ ELLIPSES = ("...", "…")
 _PUNCT = string.punctuation + "“”‘’«»„…–—·•"
 
 
+_BMP = 0x10000
+
+
 @lru_cache(maxsize=1)
 def _char_tables() -> tuple[np.ndarray, np.ndarray]:
-    """Per code point: ``str.isalpha`` and ``str.isspace`` (what ``str.split`` splits on)."""
-    chars = "".join(map(chr, range(sys.maxunicode + 1)))
-    alpha = np.fromiter(map(str.isalpha, chars), bool, len(chars))
-    space = np.fromiter(map(str.isspace, chars), bool, len(chars))
+    """Per code point of the Basic Multilingual Plane: ``str.isalpha`` and ``str.isspace`` (what
+    ``str.split`` splits on). Code points above it are looked up one by one: they are rare, and no
+    whitespace lies there. (Tables for all 1.1 M code points took 0.25 s in every worker process.)"""
+    chars = "".join(map(chr, range(_BMP)))
+    alpha = np.fromiter(map(str.isalpha, chars), bool, _BMP)
+    space = np.fromiter(map(str.isspace, chars), bool, _BMP)
     return alpha, space
 
 
@@ -40,10 +45,19 @@ def count_alpha_tokens(text: str) -> int:
     """``sum(any(c.isalpha() for c in t) for t in text.split())``, vectorised over code points."""
     alpha_table, space_table = _char_tables()
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    alpha = alpha_table[points]
+    astral = np.flatnonzero(points >= _BMP)
+    if astral.size:
+        low = np.where(points < _BMP, points, 0)
+        alpha = alpha_table[low]
+        alpha[astral] = [chr(p).isalpha() for p in points[astral].tolist()]
+        space = space_table[low]
+        space[astral] = False
+    else:
+        alpha = alpha_table[points]
     if not alpha.any():
         return 0
-    space = space_table[points]
+    if not astral.size:
+        space = space_table[points]
     starts = ~space
     starts[1:] &= space[:-1]  # a token starts at a non-space after a space (or at the start)
     token = np.cumsum(starts)[alpha]  # the token of each letter, non-decreasing
