@@ -87,7 +87,8 @@ class C4Quality(Filter):
 
     def _line_rule(self, line: str) -> str | None:
         words = line.split()
-        if any(len(w) > self.max_word_length for w in words):
+        # No word is longer than its line: most lines need no per-word look.
+        if len(line) > self.max_word_length and any(len(w) > self.max_word_length for w in words):
             return "long_word"
         if self.terminal_punctuation and (not line.endswith(END_MARKS) or line.endswith(ELLIPSES)):
             return "no_terminal_punctuation"
