@@ -1,7 +1,7 @@
 """Write WARC files whose records wrap the real pages of ../shared/data/extract (only the wrapper is made).
 
 Each response record carries one real page, as stored, behind ``HTTP/1.1 200 OK`` and
-``Content-Type: text/html``, with a request record before it, one gzip member per record (as Common Crawl
+``Content-Type: text/html`` (and ``WARC-Identified-Payload-Type: text/html``, as Common Crawl writes), with a request record before it, one gzip member per record (as Common Crawl
 does). Pages cycle in a fixed order; URLs are made up (``https://site-<n>.example/page/<i>.html``).
 Generated at run time in a temporary folder; never committed.
 
@@ -47,8 +47,11 @@ def write_warcs(out_dir: Path, records: int, files: int = 1) -> list[Path]:
                 writer.write_record(writer.create_warc_record(url, "request", http_headers=request))
                 headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html"), ("Content-Length", str(len(page)))],
                                            protocol="HTTP/1.1")
+                # Common Crawl names the sniffed payload type in every response record; without it datatrove's
+                # reader sniffs the bytes with libmagic and skips about a third of these real pages as not HTML.
                 writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(page),
-                                                              length=len(page), http_headers=headers))
+                                                              length=len(page), http_headers=headers,
+                                                              warc_headers_dict={"WARC-Identified-Payload-Type": "text/html"}))
         paths.append(path)
     return paths
 
