@@ -1,0 +1,26 @@
+"""The README's first command, `webcorpus demo`, end to end: sample crawl -> pipelines/main.yaml -> a tiny
+GPT on the token shards -> the HTML report."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("torch")
+
+from cli import main  # noqa: E402
+
+
+def test_demo_goes_from_crawl_to_model_and_report_and_quiet_means_quiet(tmp_path):
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(main, ["demo", "--output", str(out), "--workers", "2", "--train-steps", "6", "--quiet"])
+    assert result.exit_code == 0, result.output + (result.stderr or "")
+    stats = json.loads((out / "run" / "stats.json").read_text())
+    assert stats["documents"]["written"] > 50
+    assert any((out / "run" / "tokens").rglob("*.bin"))
+    metrics = [json.loads(line) for line in (out / "model" / "metrics.jsonl").read_text().splitlines()]
+    assert metrics[-1]["step"] == 6 and "train_loss" in metrics[-1]
+    assert (out / "run" / "report.html").stat().st_size > 10_000
+    # --quiet: no progress lines and no per-step training lines on stdout
+    assert "step " not in result.stdout and "docs/s" not in result.stdout
