@@ -177,3 +177,20 @@ def test_jsonl_columns_that_appear_or_change_type_in_later_batches_are_all_writt
     assert [row.get("score") for row in rows] == [None] * 4 + [4.0, 5.0, 6.0, 7.0] + [8.5, 9.5, 10.5, 11.5]
     assert [json.loads(row["tags"]) for row in rows[8:]] == [["late"], {"kind": "late"}, ["late"], {"kind": "late"}]
     assert len(shards) == 3  # a new shard wherever the columns widened
+
+
+def test_inspect_lists_columns_of_every_shard(tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    lines = [{"text": f"document {i}", "id": f"d{i}"} for i in range(8)]
+    for i in range(4, 8):
+        lines[i]["score"] = i
+    source = tmp_path / "docs.jsonl"
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert Pipeline([], input=str(source), output=tmp_path / "out", batch_size=4).run(quiet=True).exit_code == 0
+    result = CliRunner().invoke(main, ["inspect", str(tmp_path / "out" / "documents"), "--columns", "score", "-n", "8"])
+    assert result.exit_code == 0, result.output
+    assert "score" in result.output.splitlines()[0]
+    assert result.output.count("score: 7") == 1 and result.output.count("── document") == 8

@@ -48,7 +48,8 @@ def inspect_lines(path: str | Path, n: int = 5, columns: list[str] | None = None
 
 def _documents(paths: list[Path], n: int, columns: list[str] | None, chars: int) -> Iterator[str]:
     rows = sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
-    names = pq.ParquetFile(paths[0]).schema_arrow.names
+    # Shards of one folder may differ by columns that appeared in later batches (see output/shards.py).
+    names = list(dict.fromkeys(name for p in paths for name in pq.ParquetFile(p).schema_arrow.names))
     where = paths[0] if len(paths) == 1 else f"{paths[0].parent} ({len(paths)} shards)"
     yield f"{where}: {rows:,} document(s); columns: {', '.join(names)}"
     if columns:
@@ -61,7 +62,8 @@ def _documents(paths: list[Path], n: int, columns: list[str] | None, chars: int)
     for path in paths:
         if count >= n:
             break
-        table = pq.read_table(path, columns=wanted).slice(0, n - count)
+        present = set(pq.ParquetFile(path).schema_arrow.names)
+        table = pq.read_table(path, columns=[c for c in wanted if c in present]).slice(0, n - count)
         for row in table.to_pylist():
             count += 1
             yield ""
