@@ -97,6 +97,9 @@ class BlocklistIndex:
             with open(folder / f"{key}.lock", "w") as lock:
                 _lock(lock)
                 if not target.exists():
+                    size = sum(os.stat(file).st_size for _, file in lists)
+                    log.info("url_filter: compiling %d list file(s) (%.0f MB) into %s, once for these lists",
+                             len(lists), size / 1e6, target)
                     compile_index(lists, target)
         return cls(target)
 
