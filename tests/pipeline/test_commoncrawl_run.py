@@ -9,15 +9,21 @@ from cli import main
 from tests.readers.test_sources import CRAWL, cc_server  # noqa: F401  (the fixture)
 
 
-def test_run_first_n_files_of_a_crawl_over_http(tmp_path, cc_server):  # noqa: F811
-    base, paths = cc_server
+def run_crawl(tmp_path, base: str, limit: int):
+    """`webcorpus run` of an empty pipeline on the first ``limit`` files of the served crawl."""
     pipeline = tmp_path / "p.yaml"
     pipeline.write_text("stages: []\n")
     out = tmp_path / "out"
     result = CliRunner().invoke(
         main,
-        ["run", str(pipeline), "--crawl", CRAWL, "--crawl-limit", "2", "--crawl-base-url", base, "--output", str(out), "--quiet"],
+        ["run", str(pipeline), "--crawl", CRAWL, "--crawl-limit", str(limit), "--crawl-base-url", base, "--output", str(out), "--quiet"],
     )
+    return result, out
+
+
+def test_run_first_n_files_of_a_crawl_over_http(tmp_path, cc_server):  # noqa: F811
+    base, paths = cc_server
+    result, out = run_crawl(tmp_path, base, 2)
     assert result.exit_code == 0, result.output
     stats = json.loads((out / "stats.json").read_text())
     assert stats["run"]["input_files"] == 2
@@ -29,13 +35,7 @@ def test_run_first_n_files_of_a_crawl_over_http(tmp_path, cc_server):  # noqa: F
 def test_a_crawl_file_that_cannot_be_fetched_fails_its_task_not_the_run(tmp_path, cc_server):  # noqa: F811
     """A file that cannot be opened (network, missing) is a failed task, retried by a re-run; not bad input."""
     base, paths = cc_server  # only the first two of ten listed files exist on the server
-    pipeline = tmp_path / "p.yaml"
-    pipeline.write_text("stages: []\n")
-    out = tmp_path / "out"
-    result = CliRunner().invoke(
-        main,
-        ["run", str(pipeline), "--crawl", CRAWL, "--crawl-limit", "3", "--crawl-base-url", base, "--output", str(out), "--quiet"],
-    )
+    result, out = run_crawl(tmp_path, base, 3)
     assert result.exit_code == 1
     stats = json.loads((out / "stats.json").read_text())
     assert stats["documents"]["read"] == 2

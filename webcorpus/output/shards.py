@@ -107,10 +107,6 @@ def widen(schema: pa.Schema, other: pa.Schema) -> pa.Schema:
     """``schema`` with the columns ``other`` adds and the types both need (int and float -> float,
     null -> anything); a column whose types cannot be reconciled becomes text (JSON, as the JSON-lines
     reader does within one batch)."""
-    try:
-        return pa.unify_schemas([schema, other], promote_options="permissive")
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        pass
     fields = {field.name: field for field in schema}
     for field in other:
         current = fields.get(field.name)

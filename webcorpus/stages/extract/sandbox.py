@@ -17,7 +17,8 @@ Protocol (pickled frames, 8-byte length prefix, over the child's stdin/stdout):
   document, in order: ``("ok", text, title)`` or ``("error", exception type, traceback)``.
 
 The parent waits for each document's answer at most ``timeout`` seconds; on silence it kills the child,
-marks that document ``timeout``, starts a fresh child and re-sends the rest of the batch.
+marks that document ``timeout``, starts a fresh child and tells it to go on from the next row (the pages
+are still in the shared file).
 """
 from __future__ import annotations
 
@@ -58,17 +59,15 @@ class Sandbox:
     # --- life cycle ---------------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._pages_fd is None:
-            self._pages_fd = _shared_file()
         self._stderr = tempfile.TemporaryFile()
         self._process = subprocess.Popen(
             [sys.executable, "-m", "webcorpus.stages.extract.sandbox"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, pass_fds=(self._pages_fd,),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, pass_fds=(self._pages_file(),),
             env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
         )
         self._buffer, self._closed = b"", False
         self._send({"sys_path": sys.path, "engine": self.engine, "options": self.options,
-                    "max_memory_mb": self.max_memory_mb, "pages_fd": self._pages_fd})
+                    "max_memory_mb": self.max_memory_mb, "pages_fd": self._pages_file()})
         message = self._receive(time.monotonic() + STARTUP_SECONDS)
         if message is None or message[0] != "ready":
             detail = message[1] if message and message[0] == "fatal" else self._stderr_text() or "no output"
@@ -102,16 +101,11 @@ class Sandbox:
 
     # --- work ----------------------------------------------------------------------------------------
 
-    def run(self, pages: pa.Table | list[tuple[str, str | None]]) -> list[tuple]:
-        """One result per page (a table with ``html`` and ``url`` columns, or ``(html, url)`` pairs):
-        ``("ok", text, title)``, ``("error", type, traceback)``, ``("timeout",)`` or ``("crashed", why)``."""
-        if not isinstance(pages, pa.Table):
-            pages = pa.table({"html": pa.array([h for h, _ in pages], pa.string()),
-                              "url": pa.array([u for _, u in pages], pa.string())})
+    def run(self, pages: pa.Table) -> list[tuple]:
+        """One result per row of ``pages`` (string columns ``html`` and ``url``): ``("ok", text, title)``,
+        ``("error", type, traceback)``, ``("timeout",)`` or ``("crashed", why)``."""
         if pages.num_rows == 0:
             return []
-        if self._pages_fd is None:
-            self._pages_fd = _shared_file()
         self._write_pages(pages)
         results: list[tuple] = []
         while len(results) < pages.num_rows:
@@ -137,11 +131,17 @@ class Sandbox:
         with pa.ipc.new_file(sink, pages.schema) as writer:
             writer.write_table(pages)
         data = sink.getvalue()
-        os.ftruncate(self._pages_fd, data.size)
+        fd = self._pages_file()
+        os.ftruncate(fd, data.size)
         view, written = memoryview(data), 0
         while written < data.size:
-            written += os.pwrite(self._pages_fd, view[written:], written)
+            written += os.pwrite(fd, view[written:], written)
         self._pages_size = data.size
+
+    def _pages_file(self) -> int:
+        if self._pages_fd is None:
+            self._pages_fd = _shared_file()
+        return self._pages_fd
 
     def _restart(self) -> None:
         self.restarts += 1

@@ -163,16 +163,6 @@ def _in_groups_of_two_or_more(positions: np.ndarray, order: np.ndarray, counts: 
     return np.sort(positions[order[np.repeat(counts >= 2, counts)]])
 
 
-def repeated_positions(hashes: np.ndarray) -> np.ndarray:
-    """Boolean mask: True where the n-gram repeats one at an earlier position."""
-    order = np.argsort(hashes)
-    ordered = hashes[order]
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    repeated = np.ones(hashes.size, dtype=bool)
-    repeated[np.minimum.reduceat(order, starts)] = False  # each group's earliest position is no repeat
-    return repeated
-
-
 class _NgramHashes:
     """``ngram_hashes(ids, n)`` for growing n, each built from the one before (same values, less work)."""
 

@@ -5,7 +5,8 @@ Instead the entries are compiled once into an Arrow IPC file in a cache folder, 
 paths, sizes and modification times:
 
 * ``hash``: 64-bit BLAKE2b of ``kind + "\\t" + entry``, sorted (kind ``d`` for a domain, ``u`` for a URL);
-* ``list``: index of the list (UT1 category or plain file) the entry came from first;
+* ``list``: twice the index of the list (UT1 category or plain file) the entry came from first, plus 1
+  for a URL entry (the low bit is the kind);
 * ``entry``: the normalised entry itself, so a hash hit is confirmed by comparing strings (no false
   positives, whatever the number of lookups).
 
@@ -40,8 +41,13 @@ def cache_dir() -> Path:
     return Path(base) / "webcorpus"
 
 
+def key_digest(key: str) -> bytes:
+    """8 bytes of BLAKE2b of ``kind + "\\t" + entry``: the index's sort key (little-endian uint64)."""
+    return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+
+
 def key_hash(key: str) -> int:
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+    return int.from_bytes(key_digest(key), "little")
 
 
 def normalize_entry(line: str) -> tuple[str, str] | None:
@@ -152,7 +158,7 @@ def compile_index(lists: Sequence[tuple[str, Path]], target: Path) -> None:
         with open(file, encoding="utf-8", errors="replace") as lines:
             for kind, entry in _entries(lines):
                 seen_kinds.add(kind)
-                digests += hashlib.blake2b(f"{kind}\t{entry}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
+                digests += key_digest(f"{kind}\t{entry}")
                 list_ids += domain_id if kind == DOMAIN else url_id
                 entries.append(entry)
     hash_array = np.frombuffer(bytes(digests), dtype="<u8").astype(np.uint64)
