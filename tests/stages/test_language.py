@@ -8,7 +8,7 @@ import pytest
 
 from webcorpus.documents import from_rows
 from webcorpus.stages.language import LanguageId
-from webcorpus.stages.language.codes import expand_keep, normalize_label
+from webcorpus.stages.language.codes import keep_codes, normalize_label
 from webcorpus.stages.language.scripts import SCRIPT_LANGUAGES, dominant_script
 from webcorpus.stages.registry import OptionError, build_stage
 
@@ -42,7 +42,7 @@ def test_paragraph_of_norwegian_is_nb_not_no(stage):
 
 def test_script_check_keeps_chinese_words_chinese(stage):
     words = lines("zh", "single-words", 300)
-    raw, _ = stage._model.predict(words, k=1)
+    raw, _ = stage._engine._model.predict(words, k=1)
     raw_codes = [normalize_label(r[0]) for r in raw]
     ours, _ = stage.identify(words)
     han = SCRIPT_LANGUAGES["Hani"]
@@ -76,7 +76,7 @@ def test_keep_and_min_score_drop_with_reasons():
 
 
 def test_keep_no_means_both_norwegians():
-    assert expand_keep(["no", "EN"]) == {"nb", "nn", "en"}
+    assert keep_codes(["no", "EN"]) == {"nb", "nn", "en"}
     batch = from_rows([{"id": "1", "text": " ".join(lines("nb", n=3))}, {"id": "2", "text": " ".join(lines("nn", n=3))}])
     assert LanguageId(keep=["no"])(batch).num_rows == 2
 
@@ -89,7 +89,8 @@ def test_label_normalisation_for_other_models():
     assert normalize_label("__label__lug_Latn") == "lg"
     assert normalize_label("__label__kbd_Cyrl") == "kbd"  # no ISO 639-1 code: stays ISO 639-3
     assert normalize_label("__label__no") == "nb"
-    assert normalize_label("__label__als") == "als"  # lid.176's Wikipedia code, not ISO 639-3
+    assert normalize_label("__label__als") == "gsw"  # lid.176's Wikipedia code for Alemannic
+    assert normalize_label("__label__als_Latn") == "sq"  # GlotLID's ISO 639-3 code for Tosk Albanian
 
 
 def test_bad_model_path_is_a_clear_error_at_validation(tmp_path):
@@ -107,7 +108,7 @@ def test_stage_survives_pickling_and_loads_in_the_worker():
     stage = build_stage("language", {"keep": ["de"], "min_score": 0.5})
     stage.setup()
     clone = pickle.loads(pickle.dumps(stage))
-    assert "_model" not in clone.__dict__
+    assert "_engine" not in clone.__dict__
     batch = from_rows([{"id": "1", "text": lines("de", n=1)[0]}, {"id": "2", "text": lines("en", n=1)[0]}])
     assert clone(batch).column("language").to_pylist() == ["de"]
 

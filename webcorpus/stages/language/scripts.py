@@ -93,3 +93,44 @@ def dominant_script(text: str, limit: int = 4000) -> tuple[str | None, float]:
         return "Hang", float((hangul + han) / total)
     best = int(counts.argmax())
     return SCRIPTS[best], float(counts[best] / total)
+
+
+def han_variant(text: str, limit: int = 2000) -> str:
+    """``Hans`` or ``Hant``: whether a Chinese text has more simplified-only or traditional-only characters.
+
+    A character GB 2312 can encode and Big5 cannot is simplified-only (``们``,
+    ``权``), one Big5 can encode and GB 2312 cannot is traditional-only (``們``,
+    ``權``); both codecs ship with Python. Ties (also texts without such
+    characters) count as simplified, the more common form on the web.
+    """
+    simplified = traditional = 0
+    for ch in text[:limit]:
+        if ch < "\u3400":
+            continue
+        in_gb = _encodes(ch, "gb2312")
+        in_big5 = _encodes(ch, "big5")
+        simplified += in_gb and not in_big5
+        traditional += in_big5 and not in_gb
+    return "Hant" if traditional > simplified else "Hans"
+
+
+def _encodes(ch: str, codec: str) -> bool:
+    try:
+        ch.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+#: The script the stage writes in a script-qualified code, by the script ``dominant_script`` found.
+QUALIFIER = {"Kana": "Jpan", "Hang": "Kore"}
+
+
+def qualify(code: str, text: str) -> str:
+    """``code`` with the script of ``text`` (``sr`` -> ``sr_Latn``; Chinese ``zh_Hans``/``zh_Hant``)."""
+    script, _ = dominant_script(text)
+    if script is None:
+        return code
+    if script == "Hani":
+        script = han_variant(text)
+    return f"{code}_{QUALIFIER.get(script, script)}"

@@ -1,0 +1,78 @@
+"""heliport first; lid.176 and CLD2 where heliport cannot tell.
+
+No single identifier here is best everywhere (docs/benchmarks.md): heliport
+knows the most languages and is the most accurate on paragraphs, but it names
+Malay and Indonesian together and Bosnian, Croatian and Serbian together, and
+it has no model for some languages the others know (Xhosa, Tswana, Asturian,
+Lower Sorbian, Kabyle...). The rules, in order:
+
+1. heliport's label is a family (``ms``, ``hbs``): the member CLD2 names, if it
+   names one, else the member lid.176 ranks highest.
+2. lid.176's first label is a language heliport cannot name and its
+   probability is at least ``FASTTEXT_ALONE``: lid.176's label.
+3. The same for CLD2 with ``CLD2_ALONE``.
+4. heliport is unsure (score below ``HELIPORT_UNSURE``) and lid.176 and CLD2
+   agree on another label: theirs.
+5. Otherwise heliport's label.
+
+The thresholds were chosen on the dev half of lingua's sentences only
+(``benchmarks/language_id.py --tune``) and are reported on the other sources.
+The score is that of the engine whose label won (heliport's for rule 1).
+"""
+from __future__ import annotations
+
+from webcorpus.stages.language.engines.base import Engine, Ranking
+from webcorpus.stages.language.engines.cld2 import Cld2Engine
+from webcorpus.stages.language.engines.fasttext import FastTextEngine
+from webcorpus.stages.language.engines.heliport import HeliportEngine, scores_of
+
+#: heliport labels that stand for several languages, and the languages they stand for.
+FAMILIES = {"ms": ("ms", "id"), "hbs": ("hr", "sr", "bs")}
+FASTTEXT_ALONE = 0.5
+CLD2_ALONE = 0.5
+HELIPORT_UNSURE = 0.9
+
+
+class EnsembleEngine(Engine):
+    """heliport, lid.176 and CLD2 combined by the rules of the module docstring."""
+
+    name = "ensemble"
+
+    def __init__(self, fasttext_alone: float = FASTTEXT_ALONE, cld2_alone: float = CLD2_ALONE,
+                 heliport_unsure: float = HELIPORT_UNSURE):
+        self.heliport = HeliportEngine()
+        self.fasttext = FastTextEngine()
+        self.cld2 = Cld2Engine()
+        self.fasttext_alone, self.cld2_alone, self.heliport_unsure = fasttext_alone, cld2_alone, heliport_unsure
+
+    def codes(self) -> frozenset[str]:
+        return self.heliport.codes() | self.fasttext.codes() | self.cld2.codes()
+
+    def load(self) -> None:
+        for engine in (self.heliport, self.fasttext, self.cld2):
+            engine.load()
+        self._heliport_codes = self.heliport.codes() | {m for members in FAMILIES.values() for m in members}
+
+    def rank(self, line: str, k: int) -> Ranking:
+        ranking = scores_of(self.heliport.costs(line, max(k, 2)))
+        code, score = self.choose(line, ranking)
+        return [(code, score)] + [(c, s) for c, s in ranking if c != code][: k - 1]
+
+    def choose(self, line: str, heliport: Ranking) -> tuple[str | None, float]:
+        """The ensemble's label and score for one line, given heliport's ranking of it."""
+        fasttext = self.fasttext.rank(line, 5)
+        cld2 = self.cld2.rank(line, 1)
+        top, score = heliport[0] if heliport else (None, 0.0)
+        if top in FAMILIES:
+            members = FAMILIES[top]
+            if cld2 and cld2[0][0] in members:
+                return cld2[0][0], score
+            member = next((c for c, _ in fasttext if c in members), top)
+            return member, score
+        if fasttext and fasttext[0][0] not in self._heliport_codes and fasttext[0][1] >= self.fasttext_alone:
+            return fasttext[0]
+        if cld2 and cld2[0][0] not in self._heliport_codes and cld2[0][1] >= self.cld2_alone:
+            return cld2[0]
+        if score < self.heliport_unsure and fasttext and cld2 and fasttext[0][0] == cld2[0][0] != top:
+            return fasttext[0]
+        return top, score
