@@ -1,29 +1,41 @@
-"""Language-ID accuracy on lingua's test data: lid.176.ftz called directly vs the ``language`` stage.
+"""Language-ID accuracy by source and language group, and speed, for every engine of the ``language`` stage.
 
-Data: ../shared/data/lid/lingua-testdata (75 languages; sentences, word pairs and
-single words, one item per line, label = folder name, ISO 639-1).
+Sources (nothing is copied into the repository; each is read where it lies):
 
-Four sets are scored:
+* ``lingua-par``: paragraphs of 5 consecutive sentences from
+  ../shared/data/lid/lingua-testdata (75 languages), **held-out half** only:
+  the second half of each ``sentences.txt``. The first half is the dev split,
+  the only data the ensemble's thresholds and heliport's score calibration saw.
+* ``lingua-sent``: every 10th held-out sentence of the same files.
+* ``django``, ``sphinx``: paragraphs (>= 250 characters) built from the
+  translated messages (``msgstr``) of the ``.po`` files shipped in the Django
+  (BSD-3-Clause, 95 languages, many small ones: ast, dsb, hsb, io, kab, os, udm)
+  and Sphinx (BSD-2-Clause, 45 languages) wheels; placeholders and markup
+  removed; at most 10 per language. Label = the locale folder (``pt_BR`` ->
+  ``pt``; ``zh_Hant`` -> ``zh``). Skipped when the package is not installed
+  (``pip install django sphinx``).
+* ``pages``: the text of Readability's expected output for the 130 real pages
+  of ../shared/data/extract/readability-testpages, labelled by the page's
+  declared ``lang`` (mostly English).
 
-* ``sentences``, ``word-pairs``, ``single-words``: every line of each file.
-* ``paragraphs``: held-out paragraphs made by joining 5 consecutive sentences of
-  one language, taken only from the second half of each language's
-  ``sentences.txt`` (the first half is the dev split that any tuning of the stage
-  may look at; the stage's defaults were chosen on dev paragraphs only).
+Accuracy is exact match of the stage's code with the label (both ISO 639-1
+where one exists, else ISO 639-3). Language groups: languages both lid.176 and
+heliport name ("both"), only one of them ("one"), neither ("neither").
+Speed: documents per CPU-second (``time.process_time``) of ``LanguageId.identify``
+on the held-out lingua paragraphs, one process, after the model is loaded.
 
-"direct" is ``model.predict`` on the text with newlines replaced, its label
-compared as is (lid.176 says ``no`` where lingua says ``nb``). "stage" is
-:class:`webcorpus.stages.language.LanguageId` with its defaults. Accuracy is
-reported over all 75 languages and over the 67 the model can name (lg, mi, sn,
-st, tn, ts, xh, zu have no lid.176 label, so no lid.176-based method can get
-them right).
-
-    python benchmarks/language_id.py [--data DIR] [--limit N]
+    python benchmarks/language_id.py [--engines fasttext,heliport,cld2,ensemble] [--limit N]
+    python benchmarks/language_id.py --tune      # the ensemble's thresholds on the dev split only
 """
 from __future__ import annotations
 
 import argparse
 import collections
+import html
+import importlib.util
+import itertools
+import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -31,57 +43,178 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from webcorpus.stages.language import LanguageId, default_model_path  # noqa: E402
+from webcorpus.stages.language import LanguageId  # noqa: E402
+from webcorpus.stages.language.codes import normalize_label  # noqa: E402
+from webcorpus.stages.language.engines import make_engine  # noqa: E402
 
-DEFAULT_DATA = ROOT / ".." / "shared" / "data" / "lid" / "lingua-testdata"
+DATA = ROOT / ".." / "shared" / "data"
 PARAGRAPH_SENTENCES = 5
+Item = tuple[str, str]  # (label, text)
 
 
-def load_sets(data: Path, limit: int | None) -> dict[str, list[tuple[str, str]]]:
-    sets: dict[str, list[tuple[str, str]]] = collections.defaultdict(list)
-    for folder in sorted(p for p in data.iterdir() if (p / "testdata").is_dir()):
-        lang = folder.name
-        for kind in ("sentences", "word-pairs", "single-words"):
-            lines = [line.strip() for line in (folder / "testdata" / f"{kind}.txt").read_text("utf-8").splitlines()]
-            lines = [line for line in lines if line]
-            if kind == "sentences":
-                held_out = lines[len(lines) // 2 :]
-                for i in range(0, len(held_out) - PARAGRAPH_SENTENCES + 1, PARAGRAPH_SENTENCES):
-                    sets["paragraphs"].append((lang, " ".join(held_out[i : i + PARAGRAPH_SENTENCES])))
-            sets[kind].extend((lang, line) for line in lines[:limit])
-    return sets
+def lingua(split: str, kind: str, data: Path = DATA) -> list[Item]:
+    """lingua-testdata sentences of one half (``dev``: first, ``test``: second), as paragraphs or sentences."""
+    out: list[Item] = []
+    root = data / "lid" / "lingua-testdata"
+    for folder in sorted(p for p in root.iterdir() if (p / "testdata").is_dir()):
+        lines = [s.strip() for s in (folder / "testdata" / "sentences.txt").read_text("utf-8").splitlines() if s.strip()]
+        half = lines[: len(lines) // 2] if split == "dev" else lines[len(lines) // 2 :]
+        if kind == "paragraphs":
+            for i in range(0, len(half) - PARAGRAPH_SENTENCES + 1, PARAGRAPH_SENTENCES):
+                out.append((folder.name, " ".join(half[i : i + PARAGRAPH_SENTENCES])))
+        else:
+            out.extend((folder.name, s) for s in half[::10])
+    return out
 
 
-def score(items, predicted, coverable) -> tuple[float, float]:
-    hits = [truth == guess for (truth, _), guess in zip(items, predicted)]
-    covered = [hit for (truth, _), hit in zip(items, hits) if truth in coverable]
-    return sum(hits) / len(hits), sum(covered) / max(1, len(covered))
+_MARKUP = re.compile(r"%\([^)]*\)[sdr]|%[sdr]|\{[^}]*\}|<[^>]+>|&[a-z]+;|%%")
+
+
+def po_messages(path: Path) -> list[str]:
+    """The translated, non-fuzzy messages of a .po file with placeholders and markup removed."""
+    out = []
+    for block in path.read_text("utf-8", errors="replace").split("\n\n"):
+        if "#, fuzzy" in block or "msgstr" not in block:
+            continue
+        head, _, tail = block.partition("msgstr")
+        source = "".join(re.findall(r'^(?:msgid|msgid_plural)?\s*"(.*)"\s*$', head, re.M))
+        first = re.match(r'(?:\[0\])?\s+((?:".*"\s*)+)', tail)
+        if not first:
+            continue
+        text = "".join(re.findall(r'"(.*)"', first.group(1)))
+        text = text.replace("\\n", " ").replace('\\"', '"').replace("\\t", " ").replace("\\\\", "\\")
+        text = " ".join(_MARKUP.sub(" ", text).split())
+        if len(text) < 15 or text == " ".join(_MARKUP.sub(" ", source).split()) or "Project-Id" in text:
+            continue
+        out.append(text)
+    return out
+
+
+def po_paragraphs(package: str, per_language: int = 10, min_chars: int = 250) -> list[Item]:
+    """Paragraphs of one installed package's translations, labelled by locale folder."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        return []
+    by_locale: dict[str, list[str]] = collections.defaultdict(list)
+    for path in sorted(Path(spec.origin).parent.rglob("*.po")):
+        by_locale[path.parent.parent.name].extend(po_messages(path))
+    bases = {loc for loc in by_locale if "_" not in loc and "@" not in loc}
+    out: list[Item] = []
+    for locale, messages in sorted(by_locale.items()):
+        # one folder per language: regional variants only where no base folder exists, scripts kept
+        if "@" in locale or ("_" in locale and locale.split("_")[0] in bases and locale not in ("zh_Hant", "zh_TW", "sr_Latn")):
+            continue
+        messages = list(dict.fromkeys(messages))
+        paragraphs, current = [], []
+        for message in messages:
+            current.append(message if message[-1] in ".!?。" else message + ".")
+            if sum(map(len, current)) >= min_chars:
+                paragraphs.append(" ".join(current))
+                current = []
+        step = max(1, len(paragraphs) / per_language)
+        picked = [paragraphs[int(i * step)] for i in range(min(per_language, len(paragraphs)))]
+        out.extend((locale.split("_")[0], p) for p in picked)
+    return out
+
+
+def pages(data: Path = DATA) -> list[Item]:
+    """Readability's expected text of each test page, labelled by the page's declared language."""
+    out: list[Item] = []
+    root = data / "extract" / "readability-testpages" / "test-pages"
+    for case in sorted(p for p in root.iterdir() if p.is_dir()):
+        meta = json.loads((case / "expected-metadata.json").read_text("utf-8"))
+        lang = (meta.get("lang") or "").split("-")[0].lower()
+        text = html.unescape(re.sub(r"<[^>]+>", " ", (case / "expected.html").read_text("utf-8")))
+        if lang and text.strip():
+            out.append((lang, " ".join(text.split())))
+    return out
+
+
+def sources(limit: int | None) -> dict[str, list[Item]]:
+    found = {
+        "lingua-par": lingua("test", "paragraphs"),
+        "lingua-sent": lingua("test", "sentences"),
+        "django": po_paragraphs("django"),
+        "sphinx": po_paragraphs("sphinx"),
+        "pages": pages(),
+    }
+    return {name: items[:: max(1, len(items) // limit)] if limit else items for name, items in found.items() if items}
+
+
+def truth(label: str) -> str:
+    return normalize_label(label, "iso") or label
+
+
+def accuracy(stage: LanguageId, items: list[Item]) -> tuple[float, list[str | None]]:
+    codes, _ = stage.identify([text for _, text in items])
+    return sum(truth(lab) == c for (lab, _), c in zip(items, codes)) / max(1, len(items)), codes
+
+
+def speed(stage: LanguageId, texts: list[str]) -> float:
+    start = time.process_time()
+    stage.identify(texts)
+    return len(texts) / (time.process_time() - start)
+
+
+def report(engines: list[str], limit: int | None) -> None:
+    sets = sources(limit)
+    both = make_engine("fasttext").codes() & make_engine("heliport").codes()
+    either = make_engine("fasttext").codes() | make_engine("heliport").codes()
+    group = lambda code: "both" if code in both else ("one" if code in either else "neither")  # noqa: E731
+    print("sources:", ", ".join(f"{n} {len(v)} items / {len({truth(lab) for lab, _ in v})} languages" for n, v in sets.items()))
+    header = f"{'engine':<10}" + "".join(f"{n:>13}" for n in sets) + f"{'mean':>8}" + "".join(f"{g:>9}" for g in ("both", "one", "neither")) + f"{'docs/cpu-s':>12}"
+    print(header)
+    for name in engines:
+        stage = LanguageId(engine=name)
+        stage.setup()
+        row, hits = [], collections.defaultdict(list)
+        for items in sets.values():
+            acc, codes = accuracy(stage, items)
+            row.append(acc)
+            for (label, _), code in zip(items, codes):
+                hits[group(truth(label))].append(truth(label) == code)
+        texts = [t for _, t in sets["lingua-par"]]
+        rate = speed(stage, texts)
+        groups = "".join(f"{sum(h) / len(h):>9.4f}" if h else f"{'-':>9}" for h in (hits["both"], hits["one"], hits["neither"]))
+        print(f"{name:<10}" + "".join(f"{a:>13.4f}" for a in row) + f"{sum(row) / len(row):>8.4f}" + groups + f"{rate:>12,.0f}")
+        errors = collections.Counter()
+        for items in sets.values():
+            _, codes = accuracy(stage, items)
+            errors.update((truth(lab), c) for (lab, _), c in zip(items, codes) if truth(lab) != c)
+        print(f"{'':<10}most frequent errors (label -> code): " + ", ".join(f"{a}->{b} {n}" for (a, b), n in errors.most_common(12)))
+    print("group sizes (items):", {g: n for g, n in collections.Counter(group(truth(lab)) for v in sets.values() for lab, _ in v).items()})
+
+
+def tune() -> None:
+    """Grid over the ensemble's thresholds on the dev half of lingua (paragraphs and sentences) only."""
+    from webcorpus.stages.language.engines.ensemble import EnsembleEngine
+
+    dev = lingua("dev", "paragraphs") + lingua("dev", "sentences")
+    engine = EnsembleEngine()
+    engine.load()
+    # Each engine runs once per item; only the decision is repeated for each setting.
+    said = [engine.rankings(" ".join(text[:2000].split()), 1) for _, text in dev]
+    labels = [truth(label) for label, _ in dev]
+    results = []
+    for ft, cl, unsure in itertools.product((0.3, 0.5, 0.7, 0.9), (0.3, 0.5, 0.7, 0.9), (0.5, 0.7, 0.9, 0.97, 0.99)):
+        engine.fasttext_alone, engine.cld2_alone, engine.heliport_unsure = ft, cl, unsure
+        acc = sum(engine.decide(*r)[0] == lab for r, lab in zip(said, labels)) / len(dev)
+        results.append((acc, ft, cl, unsure))
+        print(f"fasttext_alone={ft} cld2_alone={cl} heliport_unsure={unsure}: dev accuracy {acc:.4f}")
+    best = max(results, key=lambda r: (r[0], -r[1], -r[2], -r[3]))  # ties: the lowest thresholds
+    print(f"best: fasttext_alone={best[1]} cld2_alone={best[2]} heliport_unsure={best[3]} ({best[0]:.4f} on {len(dev)} dev items)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--limit", type=int, default=None, help="items per language and file (default: all)")
+    parser.add_argument("--engines", default="fasttext,heliport,cld2,ensemble")
+    parser.add_argument("--limit", type=int, default=None, help="about this many items per source (default: all)")
+    parser.add_argument("--tune", action="store_true", help="choose the ensemble's thresholds on the dev split")
     args = parser.parse_args()
-
-    stage = LanguageId()
-    stage.setup()
-    model = stage._model
-    coverable = set(stage._code.values())
-    sets = load_sets(args.data, args.limit)
-    print(f"{'set':<14}{'items':>7}  {'direct all':>10} {'stage all':>10}  {'direct 67':>10} {'stage 67':>10}  {'stage docs/s':>12}")
-    for name in ("sentences", "word-pairs", "single-words", "paragraphs"):
-        items = sets[name]
-        texts = [text for _, text in items]
-        labels, _ = model.predict([t.replace("\n", " ") for t in texts])
-        direct = [label[0].removeprefix("__label__") for label in labels]
-        start = time.perf_counter()
-        ours, _ = stage.identify(texts)
-        rate = len(texts) / (time.perf_counter() - start)
-        d_all, d_cov = score(items, direct, coverable)
-        s_all, s_cov = score(items, ours, coverable)
-        print(f"{name:<14}{len(items):>7}  {d_all:>10.4f} {s_all:>10.4f}  {d_cov:>10.4f} {s_cov:>10.4f}  {rate:>12,.0f}")
-    print(f"model: {default_model_path()}")
+    if args.tune:
+        tune()
+    else:
+        report(args.engines.split(","), args.limit)
 
 
 if __name__ == "__main__":

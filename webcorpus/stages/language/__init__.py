@@ -54,7 +54,7 @@ class LanguageId(Filter):
         top_languages: Annotated[int, "also write the best N languages with scores into `language_top` (0: no column)"] = 0,
     ):
         if model is not None and engine != "fasttext":
-            raise ValueError(f"model: only engine fasttext reads a model file (engine is {engine!r})")
+            raise LanguageOptionError("model", f"model: only engine fasttext reads a model file (engine is {engine!r})")
         if not 0.0 <= min_score <= 1.0:
             raise ValueError(f"min_score must lie in [0, 1], got {min_score}")
         if top_k < 1:
@@ -104,16 +104,18 @@ class LanguageId(Filter):
     # --- Filter contract ---------------------------------------------------------------------
 
     def reasons(self, batch: pa.Table) -> list[str | None]:
-        ranked = self.rank(batch.column(text_column(batch)).to_pylist(), max(1, self.top_languages))
+        texts = batch.column(text_column(batch)).to_pylist()
+        ranked = self.rank(texts, max(1, self.top_languages))
         self.__dict__["_pending"] = (batch.num_rows, ranked)
         filtering = self._keep is not None or self.min_score > 0
         out: list[str | None] = []
-        for ranking in ranked:
+        for text, ranking in zip(texts, ranked):
             code, score = ranking[0] if ranking else (None, 0.0)
             if not filtering:
                 out.append(None)
             elif code is None:
-                out.append("language:no_text")
+                # no letters at all, or text in which the engine (CLD2, heliport) finds no language
+                out.append("language:unknown" if text and text.strip() else "language:no_text")
             elif self._keep is not None and code not in self._keep and code.partition("_")[0] not in self._keep:
                 out.append(f"language:{code}")
             elif score < self.min_score:
@@ -141,22 +143,23 @@ class LanguageId(Filter):
         return batch
 
 
-class KeepError(ValueError):
-    """A ``keep`` code the engine cannot write; ``option`` names the option for the validator."""
+class LanguageOptionError(ValueError):
+    """A bad option value; ``option`` names the option for the pipeline validator's message."""
 
-    option = "keep"
+    def __init__(self, option: str, message: str):
+        super().__init__(message)
+        self.option = option
 
 
 def check_keep(keep: list[str], engine: str, codes: frozenset[str]) -> None:
-    """Raise :class:`KeepError` naming the engine and its closest codes for each code it cannot write."""
-    for raw, code in ((raw, next(iter(keep_codes([raw])))) for raw in keep):
-        wanted = keep_codes([raw])
-        if all(c.partition("_")[0] in codes for c in wanted):
+    """Raise :class:`LanguageOptionError` naming the engine and its closest codes for each code it cannot write."""
+    for raw in keep:
+        missing = sorted(c.partition("_")[0] for c in keep_codes([raw]) if c.partition("_")[0] not in codes)
+        if not missing:
             continue
-        bare = code.partition("_")[0]
-        close = difflib.get_close_matches(bare, sorted(codes), n=4, cutoff=0.5)
+        close = difflib.get_close_matches(missing[0], sorted(codes), n=4, cutoff=0.5)
         hint = f"; closest codes it has: {', '.join(close)}" if close else ""
-        raise KeepError(f"keep: engine {engine} cannot write language {raw!r}{hint} (docs/stages.md lists every code)")
+        raise LanguageOptionError("keep", f"keep: engine {engine} cannot write language {raw!r}{hint} (docs/stages.md lists every code)")
 
 
 __all__ = ["LanguageId", "LANGUAGE", "LANGUAGE_SCORE", "LANGUAGE_TOP", "default_model_path"]

@@ -99,6 +99,11 @@ class FastTextEngine(Engine):
             ranked = self._fit_script(line, ranked, script)
         return [(self._code[label], min(1.0, float(prob))) for prob, label in ranked[:k]]
 
+    def rank_unchecked(self, line: str, k: int) -> Ranking:
+        """The model's own best ``k`` labels, without the script check (for the ensemble, which has CLD2 and
+        heliport to catch a label of the wrong script, and needs the time)."""
+        return [(self._code[label], min(1.0, float(prob))) for prob, label in self._model.f.predict(line + "\n", k, 0.0, "replace")]
+
     def _fit_script(self, line: str, ranked: list, script: str) -> list:
         """The ranking with the best label written in ``script`` moved first."""
         for i, (_, label) in enumerate(ranked):

@@ -54,7 +54,8 @@ class HeliportEngine(Engine):
         self._code = {label: normalize_label(label, "heliport") for label in LABELS}
 
     def costs(self, line: str, k: int) -> list[tuple[str, float]]:
-        """heliport's own ranking: (code, cost), lowest cost first, "no language" classes left out."""
+        """heliport's own best ``k + 1`` labels (the gap to the next one makes the score) as (code, cost),
+        lowest cost first, "no language" classes left out."""
         out = []
         for label, cost in self._identifier.identify_topk_with_score(line, k + 1):
             code = self._code.get(label, label)
@@ -63,7 +64,7 @@ class HeliportEngine(Engine):
         return out
 
     def rank(self, line: str, k: int) -> Ranking:
-        return scores_of(self.costs(line, max(k, 2)))[:k]
+        return scores_of(self.costs(line, max(k - 1, 1)))[:k]
 
 
 def scores_of(costs: list[tuple[str, float]]) -> Ranking:
