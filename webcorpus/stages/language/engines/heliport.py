@@ -43,7 +43,10 @@ class HeliportEngine(Engine):
     name = "heliport"
 
     def codes(self) -> frozenset[str]:
-        return frozenset(c for c in (normalize_label(label, "heliport") for label in LABELS) if c)
+        # The variants of hbs and msa have confidence thresholds but are never ranked: heliport 1.x
+        # writes those families as hbs and msa only.
+        labels = (label for label in LABELS if label[:3] not in ("hbs", "msa") or len(label) == 3)
+        return frozenset(c for c in (normalize_label(label, "heliport") for label in labels) if c)
 
     def load(self) -> None:
         try:
