@@ -30,9 +30,11 @@ from webcorpus.stages.language.engines.heliport import HeliportEngine, scores_of
 FAMILIES = {"ms": ("ms", "id"), "hbs": ("hr", "sr", "bs")}
 # Chosen by `benchmarks/language_id.py --tune` on lingua's dev half (best accuracy, ties broken
 # toward the lowest thresholds): 0.9752 on 11,124 dev items.
-FASTTEXT_ALONE = 0.5
+FASTTEXT_ALONE = 0.3
 CLD2_ALONE = 0.7
 HELIPORT_UNSURE = 0.9
+#: heliport's score above which lid.176 is not asked when CLD2 agrees (a speed-up; see ``rankings``).
+AGREED = 0.99
 
 
 class EnsembleEngine(Engine):
@@ -56,12 +58,17 @@ class EnsembleEngine(Engine):
         self.heliport_codes = self.heliport.codes() | {m for members in FAMILIES.values() for m in members}
 
     def rankings(self, line: str, k: int) -> tuple[Ranking, Ranking, Ranking]:
-        """What each engine says: heliport's best ``max(k, 2)``, lid.176's best 5, CLD2's best."""
-        return (
-            scores_of(self.heliport.costs(line, max(k, 2) - 1)),
-            self.fasttext.rank_unchecked(line, 5),
-            self.cld2.rank(line, 1),
-        )
+        """What each engine says: heliport's best ``max(k, 2)``, lid.176's best 5, CLD2's best.
+
+        lid.176 is skipped (an empty ranking) when heliport is sure (score >= ``AGREED``) and CLD2
+        names the same language: then only rule 2 could still use it, for a language neither of
+        the two has, which both would have to miss with confidence. It saves about a third of the time.
+        """
+        heliport = scores_of(self.heliport.costs(line, max(k, 2) - 1))
+        cld2 = self.cld2.rank(line, 1)
+        if heliport and cld2 and heliport[0][0] == cld2[0][0] and heliport[0][1] >= AGREED:
+            return heliport, [], cld2
+        return heliport, self.fasttext.rank_unchecked(line, 5), cld2
 
     def rank(self, line: str, k: int) -> Ranking:
         heliport, fasttext, cld2 = self.rankings(line, k)
