@@ -27,8 +27,10 @@ Speed: documents per CPU-second (``time.process_time``) of ``LanguageId.identify
 on the held-out lingua paragraphs, one process, after the model is loaded.
 
     python benchmarks/language_id.py [--engines fasttext,heliport,cld2,ensemble] [--limit N]
+    python benchmarks/language_id.py --calibrate # heliport's score curve, on the dev split only
     python benchmarks/language_id.py --tune      # the ensemble's thresholds on the dev split only
     python benchmarks/language_id.py --codes-table   # the code table of docs/stages.md
+    python benchmarks/language_id.py --skip-check    # decisions changed by skipping lid.176 when the others agree
 """
 from __future__ import annotations
 
@@ -208,6 +210,60 @@ def tune() -> None:
     print(f"best: fasttext_alone={best[1]} cld2_alone={best[2]} heliport_unsure={best[3]} ({best[0]:.4f} on {len(dev)} dev items)")
 
 
+def calibrate() -> None:
+    """Fit heliport's score curve P(right) = 1 / (1 + exp(-(A * gap + B))) on the dev half of lingua only."""
+    import numpy as np
+
+    from webcorpus.stages.language.engines.ensemble import FAMILIES
+    from webcorpus.stages.language.engines.heliport import HeliportEngine
+
+    engine = HeliportEngine()
+    engine.load()
+    heliport_codes = engine.codes()
+    gaps, right = [], []
+    for label, text in lingua("dev", "paragraphs") + lingua("dev", "sentences"):
+        label = truth(label)
+        if label not in heliport_codes and not any(label in m for m in FAMILIES.values()):
+            continue  # a language heliport has no model for says nothing about its scores
+        costs = engine.costs(" ".join(text[:2000].split()), 1)
+        if len(costs) < 2:
+            continue
+        code = costs[0][0]
+        gaps.append(costs[1][1] - costs[0][1])
+        right.append(code == label or label in FAMILIES.get(code, ()))
+    x, y = np.array(gaps), np.array(right, dtype=float)
+    a, b = 1.0, 0.0
+    for _ in range(100):  # Newton's method on the logistic log-likelihood
+        p = 1 / (1 + np.exp(-(a * x + b)))
+        w = p * (1 - p) + 1e-12
+        design = np.stack([x, np.ones_like(x)], 1)
+        step = np.linalg.solve(design.T @ (design * w[:, None]), design.T @ (y - p))
+        a, b = a + step[0], b + step[1]
+    p = 1 / (1 + np.exp(-(a * x + b)))
+    print(f"A = {a:.2f}, B = {b:.2f} on {len(y)} dev items (heliport right on {y.mean():.4f})")
+    for lo, hi in ((0, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 0.97), (0.97, 1.01)):
+        inside = (p >= lo) & (p < hi)
+        print(f"  score {lo:.2f}-{min(hi, 1):.2f}: {inside.sum():6d} items, right {y[inside].mean() if inside.any() else float('nan'):.3f}")
+
+
+def skip_check(limit: int | None) -> None:
+    """How many ensemble decisions change when lid.176 is always run (no skip when heliport and CLD2 agree)."""
+    from webcorpus.stages.language.engines import ensemble
+
+    engine = ensemble.EnsembleEngine()
+    engine.load()
+    for name, items in sources(limit).items():
+        lines = [" ".join(text[:2000].split()) for _, text in items]
+        skipping = [engine.rank(line, 1)[0][0] if line else None for line in lines]
+        agreed, ensemble.AGREED = ensemble.AGREED, 2.0  # never skip
+        try:
+            always = [engine.rank(line, 1)[0][0] if line else None for line in lines]
+        finally:
+            ensemble.AGREED = agreed
+        changed = sum(a != b for a, b in zip(skipping, always))
+        print(f"{name}: {changed} of {len(lines)} decisions change when lid.176 always runs")
+
+
 def codes_table() -> None:
     """The Markdown table of every code some engine writes (English names from Babel's CLDR data)."""
     try:
@@ -231,9 +287,15 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="about this many items per source (default: all)")
     parser.add_argument("--tune", action="store_true", help="choose the ensemble's thresholds on the dev split")
     parser.add_argument("--codes-table", action="store_true", help="print the Markdown table of codes per engine")
+    parser.add_argument("--calibrate", action="store_true", help="fit heliport's score curve on the dev split")
+    parser.add_argument("--skip-check", action="store_true", help="decisions the ensemble's lid.176 skip changes")
     args = parser.parse_args()
     if args.codes_table:
         codes_table()
+    elif args.skip_check:
+        skip_check(args.limit)
+    elif args.calibrate:
+        calibrate()
     elif args.tune:
         tune()
     else:

@@ -20,7 +20,7 @@ from webcorpus.stages.language.codes import normalize_label
 from webcorpus.stages.language.engines.base import Engine, Ranking
 
 #: Logistic calibration of the cost gap (see the module docstring).
-A, B = 5.15, 0.56
+A, B = 7.00, 0.19
 
 #: Every label of heliport 1.x's model (its ``get_confidence_all()``), so that a pipeline
 #: can be validated without loading 130 MB of n-gram tables.
@@ -60,11 +60,13 @@ class HeliportEngine(Engine):
         """heliport's own best ``k + 1`` labels (the gap to the next one makes the score) as (code, cost),
         lowest cost first, "no language" classes left out."""
         out = []
-        for label, cost in self._identifier.identify_topk_with_score(line, k + 1):
+        # heliport 1.0's top-k often answers with fewer than k labels (k = 2 gives one), so ask for
+        # two more than needed.
+        for label, cost in self._identifier.identify_topk_with_score(line, k + 3):
             code = self._code.get(label, label)
-            if code is not None:
+            if code is not None and all(code != seen for seen, _ in out):
                 out.append((code, float(cost)))
-        return out
+        return out[: k + 1]
 
     def rank(self, line: str, k: int) -> Ranking:
         return scores_of(self.costs(line, max(k - 1, 1)))[:k]
