@@ -71,12 +71,12 @@ class LanguageId(Filter):
         self.max_chars = max_chars
         self.scripts = scripts
         self.top_languages = top_languages
-        codes = make_engine(engine, model).codes()  # cheap: no model loads; a bad model path fails here
+        codes = make_engine(engine, model, top_k).codes()  # cheap: no model loads; a bad model path fails here
         if self.keep is not None:
             check_keep(self.keep, engine, codes)
 
     def setup(self) -> None:
-        self._engine = make_engine(self.engine, self.model)
+        self._engine = make_engine(self.engine, self.model, self.top_k)
         self._engine.load()
         self._keep = keep_codes(self.keep) if self.keep is not None else None
 
@@ -90,12 +90,11 @@ class LanguageId(Filter):
         if "_engine" not in self.__dict__:
             self._ensure_setup()
         engine = self._engine
-        extra = {"top_k": self.top_k} if self.engine == "fasttext" else {}
         out: list[list[tuple[str, float]]] = []
         for text in texts:
             # Runs of whitespace to one space, ends trimmed (\s and str.split agree on every code point).
             line = " ".join(text[: self.max_chars].split()) if text else ""
-            ranking = engine.rank(line, k, **extra) if line else []
+            ranking = engine.rank(line, k) if line else []
             if self.scripts and ranking:
                 ranking = [(qualify(code, line), score) for code, score in ranking]
             out.append(ranking)

@@ -19,13 +19,13 @@ ENGINES = {
 }
 
 
-def make_engine(name: str, model: str | None = None) -> Engine:
-    """The engine called ``name`` (``model`` is a fastText model path, for ``fasttext`` only)."""
+def make_engine(name: str, model: str | None = None, top_k: int = 5) -> Engine:
+    """The engine called ``name`` (``model``, a fastText model path, and ``top_k`` are for ``fasttext`` only)."""
     import importlib
 
     module, _, attr = ENGINES[name].partition(":")
     cls = getattr(importlib.import_module(module), attr)
-    return cls(model) if name == "fasttext" else cls()
+    return cls(model, top_k) if name == "fasttext" else cls()
 
 
 __all__ = ["ENGINES", "Engine", "Ranking", "make_engine"]

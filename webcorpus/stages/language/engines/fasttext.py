@@ -63,10 +63,11 @@ class FastTextEngine(Engine):
 
     name = "fasttext"
 
-    def __init__(self, model: str | None = None):
+    def __init__(self, model: str | None = None, top_k: int = 5):
         if model is not None and not os.path.isfile(model):
             raise ValueError(f"model: no fastText model file at {model!r}")
         self.model = model
+        self.top_k = top_k  # labels read before the script check
         self.path = model or default_model_path()
         # lid.176 writes Wikipedia codes (no, als, sh); other models write ISO 639-3 with a script.
         self._labels = model_labels(self.path)
@@ -90,10 +91,10 @@ class FastTextEngine(Engine):
                 else scripts_of(raw) | scripts_of(self._code[label])
             )
 
-    def rank(self, line: str, k: int, top_k: int = 5) -> Ranking:
+    def rank(self, line: str, k: int) -> Ranking:
         # The C++ predict is called per text: fastText 0.9.2's multilinePredict repeats the top
         # probability for every k > 1, and its Python predict breaks on numpy 2 for one string.
-        ranked = self._model.f.predict(line + "\n", max(k, top_k), 0.0, "replace")
+        ranked = self._model.f.predict(line + "\n", max(k, self.top_k), 0.0, "replace")
         script, share = dominant_script(line)
         if script is not None and share >= 0.5 and script not in self._scripts[ranked[0][1]]:
             ranked = self._fit_script(line, ranked, script)
