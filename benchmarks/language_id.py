@@ -29,6 +29,7 @@ on the held-out lingua paragraphs, one process, after the model is loaded.
     python benchmarks/language_id.py [--engines fasttext,heliport,cld2,ensemble] [--limit N]
     python benchmarks/language_id.py --calibrate # heliport's score curve, on the dev split only
     python benchmarks/language_id.py --tune      # the ensemble's thresholds on the dev split only
+    python benchmarks/language_id.py --leave-one-out   # thresholds tuned on each source, scored on the others
     python benchmarks/language_id.py --codes-table   # the code table of docs/stages.md
     python benchmarks/language_id.py --skip-check    # decisions changed by skipping lid.176 when the others agree
 """
@@ -190,6 +191,28 @@ def report(engines: list[str], limit: int | None) -> None:
     print("group sizes (items):", {g: n for g, n in collections.Counter(group(truth(lab)) for v in sets.values() for lab, _ in v).items()})
 
 
+GRID = list(itertools.product((0.3, 0.5, 0.7, 0.9), (0.3, 0.5, 0.7, 0.9), (0.5, 0.7, 0.9, 0.97, 0.99)))
+
+
+def ensemble_said(engine, items: list[Item]) -> tuple[list, list[str]]:
+    """Each engine's ranking of every item (run once), and the items' labels."""
+    return [engine.rankings(" ".join(text[:2000].split()), 1) for _, text in items], [truth(lab) for lab, _ in items]
+
+
+def grid_accuracy(engine, said, labels) -> list[tuple[float, float, float, float]]:
+    """(accuracy, fasttext_alone, cld2_alone, heliport_unsure) for every setting of the grid."""
+    results = []
+    for ft, cl, unsure in GRID:
+        engine.fasttext_alone, engine.cld2_alone, engine.heliport_unsure = ft, cl, unsure
+        acc = sum(engine.decide(*r)[0] == lab for r, lab in zip(said, labels)) / max(1, len(labels))
+        results.append((acc, ft, cl, unsure))
+    return results
+
+
+def best_setting(results):
+    return max(results, key=lambda r: (r[0], -r[1], -r[2], -r[3]))  # ties: the lowest thresholds
+
+
 def tune() -> None:
     """Grid over the ensemble's thresholds on the dev half of lingua (paragraphs and sentences) only."""
     from webcorpus.stages.language.engines.ensemble import EnsembleEngine
@@ -197,17 +220,35 @@ def tune() -> None:
     dev = lingua("dev", "paragraphs") + lingua("dev", "sentences")
     engine = EnsembleEngine()
     engine.load()
-    # Each engine runs once per item; only the decision is repeated for each setting.
-    said = [engine.rankings(" ".join(text[:2000].split()), 1) for _, text in dev]
-    labels = [truth(label) for label, _ in dev]
-    results = []
-    for ft, cl, unsure in itertools.product((0.3, 0.5, 0.7, 0.9), (0.3, 0.5, 0.7, 0.9), (0.5, 0.7, 0.9, 0.97, 0.99)):
-        engine.fasttext_alone, engine.cld2_alone, engine.heliport_unsure = ft, cl, unsure
-        acc = sum(engine.decide(*r)[0] == lab for r, lab in zip(said, labels)) / len(dev)
-        results.append((acc, ft, cl, unsure))
+    results = grid_accuracy(engine, *ensemble_said(engine, dev))
+    for acc, ft, cl, unsure in results:
         print(f"fasttext_alone={ft} cld2_alone={cl} heliport_unsure={unsure}: dev accuracy {acc:.4f}")
-    best = max(results, key=lambda r: (r[0], -r[1], -r[2], -r[3]))  # ties: the lowest thresholds
+    best = best_setting(results)
     print(f"best: fasttext_alone={best[1]} cld2_alone={best[2]} heliport_unsure={best[3]} ({best[0]:.4f} on {len(dev)} dev items)")
+
+
+def leave_one_out(limit: int | None) -> None:
+    """Tune the ensemble's thresholds on one source at a time; report them on every other source."""
+    from webcorpus.stages.language.engines.ensemble import EnsembleEngine
+
+    engine = EnsembleEngine()
+    engine.load()
+    held_out = sources(limit)
+    tuning = {"lingua-dev": lingua("dev", "paragraphs") + lingua("dev", "sentences"), **held_out}
+    said = {name: ensemble_said(engine, items) for name, items in tuning.items()}
+    print(f"{'tuned on':<12}{'setting (ft, cld2, unsure)':>28}" + "".join(f"{n:>13}" for n in held_out))
+    for name in tuning:
+        best = best_setting(grid_accuracy(engine, *said[name]))
+        row = []
+        for other in held_out:
+            if other == name:
+                row.append(f"{'(tuned)':>13}")
+                continue
+            engine.fasttext_alone, engine.cld2_alone, engine.heliport_unsure = best[1:]
+            labels = said[other][1]
+            acc = sum(engine.decide(*r)[0] == lab for r, lab in zip(said[other][0], labels)) / len(labels)
+            row.append(f"{acc:>13.4f}")
+        print(f"{name:<12}{str(best[1:]):>28}" + "".join(row))
 
 
 def calibrate() -> None:
@@ -289,9 +330,12 @@ def main() -> None:
     parser.add_argument("--codes-table", action="store_true", help="print the Markdown table of codes per engine")
     parser.add_argument("--calibrate", action="store_true", help="fit heliport's score curve on the dev split")
     parser.add_argument("--skip-check", action="store_true", help="decisions the ensemble's lid.176 skip changes")
+    parser.add_argument("--leave-one-out", action="store_true", help="tune on each source, report on the others")
     args = parser.parse_args()
     if args.codes_table:
         codes_table()
+    elif args.leave_one_out:
+        leave_one_out(args.limit)
     elif args.skip_check:
         skip_check(args.limit)
     elif args.calibrate:
