@@ -42,6 +42,12 @@ class HeliportEngine(Engine):
 
     name = "heliport"
 
+    def __init__(self):
+        import importlib.util
+
+        if importlib.util.find_spec("heliport") is None:  # its wheel needs Python >= 3.11
+            raise ValueError("engine: heliport (also used by ensemble) needs the heliport package, Python 3.11 or newer")
+
     def codes(self) -> frozenset[str]:
         # The variants of hbs and msa have confidence thresholds but are never ranked: heliport 1.x
         # writes those families as hbs and msa only.
@@ -49,10 +55,8 @@ class HeliportEngine(Engine):
         return frozenset(c for c in (normalize_label(label, "heliport") for label in labels) if c)
 
     def load(self) -> None:
-        try:
-            from heliport import Identifier
-        except ImportError as exc:  # the wheel needs Python >= 3.11
-            raise RuntimeError("engine heliport needs the heliport package (Python 3.11 or newer)") from exc
+        from heliport import Identifier
+
         self._identifier = Identifier()
         self._code = {label: normalize_label(label, "heliport") for label in LABELS}
 
