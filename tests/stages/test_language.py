@@ -261,3 +261,9 @@ def test_multilingual_pipeline_runs_the_ensemble_on_real_pages():
     out = stage(from_rows([{"id": str(i), "text": t} for i, t in enumerate(texts)]))
     assert out.column("language").to_pylist() == ["cy", "eu", "yo", "xh", "so"]
     assert all(len(top) == stage.top_languages for top in out.column("language_top").to_pylist())
+
+
+def test_script_qualified_keep_needs_scripts():
+    with pytest.raises(OptionError) as info:
+        build_stage("language", {"keep": ["sr_Latn"]})
+    assert info.value.option == "keep" and "scripts" in str(info.value)

@@ -73,6 +73,9 @@ class LanguageId(Filter):
         self.top_languages = top_languages
         codes = make_engine(engine, model, top_k).codes()  # cheap: no model loads; a bad model path fails here
         if self.keep is not None:
+            qualified = [code for code in self.keep if "_" in code]
+            if qualified and not scripts:
+                raise LanguageOptionError("keep", f"keep: {qualified[0]!r} names a script; set scripts: true to write such codes")
             check_keep(self.keep, engine, codes)
 
     def setup(self) -> None:
@@ -96,7 +99,8 @@ class LanguageId(Filter):
             line = " ".join(text[: self.max_chars].split()) if text else ""
             ranking = engine.rank(line, k) if line else []
             if self.scripts and ranking:
-                ranking = [(qualify(code, line), score) for code, score in ranking]
+                script = qualify("", line)  # "_Latn", "_Hant", ... ("" when the text has no letters)
+                ranking = [(code + script, score) for code, score in ranking]
             out.append(ranking)
         return out
 

@@ -127,7 +127,7 @@ QUALIFIER = {"Kana": "Jpan", "Hang": "Kore"}
 
 
 def qualify(code: str, text: str) -> str:
-    """``code`` with the script of ``text`` (``sr`` -> ``sr_Latn``; Chinese ``zh_Hans``/``zh_Hant``)."""
+    """``code`` with the script of ``text`` (``sr`` -> ``sr_Latn``; Han text ``_Hans``/``_Hant``, kana ``_Jpan``)."""
     script, _ = dominant_script(text)
     if script is None:
         return code

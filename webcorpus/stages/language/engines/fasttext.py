@@ -98,7 +98,14 @@ class FastTextEngine(Engine):
         script, share = dominant_script(line)
         if script is not None and share >= 0.5 and script not in self._scripts[ranked[0][1]]:
             ranked = self._fit_script(line, ranked, script)
-        return [(self._code[label], min(1.0, float(prob))) for prob, label in ranked[:k]]
+        out: Ranking = []
+        for prob, label in ranked:
+            code = self._code[label]
+            if all(code != seen for seen, _ in out):  # a label moved first by the script check, or azb/az
+                out.append((code, min(1.0, float(prob))))
+                if len(out) == k:
+                    break
+        return out
 
     def rank_unchecked(self, line: str, k: int) -> Ranking:
         """The model's own best ``k`` labels, without the script check (for the ensemble, which has CLD2 and
