@@ -267,3 +267,34 @@ def test_script_qualified_keep_needs_scripts():
     with pytest.raises(OptionError) as info:
         build_stage("language", {"keep": ["sr_Latn"]})
     assert info.value.option == "keep" and "scripts" in str(info.value)
+
+
+def test_any_fasttext_model_with_glotlid_style_labels(tmp_path):
+    """A small fastText model trained here on lingua's dev sentences, labelled the GlotLID way."""
+    import fasttext
+
+    labels = {"de": "deu_Latn", "fr": "fra_Latn", "sr": "srp_Cyrl", "fa": "pes_Arab"}
+    train = tmp_path / "train.txt"
+    with train.open("w", encoding="utf-8") as out:
+        for lang, label in labels.items():
+            for line in lines(lang, n=500):  # the dev half of lingua's sentences
+                out.write(f"__label__{label} {line}\n")
+    model = fasttext.train_supervised(str(train), epoch=25, minn=2, maxn=4, dim=16, thread=1, seed=1, verbose=0)
+    path = tmp_path / "tiny-glotlid.bin"
+    model.save_model(str(path))
+
+    from webcorpus.stages.language.engines.fasttext import model_labels
+
+    assert sorted(model_labels(str(path))) == sorted(f"__label__{label}" for label in labels.values())
+    from webcorpus.stages.language.engines import make_engine
+
+    assert make_engine("fasttext", str(path)).codes() == {"de", "fr", "sr", "fa"}
+    with pytest.raises(OptionError) as info:
+        build_stage("language", {"model": str(path), "keep": ["en"]})
+    assert "cannot write language 'en'" in str(info.value)
+    stage = LanguageId(model=str(path), keep=["de", "fa", "sr"])
+    held_out = {lang: held_out_paragraphs(lang, 3) for lang in ("de", "fr", "sr", "fa")}
+    rows = [{"id": f"{lang}{i}", "text": t} for lang, texts in held_out.items() for i, t in enumerate(texts)]
+    out = stage(from_rows(rows))
+    assert out.column("language").to_pylist() == ["de"] * 3 + ["sr"] * 3 + ["fa"] * 3
+    assert dict(stage.stats.dropped) == {"language:fr": 3}
