@@ -282,9 +282,20 @@ def calibrate() -> None:
         a, b = a + step[0], b + step[1]
     p = 1 / (1 + np.exp(-(a * x + b)))
     print(f"A = {a:.2f}, B = {b:.2f} on {len(y)} dev items (heliport right on {y.mean():.4f})")
+    print_bins("heliport", p, y)
+    # lid.176's probability, for comparison, on the dev items of the languages it can name
+    stage = LanguageId(engine="fasttext")
+    codes = make_engine("fasttext").codes()
+    items = [(truth(lab), text) for lab, text in lingua("dev", "paragraphs") + lingua("dev", "sentences") if truth(lab) in codes]
+    found, scores = stage.identify([text for _, text in items])
+    print_bins("lid.176", np.array(scores), np.array([c == lab for c, (lab, _) in zip(found, items)], dtype=float))
+
+
+def print_bins(name: str, scores, right) -> None:
     for lo, hi in ((0, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 0.97), (0.97, 1.01)):
-        inside = (p >= lo) & (p < hi)
-        print(f"  score {lo:.2f}-{min(hi, 1):.2f}: {inside.sum():6d} items, right {y[inside].mean() if inside.any() else float('nan'):.3f}")
+        inside = (scores >= lo) & (scores < hi)
+        share = right[inside].mean() if inside.any() else float("nan")
+        print(f"  {name} score {lo:.2f}-{min(hi, 1):.2f}: {inside.sum():6d} items, right {share:.3f}")
 
 
 def skip_check(limit: int | None) -> None:
