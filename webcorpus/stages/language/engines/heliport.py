@@ -6,11 +6,11 @@ label is right, estimated from the gap between the first two costs with a
 logistic curve, ``1 / (1 + exp(-(A * gap + B)))``, fitted on the dev half of
 lingua's sentences and paragraphs (``benchmarks/language_id.py --calibrate``);
 later labels get that probability times ``exp(-A * (cost - best cost))``.
-So a score of 0.9 means about the same as lid.176's 0.9.
+So the score reads as the chance of being right (lid.176's probabilities are more cautious).
 
 heliport names Malay and Indonesian together (``msa`` -> ``ms``) and Bosnian,
 Croatian and Serbian together (``hbs``); the ``ensemble`` engine splits them.
-The wheel is GPL-3.0 (HeLI-OTS's models are Apache-2.0); it is imported, not copied.
+The wheel's licence is GPL-3.0 (its metadata); the package is imported, nothing of it is copied.
 """
 from __future__ import annotations
 
