@@ -46,7 +46,10 @@ class HeliportEngine(Engine):
         import importlib.util
 
         if importlib.util.find_spec("heliport") is None:  # its wheel needs Python >= 3.11
-            raise ValueError("engine: heliport (also used by ensemble) needs the heliport package, Python 3.11 or newer")
+            raise ValueError(
+                "engine: heliport (also used by ensemble) needs the heliport package, Python 3.11 or newer: "
+                "pip install 'webcorpus[lid]' (heliport's wheel is GPL-3.0)"
+            )
 
     def codes(self) -> frozenset[str]:
         # The variants of hbs and msa have confidence thresholds but are never ranked: heliport 1.x
