@@ -214,3 +214,13 @@ def test_mfu_table_matches_the_names_and_sm_counts_gpus_report():
     assert find_device("NVIDIA H100 PCIe").name == "H100 PCIe"  # without SMs: the longest fragment
     assert peak_flops("cpu") is None and peak_flops("Tesla V100-SXM2-16GB", 80) is None  # no bf16
     assert len({d.name for d in DEVICES}) == len(DEVICES)
+
+
+def test_target_val_loss_stops_at_the_first_evaluation_reaching_it(data, tmp_path):
+    result = train(make_config(data=str(data), out=str(tmp_path / "run"), steps=200, eval_every=10,
+                               target_val_loss=2.5, **TINY))
+    lines = metrics(tmp_path / "run")
+    vals = [line["val_loss"] for line in lines if "val_loss" in line]
+    assert vals[-1] <= 2.5 < min(vals[:-1]) and result["step"] < 200
+    assert result["step"] == lines[-1]["step"] and result["val_loss"] == vals[-1]
+    assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)["step"] == result["step"]

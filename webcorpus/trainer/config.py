@@ -54,6 +54,7 @@ class TrainConfig:
     log_every: int = 1
     checkpoint_every: int = 1000  # 0: only at the end
     stop_at: int | None = None  # stop (with a checkpoint) after this step without changing the schedule
+    target_val_loss: float | None = None  # stop (with a checkpoint) at the first evaluation at or below it
     # --- system
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     compile: bool = True  # torch.compile, used on CUDA only

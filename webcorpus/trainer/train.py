@@ -218,6 +218,8 @@ def train(cfg: TrainConfig) -> dict:
                 record = done.resolve(flops_per_token, peak)
                 if evaluating:
                     record["val_loss"] = validation_loss()
+                    if cfg.target_val_loss is not None and record["val_loss"] <= cfg.target_val_loss:
+                        stopping = saving = True  # the target is reached: stop, with a checkpoint
                 if step % cfg.log_every == 0 or evaluating or stopping:
                     metrics.write(record)
                 if saving:
