@@ -42,7 +42,7 @@ HELP = {
     "embed_lr": "AdamW learning rate of the embeddings (needs --untied-head; default: --lr).",
     "compile_mode": "torch.compile mode: default, reduce-overhead (CUDA graphs), max-autotune, max-autotune-no-cudagraphs.",
     "attention": "SDPA backend: auto (cuDNN first on Hopper+), cudnn, flash, efficient or math.",
-    "loss_chunk": "Tokens per chunk of the output layer's loss (0: full logits at once).",
+    "loss_chunk": "Tokens per chunk of the output layer's loss (0: full logits at once; default: 8192 on CUDA, else 0).",
     "device": "auto, cpu, cuda, cuda:N or mps.",
     "vocab_size": "Vocabulary size (default: tokenizer card, else the data).",
     "doc_aligned": "Start every sequence at a separator token.",

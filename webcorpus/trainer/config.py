@@ -60,7 +60,9 @@ class TrainConfig:
     compile: bool = True  # torch.compile, used on CUDA only
     compile_mode: str = "default"  # default | reduce-overhead (CUDA graphs) | max-autotune | max-autotune-no-cudagraphs
     attention: str = "auto"  # SDPA backend: auto (cuDNN first on Hopper and newer) | cudnn | flash | efficient | math
-    loss_chunk: int = 8192  # tokens per chunk of the output layer's cross-entropy; 0: full logits at once
+    # tokens per chunk of the output layer's loss; 0: full logits at once; None: 8192 on CUDA, else 0
+    # (on CPUs memory is rarely the limit and the unfused chunks cost time)
+    loss_chunk: int | None = None
     seed: int = 1337
     resume: bool = False
 
@@ -142,5 +144,5 @@ def check_config(config: TrainConfig) -> None:
         raise ValueError(f"cooldown_frac must be between 0 and 1, not {config.cooldown_frac}")
     if config.embed_lr is not None and not config.untied_head:
         raise ValueError("embed_lr needs untied_head: a tied embedding is also the output layer")
-    if config.loss_chunk < 0:
+    if config.loss_chunk is not None and config.loss_chunk < 0:
         raise ValueError(f"loss_chunk must be 0 (off) or a number of tokens, not {config.loss_chunk}")

@@ -13,7 +13,7 @@ The vocabulary is padded to a multiple of 64 for fast matmuls; padded ids never 
 the data, and generation never samples them.
 
 The training loss never holds the full logits when ``loss_chunk`` is set (the trainer's
-default): the output layer and its cross-entropy run chunk by chunk (see loss.py), and
+default on CUDA): the output layer and its cross-entropy run chunk by chunk (see loss.py), and
 ``forward`` then returns no logits.
 """
 from __future__ import annotations

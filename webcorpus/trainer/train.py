@@ -33,6 +33,8 @@ from webcorpus.trainer.runtime import (Runtime, attention_backends, autocast_for
 __all__ = ["train", "lr_at", "lr_factor", "peak_flops", "CHECKPOINT", "METRICS"]
 
 METRICS = "metrics.jsonl"
+#: tokens per chunk of the output layer's loss on CUDA: 8192 x 50,304 float32 logits = 1.6 GB at a time
+DEFAULT_LOSS_CHUNK = 8192
 
 
 def lr_factor(it: int, cfg: TrainConfig) -> float:
@@ -157,7 +159,7 @@ def train(cfg: TrainConfig) -> dict:
     torch.manual_seed(cfg.seed)
     model_config = model_config_of(cfg, data.vocab_size)
     model = GPT(model_config).to(rt.device)
-    model.loss_chunk = cfg.loss_chunk
+    model.loss_chunk = cfg.loss_chunk if cfg.loss_chunk is not None else (DEFAULT_LOSS_CHUNK if rt.cuda else 0)
     optimizer = make_optimizer(model, cfg.optimizer, cfg.lr, cfg.weight_decay, (cfg.beta1, cfg.beta2),
                                rt.device.type, cfg.muon_lr, cfg.muon_momentum, cfg.embed_lr)
     seed_everything(cfg.seed + rt.rank)  # dropout differs between ranks
