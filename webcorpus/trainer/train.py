@@ -10,6 +10,7 @@ an uninterrupted run ends.
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -187,11 +188,8 @@ def train(cfg: TrainConfig) -> dict:
               f"{precision} | {data.tokens_per_step:,} tokens/step = {cfg.batch_size} x {cfg.seq_len} x "
               f"{rt.world_size} rank(s) x {data.accum_steps} accumulation step(s) | {cfg.optimizer}")
 
-    def validation_loss() -> float:
-        return evaluate(model, compiled, val_batches, data.eval_batches, rt, autocast, cudagraphs)
-
-    def checkpoint(step: int, val_loss: float | None) -> None:
-        save_checkpoint(out, rt, step, val_loss, model, optimizer, data.train, model_config, cfg.to_dict())
+    validation_loss = functools.partial(evaluate, model, compiled, val_batches, data.eval_batches, rt,
+                                        autocast, cudagraphs)
 
     # --- the loop: one optimiser step per iteration; a logged step is written after the next is queued
     record: dict = {}
@@ -225,14 +223,12 @@ def train(cfg: TrainConfig) -> dict:
                 if step % cfg.log_every == 0 or evaluating or stopping:
                     metrics.write(record)
                 if saving:
-                    checkpoint(step, record.get("val_loss"))
+                    save_checkpoint(out, rt, step, record.get("val_loss"), model, optimizer, data.train,
+                                    model_config, cfg.to_dict())
             elif step % cfg.log_every == 0:
                 waiting = done
             if stopping:
-                break
-        if waiting is not None:
-            record = waiting.resolve(flops_per_token, peak)
-            metrics.write(record)
+                break  # (the last step is always resolved above, so nothing is left waiting)
 
     if rt.distributed:
         torch.distributed.destroy_process_group()
