@@ -224,3 +224,14 @@ def test_target_val_loss_stops_at_the_first_evaluation_reaching_it(data, tmp_pat
     assert vals[-1] <= 2.5 < min(vals[:-1]) and result["step"] < 200
     assert result["step"] == lines[-1]["step"] and result["val_loss"] == vals[-1]
     assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)["step"] == result["step"]
+
+
+def test_attention_backends_give_the_same_losses(data, tmp_path):
+    common = dict(data=str(data), steps=6, eval_every=3, log_every=1, **TINY)
+    runs = {}
+    for backend in ("math", "flash"):  # the two SDPA backends a CPU has
+        train(make_config(out=str(tmp_path / backend), attention=backend, **common))
+        runs[backend] = metrics(tmp_path / backend)
+    for a, b in zip(runs["math"], runs["flash"]):
+        assert b.get("train_loss") == pytest.approx(a.get("train_loss"), abs=1e-5)
+        assert b.get("val_loss") == pytest.approx(a.get("val_loss"), abs=1e-5)

@@ -102,8 +102,10 @@ def autocast_for(rt: Runtime):
 
 
 def attention_backends(choice: str, rt: Runtime):
-    """A context in which SDPA uses the chosen backend (see the module docstring), or PyTorch's choice."""
-    if not rt.cuda or (choice == "auto" and torch.cuda.get_device_capability(rt.device)[0] < 9):
+    """A context in which SDPA uses the chosen backend (see the module docstring). ``auto`` is
+    cuDNN first on CUDA GPUs of compute capability 9.0+, PyTorch's own choice elsewhere; a named
+    backend applies on any device (on the CPU, ``flash`` and ``math`` exist)."""
+    if choice == "auto" and not (rt.cuda and torch.cuda.get_device_capability(rt.device)[0] >= 9):
         return contextlib.nullcontext()
     from torch.nn.attention import SDPBackend, sdpa_kernel
 
