@@ -235,3 +235,10 @@ def test_attention_backends_give_the_same_losses(data, tmp_path):
     for a, b in zip(runs["math"], runs["flash"]):
         assert b.get("train_loss") == pytest.approx(a.get("train_loss"), abs=1e-5)
         assert b.get("val_loss") == pytest.approx(a.get("val_loss"), abs=1e-5)
+
+
+def test_resuming_with_another_optimizer_is_refused(data, tmp_path):
+    common = dict(data=str(data), steps=4, eval_every=4, **dict(TINY, untied_head=True))
+    train(make_config(out=str(tmp_path / "run"), stop_at=2, **common))
+    with pytest.raises(ValueError, match="optimizer adamw, not muon"):
+        train(make_config(out=str(tmp_path / "run"), resume=True, optimizer="muon", **common))

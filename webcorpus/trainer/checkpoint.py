@@ -35,7 +35,8 @@ def save_checkpoint(out: Path, rt: Runtime, step: int, val_loss: float | None, m
         os.replace(tmp, out / CHECKPOINT)
 
 
-def load_checkpoint(out: Path, rt: Runtime, model, optimizer, train_loader, model_config) -> int:
+def load_checkpoint(out: Path, rt: Runtime, model, optimizer, train_loader, model_config,
+                    optimizer_kind: str = "adamw") -> int:
     """Restore model, optimiser, loader position and this rank's RNG state; return the step."""
     path = out / CHECKPOINT
     if not path.is_file():
@@ -46,6 +47,9 @@ def load_checkpoint(out: Path, rt: Runtime, model, optimizer, train_loader, mode
     if ckpt["model_config"] != dataclasses.asdict(model_config):
         raise ValueError(f"{path} was trained with model {ckpt['model_config']}, "
                          f"not {dataclasses.asdict(model_config)}")
+    saved_kind = ckpt.get("config", {}).get("optimizer", "adamw")  # checkpoints before Muon: AdamW
+    if saved_kind != optimizer_kind:
+        raise ValueError(f"{path} was trained with --optimizer {saved_kind}, not {optimizer_kind}")
     model.load_state_dict(ckpt["model"])
     initial_lrs = [group["initial_lr"] for group in optimizer.param_groups]
     optimizer.load_state_dict(ckpt["optimizer"])

@@ -89,7 +89,9 @@ class Optimizers:
         return {"optimizers": [opt.state_dict() for opt in self.optimizers]}
 
     def load_state_dict(self, state: dict) -> None:
-        for opt, opt_state in zip(self.optimizers, state["optimizers"], strict=True):
+        if "optimizers" not in state or len(state["optimizers"]) != len(self.optimizers):
+            raise ValueError("the checkpoint was written with another --optimizer")
+        for opt, opt_state in zip(self.optimizers, state["optimizers"]):
             opt.load_state_dict(opt_state)
 
 

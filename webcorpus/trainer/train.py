@@ -166,7 +166,7 @@ def train(cfg: TrainConfig) -> dict:
     seed_everything(cfg.seed + rt.rank)  # dropout differs between ranks
     start_step = 0
     if cfg.resume:
-        start_step = load_checkpoint(out, rt, model, optimizer, data.train, model_config)
+        start_step = load_checkpoint(out, rt, model, optimizer, data.train, model_config, cfg.optimizer)
 
     # --- how it runs on this device
     compiled = compile_model(model, cfg.compile, cfg.compile_mode, rt)
