@@ -2,6 +2,7 @@
 loop's deferred logging writes what it computed; and Muon, the speedrun preset, the schedule and
 the MFU table behave as documented."""
 import json
+import shutil
 
 import pytest
 import torch
@@ -12,7 +13,7 @@ from webcorpus.trainer.batches import DeviceBatches
 from webcorpus.trainer.config import PRESETS, make_config
 from webcorpus.trainer.data import TokenLoader, find_shards
 from webcorpus.trainer.devices import DEVICES, find_device, peak_flops
-from webcorpus.trainer.loss import linear_cross_entropy
+from webcorpus.trainer.loss import linear_cross_entropy, use_compiled_chunks
 from webcorpus.trainer.model import GPT, GPTConfig
 from webcorpus.trainer.optim import Muon, Optimizers, make_optimizer, orthogonalize
 from webcorpus.trainer.train import lr_at, train
@@ -242,3 +243,30 @@ def test_resuming_with_another_optimizer_is_refused(data, tmp_path):
     train(make_config(out=str(tmp_path / "run"), stop_at=2, **common))
     with pytest.raises(ValueError, match="optimizer adamw, not muon"):
         train(make_config(out=str(tmp_path / "run"), resume=True, optimizer="muon", **common))
+
+
+@pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None,
+                    reason="torch.compile on the CPU needs a C compiler")
+def test_compiled_model_with_chunked_loss_equals_eager():
+    """The CUDA path's structure, on the CPU: the compiled model breaks its graph at the chunked
+    loss, whose per-chunk softmax is compiled on its own; losses and gradients stay the same."""
+    config = GPTConfig(vocab_size=90, seq_len=16, n_layer=1, n_head=2, n_embd=32)
+    torch.manual_seed(0)
+    eager, other = GPT(config), GPT(config)
+    other.load_state_dict(eager.state_dict())
+    eager.loss_chunk = other.loss_chunk = 16
+    idx, targets = torch.randint(0, 90, (3, 16)), torch.randint(0, 90, (3, 16))
+    use_compiled_chunks(True)
+    try:
+        compiled = torch.compile(other)
+        _, a = eager(idx, targets)
+        _, b = compiled(idx, targets)
+        a.backward()
+        b.backward()
+        with torch.no_grad():
+            torch.testing.assert_close(compiled(idx, targets)[1], a)
+    finally:
+        use_compiled_chunks(False)
+    torch.testing.assert_close(b, a, atol=1e-6, rtol=1e-6)
+    for (name, p), q in zip(eager.named_parameters(), other.parameters()):
+        torch.testing.assert_close(q.grad, p.grad, atol=1e-5, rtol=1e-4, msg=name)
