@@ -38,8 +38,13 @@ class TrainConfig:
     lr: float = 6e-4
     min_lr_ratio: float = 0.1  # final learning rate = lr * min_lr_ratio
     warmup_steps: int = 100
-    decay: str = "cosine"  # cosine | linear | constant
-    weight_decay: float = 0.1  # on matrices (dim >= 2) only
+    decay: str = "cosine"  # cosine | linear | constant | wsd (constant, then linear over cooldown_frac)
+    cooldown_frac: float = 0.4  # wsd: the last fraction of the steps decays linearly to lr * min_lr_ratio
+    optimizer: str = "adamw"  # adamw | muon (Muon on the blocks' matrices, AdamW on the rest)
+    muon_lr: float = 0.02  # Muon's learning rate (the schedule scales it like lr)
+    muon_momentum: float = 0.95
+    embed_lr: float | None = None  # AdamW learning rate of the embeddings; None: lr (needs untied_head)
+    weight_decay: float = 0.1  # AdamW, on matrices (dim >= 2) only
     beta1: float = 0.9
     beta2: float = 0.95
     grad_clip: float = 1.0  # 0 disables clipping
@@ -49,9 +54,15 @@ class TrainConfig:
     log_every: int = 1
     checkpoint_every: int = 1000  # 0: only at the end
     stop_at: int | None = None  # stop (with a checkpoint) after this step without changing the schedule
+    target_val_loss: float | None = None  # stop (with a checkpoint) at the first evaluation at or below it
     # --- system
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     compile: bool = True  # torch.compile, used on CUDA only
+    compile_mode: str = "default"  # default | reduce-overhead (CUDA graphs) | max-autotune | max-autotune-no-cudagraphs
+    attention: str = "auto"  # SDPA backend: auto (cuDNN first on Hopper and newer) | cudnn | flash | efficient | math
+    # tokens per chunk of the output layer's loss; 0: full logits at once; None: 8192 on CUDA, else 0
+    # (on CPUs memory is rarely the limit and the unfused chunks cost time)
+    loss_chunk: int | None = None
     seed: int = 1337
     resume: bool = False
 
@@ -67,7 +78,23 @@ class TrainConfig:
         return cls(**values)
 
 
+DECAYS = ("cosine", "linear", "constant", "wsd")
+OPTIMIZERS = ("adamw", "muon")
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+ATTENTION = ("auto", "cudnn", "flash", "efficient", "math")
+
 _MODERN = dict(rope=True, rmsnorm=True, qk_norm=True, relu2=True, untied_head=True, bias=False)
+_GPT2_124M = dict(n_layer=12, n_head=12, n_embd=768, seq_len=1024, batch_size=32, total_batch_tokens=524288)
+
+#: modded-nanogpt's training recipe of its late-2024 records, on this model with the modern switches:
+#: Muon on the blocks' matrices (lr 0.05, momentum 0.95), Adam (betas 0.8, 0.95, no weight decay) on
+#: the embedding (lr 0.6), head and gains (lr 0.008), no warmup, constant then a linear cooldown to
+#: zero over the last 40% of 3,200 steps, no clipping. Published settings, not tuned here; none of its
+#: architecture changes (value embeddings, U-net skips, sliding windows, FP8 head) are included.
+SPEEDRUN = dict(_GPT2_124M, **_MODERN, steps=3200, optimizer="muon", muon_lr=0.05, muon_momentum=0.95,
+                lr=0.008, embed_lr=0.6, beta1=0.8, beta2=0.95, weight_decay=0.0, warmup_steps=0,
+                decay="wsd", cooldown_frac=0.4, min_lr_ratio=0.0, grad_clip=0.0, eval_every=125,
+                eval_tokens=10 * 524288, checkpoint_every=1000)
 
 #: Named starting points. gpt2-124m follows nanoGPT/llm.c: 0.5M-token batches, 6e-4, 700 warmup steps.
 PRESETS: dict[str, dict] = {
@@ -75,13 +102,12 @@ PRESETS: dict[str, dict] = {
                  warmup_steps=20, eval_every=50, eval_tokens=8192, checkpoint_every=100),
     "small": dict(n_layer=6, n_head=6, n_embd=384, seq_len=256, batch_size=32, steps=5000, lr=1e-3,
                   warmup_steps=200, eval_every=250, eval_tokens=1 << 18, checkpoint_every=1000),
-    "gpt2-124m": dict(n_layer=12, n_head=12, n_embd=768, seq_len=1024, batch_size=32,
-                      total_batch_tokens=524288, steps=19073, lr=6e-4, warmup_steps=700,
+    "gpt2-124m": dict(_GPT2_124M, steps=19073, lr=6e-4, warmup_steps=700,
                       eval_every=250, eval_tokens=10 * 524288, checkpoint_every=2000),
-    "gpt2-124m-modern": dict(n_layer=12, n_head=12, n_embd=768, seq_len=1024, batch_size=32,
-                             total_batch_tokens=524288, steps=19073, lr=1.5e-3, warmup_steps=700,
+    "gpt2-124m-modern": dict(_GPT2_124M, steps=19073, lr=1.5e-3, warmup_steps=700,
                              eval_every=250, eval_tokens=10 * 524288, checkpoint_every=2000,
                              **_MODERN),
+    "gpt2-124m-speedrun": SPEEDRUN,
     "gpt2-350m": dict(n_layer=24, n_head=16, n_embd=1024, seq_len=1024, batch_size=32,
                       total_batch_tokens=524288, steps=19073, lr=3e-4, warmup_steps=700,
                       eval_every=250, eval_tokens=10 * 524288, checkpoint_every=2000),
@@ -110,5 +136,13 @@ def check_config(config: TrainConfig) -> None:
     if rest or (config.rope and head_dim % 2):
         rule = "heads of even width (RoPE)" if not rest else "heads of equal width"
         raise ValueError(f"n_embd {config.n_embd} does not split into {config.n_head} {rule}")
-    if config.decay not in ("cosine", "linear", "constant"):
-        raise ValueError(f"decay must be cosine, linear or constant, not {config.decay!r}")
+    choices = {"decay": DECAYS, "optimizer": OPTIMIZERS, "compile_mode": COMPILE_MODES, "attention": ATTENTION}
+    for field, valid in choices.items():
+        if getattr(config, field) not in valid:
+            raise ValueError(f"{field} must be one of {', '.join(valid)}, not {getattr(config, field)!r}")
+    if not 0.0 <= config.cooldown_frac <= 1.0:
+        raise ValueError(f"cooldown_frac must be between 0 and 1, not {config.cooldown_frac}")
+    if config.embed_lr is not None and not config.untied_head:
+        raise ValueError("embed_lr needs untied_head: a tied embedding is also the output layer")
+    if config.loss_chunk is not None and config.loss_chunk < 0:
+        raise ValueError(f"loss_chunk must be 0 (off) or a number of tokens, not {config.loss_chunk}")

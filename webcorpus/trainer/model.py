@@ -11,6 +11,10 @@ compare with nanoGPT and llm.c. The switches, each independent:
 
 The vocabulary is padded to a multiple of 64 for fast matmuls; padded ids never occur in
 the data, and generation never samples them.
+
+The training loss never holds the full logits when ``loss_chunk`` is set (the trainer's
+default on CUDA): the output layer and its cross-entropy run chunk by chunk (see loss.py), and
+``forward`` then returns no logits.
 """
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from webcorpus.trainer.loss import linear_cross_entropy
 
 
 @dataclass
@@ -102,7 +108,7 @@ class CausalSelfAttention(nn.Module):
         if self.rope:
             q = apply_rope(q, self.rope_cos[:T], self.rope_sin[:T])
             k = apply_rope(k, self.rope_cos[:T], self.rope_sin[:T])
-        # flash attention on CUDA, a fused or math kernel elsewhere
+        # the backend (cuDNN, flash, memory-efficient, math) is chosen by the trainer (see train.py)
         y = F.scaled_dot_product_attention(
             q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0
         )
@@ -149,6 +155,7 @@ class GPT(nn.Module):
         self.h = nn.ModuleList(Block(config) for _ in range(config.n_layer))
         self.ln_f = make_norm(config)
         self.lm_head = nn.Linear(config.n_embd, vocab, bias=False)
+        self.loss_chunk = 0  # tokens per chunk of the training loss; 0: the full logits at once
         if not config.untied_head:
             self.lm_head.weight = self.wte.weight
         self.apply(self._init_weights)
@@ -177,6 +184,9 @@ class GPT(nn.Module):
         x = self.ln_f(x)
         if targets is None:  # generation: only the last position is needed
             return self.lm_head(x[:, [-1], :]), None
+        if self.loss_chunk:  # no (tokens x vocab) logits: the loss is computed chunk by chunk
+            return None, linear_cross_entropy(x.flatten(0, 1), self.lm_head.weight, targets.flatten(),
+                                              self.loss_chunk)
         logits = self.lm_head(x)
         loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
         return logits, loss
@@ -195,13 +205,11 @@ class GPT(nn.Module):
         return 6 * matmul_params + 12 * c.n_layer * c.n_embd * c.seq_len
 
     def make_optimizer(self, lr: float, weight_decay: float, betas: tuple, device_type: str):
-        """AdamW with weight decay on matrices (embeddings included) and none on gains and biases."""
-        params = [p for p in self.parameters() if p.requires_grad]
-        groups = [
-            {"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},
-            {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
-        ]
-        return torch.optim.AdamW(groups, lr=lr, betas=betas, fused=device_type == "cuda")
+        """AdamW with weight decay on matrices (embeddings included) and none on gains and biases
+        (``optim.make_optimizer`` also offers Muon)."""
+        from webcorpus.trainer.optim import make_optimizer
+
+        return make_optimizer(self, "adamw", lr, weight_decay, betas, device_type)
 
     @torch.no_grad()
     def generate(self, idx, max_new_tokens: int, temperature: float = 1.0, top_k: int | None = None,
