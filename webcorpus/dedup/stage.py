@@ -1,8 +1,6 @@
 """The ``dedup`` global stage: exact, URL and MinHash-LSH near-duplicate removal over the whole run."""
 from __future__ import annotations
 
-import hashlib
-import json
 import shutil
 from typing import Annotated, Literal
 
@@ -10,6 +8,8 @@ from webcorpus.dedup import phases
 from webcorpus.dedup.clusters import KEEP_RULES
 from webcorpus.dedup.exact import EXACT, NEAR, URL
 from webcorpus.dedup.shingles import MAX_NGRAM
+from webcorpus.ledger import digest
+from webcorpus.stages.base import OptionError
 from webcorpus.stages.global_stage import GlobalContext, GlobalStage
 
 #: false negative weight of the LSH parameter search with / without exact confirmation
@@ -46,19 +46,19 @@ class Dedup(GlobalStage):
         batch_size: Annotated[int, "documents hashed at once"] = 1000,
     ):
         if not 0.0 < threshold <= 1.0:
-            raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+            raise OptionError("threshold", f"threshold must be in (0, 1], got {threshold}")
         if not 1 <= ngram <= MAX_NGRAM:
-            raise ValueError(f"ngram must be between 1 and {MAX_NGRAM}, got {ngram}")
+            raise OptionError("ngram", f"ngram must be between 1 and {MAX_NGRAM}, got {ngram}")
         if num_perm < 1:
-            raise ValueError(f"num_perm must be positive, got {num_perm}")
+            raise OptionError("num_perm", f"num_perm must be positive, got {num_perm}")
         if (bands is None) != (rows is None):
-            raise ValueError("bands and rows must be set together (or neither, to derive them from threshold)")
+            raise OptionError("rows" if rows is None else "bands", "bands and rows must be set together (or neither, to derive them from threshold)")
         if bands is not None and (bands < 1 or rows < 1 or bands * rows > num_perm):
-            raise ValueError(f"bands x rows must be positive and at most num_perm={num_perm}, got {bands} x {rows}")
+            raise OptionError("bands", f"bands x rows must be positive and at most num_perm={num_perm}, got {bands} x {rows}")
         if keep not in KEEP_RULES:
-            raise ValueError(f"keep must be one of {', '.join(KEEP_RULES)}, got {keep!r}")
+            raise OptionError("keep", f"keep must be one of {', '.join(KEEP_RULES)}, got {keep!r}")
         if partitions < 1 or batch_size < 1:
-            raise ValueError("partitions and batch_size must be positive")
+            raise OptionError("partitions" if partitions < 1 else "batch_size", "partitions and batch_size must be positive")
         self.threshold = threshold
         self.ngram = ngram
         self.num_perm = num_perm
@@ -90,12 +90,12 @@ class Dedup(GlobalStage):
             removed_dir=str(ctx.run_dir / "dedup" / "removed") if self.write_removed else None,
             threshold=self.threshold, ngram=self.ngram, num_perm=self.num_perm, bands=bands, rows=rows,
             seed=self.seed, confirm=self.confirm, exact=self.exact, url=self.url, keep=self.keep,
-            partitions=self.partitions, batch_size=self.batch_size,
+            partitions=self.partitions, batch_size=self.batch_size, ledger=ctx.ledger,
         )
 
     def run(self, ctx: GlobalContext) -> list[str]:
         plan = self.plan(ctx)
-        _reset_if_changed(plan)
+        _reset_if_changed(plan, ctx.inputs_key)
         shards, parts = range(len(plan.inputs)), range(plan.partitions)
         results = {}
         for phase, function, indices in (
@@ -126,11 +126,11 @@ class Dedup(GlobalStage):
 
 def _run_phase(ctx: GlobalContext, plan: phases.Plan, phase: str, function, indices, round_: int | None = None) -> list[dict]:
     """Run the tasks of a phase that have no marker yet, through the executor's map."""
-    todo = [i for i in indices if not phases.marker(plan, phase, i).exists()]
+    todo = [i for i in indices if phases.read_result(plan, phase, i) is None]
     if todo:
         items = [(plan, i) if round_ is None else (plan, round_, i) for i in todo]
         list(ctx.progress(ctx.map(function, items), f"dedup {phase}"))
-    return [phases.read_marker(plan, phase, i) for i in indices]
+    return [phases.read_result(plan, phase, i) for i in indices]
 
 
 def _components_and_decisions(ctx: GlobalContext, plan: phases.Plan, results: dict) -> dict:
@@ -164,14 +164,15 @@ def _components_and_decisions(ctx: GlobalContext, plan: phases.Plan, results: di
     return total
 
 
-def _reset_if_changed(plan: phases.Plan) -> None:
-    """Start afresh when the work folder belongs to other inputs or options (resume only the same run)."""
-    fingerprint = hashlib.sha1(json.dumps({k: v for k, v in plan.__dict__.items() if k not in ("counters", "work")}, sort_keys=True).encode()).hexdigest()
-    path = plan.root / "plan.json"
-    if path.exists() and json.loads(path.read_text()).get("fingerprint") == fingerprint:
+def _reset_if_changed(plan: phases.Plan, inputs_key: str) -> None:
+    """Start afresh when the work folder belongs to other inputs or options (resume only the same run):
+    the ledger forgets the phases it holds, and the folders the phases write are emptied."""
+    described = {k: v for k, v in plan.__dict__.items() if k not in ("counters", "ledger")}
+    fingerprint = digest({k: v for k, v in described.items() if k != "work"}, inputs_key)
+    if plan.ledger.read("plan", expect={"fingerprint": fingerprint}) is not None:
         return
-    if plan.root.exists():
-        for name in ("markers", "docs", "shingles", "bands", "exact", "url", "pairs", "edges", "skip", "cc", "members", "decisions"):
-            shutil.rmtree(plan.root / name, ignore_errors=True)
+    plan.ledger.forget()
+    for name in ("docs", "shingles", "bands", "exact", "url", "pairs", "edges", "skip", "cc", "members", "decisions"):
+        shutil.rmtree(plan.root / name, ignore_errors=True)
     plan.root.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"fingerprint": fingerprint, "plan": {k: v for k, v in plan.__dict__.items() if k != "counters"}}, indent=1))
+    plan.ledger.commit("plan", {"fingerprint": fingerprint, "plan": described})

@@ -14,6 +14,10 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
+from webcorpus.stages.base import OptionError
+
+__all__ = ["STAGES", "OptionError", "build_stage", "describe_stages", "option_specs", "stage_class"]
+
 #: YAML name -> "module:Class". Modules are imported only when a stage is used or listed.
 STAGES: dict[str, str] = {
     "python": "webcorpus.stages.functions:FunctionStage",
@@ -31,15 +35,6 @@ STAGES: dict[str, str] = {
     "train_tokenizer": "webcorpus.tokenizer.train:TrainTokenizer",
     "tokenize": "webcorpus.tokenizer.shards:Tokenize",
 }
-
-
-class OptionError(ValueError):
-    """An option value that does not fit its declared type; ``option`` names it."""
-
-    def __init__(self, option: str, message: str, choices: list[str] | None = None):
-        super().__init__(message)
-        self.option = option
-        self.choices = choices or []
 
 
 @dataclass
@@ -102,9 +97,12 @@ def build_stage(name: str, options: dict | None):
         if problem:
             choices = [repr(c) for c in typing.get_args(spec.type)] if typing.get_origin(spec.type) is typing.Literal else None
             raise OptionError(spec.name, f"option '{spec.name}' {problem}", choices)
+    # A value the stage itself rejects raises OptionError naming the option (stages.base).
     try:
         return cls(**options)
-    except (ValueError, TypeError, FileNotFoundError) as exc:
+    except OptionError:
+        raise
+    except (ValueError, TypeError, FileNotFoundError) as exc:  # stages not yet raising OptionError; goes with them
         option = getattr(exc, "option", None) or next((k for k in options if k in str(exc)), "")
         raise OptionError(option, str(exc)) from exc
 

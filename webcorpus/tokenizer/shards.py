@@ -16,7 +16,6 @@ recognised by ``tokens/manifest.json`` and the same inputs and options.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -27,13 +26,15 @@ from typing import Annotated, Literal
 import numpy as np
 import pyarrow.parquet as pq
 
+from webcorpus.ledger import digest, file_digest, input_identity
+from webcorpus.stages.base import OptionError
 from webcorpus.stages.global_stage import GlobalContext, GlobalStage
 from webcorpus.tokenizer.formats import FORMATS, check_vocab_size, writer
 from webcorpus.tokenizer.formats.provenance import ProvenanceWriter
 from webcorpus.tokenizer.packing import Packer
+from webcorpus.tokenizer.train import TrainTokenizer
 
 Format = Literal["llmc", "nanogpt", "megatron"]
-TOKENIZER_DIR = "tokenizer"
 TOKENS_DIR = "tokens"
 MANIFEST = "manifest.json"
 
@@ -69,19 +70,22 @@ class Tokenize(GlobalStage):
         self.seed = seed
         self.threads = threads
         if not self.formats:
-            raise _option_error("formats", "formats: list at least one of " + ", ".join(FORMATS))
+            raise OptionError("formats", "formats: list at least one of " + ", ".join(FORMATS))
         if not 0 <= val_fraction < 1:
-            raise _option_error("val_fraction", f"val_fraction must be in [0, 1), got {val_fraction}")
+            raise OptionError("val_fraction", f"val_fraction must be in [0, 1), got {val_fraction}")
         if not 1 <= shard_tokens <= 2**31 - 1:
-            raise _option_error("shard_tokens", f"shard_tokens must be between 1 and 2**31 - 1 (llm.c's int32 count), got {shard_tokens}")
+            raise OptionError("shard_tokens", f"shard_tokens must be between 1 and 2**31 - 1 (llm.c's int32 count), got {shard_tokens}")
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
-            raise _option_error("name", f"name must be a plain file name prefix, got {name!r}")
+            raise OptionError("name", f"name must be a plain file name prefix, got {name!r}")
         if threads is not None and threads < 1:
-            raise _option_error("threads", "threads must be at least 1")
+            raise OptionError("threads", "threads must be at least 1")
         if tokenizer is not None:
             from webcorpus.tokenizer.loaded import find_separator, load_tokenizer
 
-            loaded = load_tokenizer(tokenizer)
+            try:
+                loaded = load_tokenizer(tokenizer)
+            except FileNotFoundError as exc:
+                raise OptionError("tokenizer", str(exc)) from None
             self.check_vocab_size(loaded.vocab_size)
             find_separator(loaded, separator)
 
@@ -92,13 +96,14 @@ class Tokenize(GlobalStage):
     def check_with_earlier(self, earlier: list) -> None:
         """Validation hook the pipeline calls: the vocabulary an earlier train_tokenizer will build must fit."""
         for stage in earlier:
-            if getattr(stage, "name", "") == "train_tokenizer" and self.tokenizer is None:
+            if isinstance(stage, TrainTokenizer) and self.tokenizer is None:
                 self.check_vocab_size(stage.vocab_size)
 
     def tokenizer_path(self, run_dir: Path) -> str:
+        """The ``tokenizer`` option, else the one :class:`TrainTokenizer` left in this run (by its card)."""
         if self.tokenizer is not None:
             return self.tokenizer
-        card = Path(run_dir) / TOKENIZER_DIR / "card.json"
+        card = TrainTokenizer.card_path(run_dir)
         if not card.is_file():
             raise FileNotFoundError(f"tokenize: no tokenizer: {card} is missing; run train_tokenizer first or set the 'tokenizer' option")
         return str(card.parent / json.loads(card.read_text())["model"])
@@ -113,18 +118,26 @@ class Tokenize(GlobalStage):
         self.check_vocab_size(tokenizer.vocab_size)  # the latest point: before any encoding
         separator, separator_id = find_separator(tokenizer, self.separator)
         dtype = "uint16" if tokenizer.vocab_size <= 2**16 else "uint32"
-        encode_key = _key(_file_digest(tok_path), separator_id, self.val_fraction, self.seed, _fingerprint(ctx.inputs))
-        output_key = _key(encode_key, self.formats, self.prefix, self.shard_tokens)
+        # Names and sizes, not full paths or times: the same run in another folder or executor has the same key.
+        inputs = [input_identity(p, portable=True) for p in ctx.inputs]
+        encode_key = digest(file_digest(tok_path), separator_id, self.val_fraction, self.seed, inputs)
+        output_key = digest(encode_key, self.formats, self.prefix, self.shard_tokens)
         tokens_dir = run_dir / TOKENS_DIR
         manifest_path = tokens_dir / MANIFEST
-        if manifest_path.is_file() and json.loads(manifest_path.read_text()).get("key") == output_key:
+        if manifest_path.is_file() and ctx.ledger.read(self.name, expect={"key": output_key}) is not None:
             ctx.stats.counters["resumed"] += 1
             return None
 
-        scratch = Path(ctx.work_dir) / "tokenize" / encode_key
+        scratch_root = Path(ctx.work_dir) / "tokenize"
+        for stale in scratch_root.iterdir() if scratch_root.is_dir() else ():  # encodings of other inputs or options
+            if stale.name != encode_key:
+                shutil.rmtree(stale, ignore_errors=True)
+        scratch = scratch_root / encode_key
         scratch.mkdir(parents=True, exist_ok=True)
         threads = self.threads or max(1, (os.cpu_count() or 1) // max(1, ctx.workers))
-        jobs = [EncodeJob(p, i, str(scratch), tok_path, separator_id, self.val_fraction, f"split{self.seed}", dtype, threads) for i, p in enumerate(ctx.inputs)]
+        encoded = ctx.ledger.child(f"tokenize-{encode_key}")
+        jobs = [EncodeJob(p, i, str(scratch), tok_path, separator_id, self.val_fraction, f"split{self.seed}", dtype, threads, encoded)
+                for i, p in enumerate(ctx.inputs)]
         summaries = ctx.map(encode_shard, jobs)
 
         building = run_dir / f".{TOKENS_DIR}.building"
@@ -148,6 +161,7 @@ class Tokenize(GlobalStage):
         shutil.rmtree(tokens_dir, ignore_errors=True)
         os.replace(building, tokens_dir)
         self._describe_brought_tokenizer(run_dir, tok_path, tokenizer.vocab_size, separator, separator_id)
+        ctx.ledger.commit(self.name, {"key": output_key})
         stats = ctx.stats.counters
         stats["documents_tokenized"] += sum(manifest["documents"].values())
         stats["tokens_train"] += manifest["tokens"]["train"]
@@ -182,35 +196,15 @@ class Tokenize(GlobalStage):
 
     def _describe_brought_tokenizer(self, run_dir: Path, tok_path: str, vocab_size: int, separator: str, separator_id: int) -> None:
         """Give a user-brought tokenizer a card in OUTPUT/tokenizer/, so the trainer finds the vocabulary the same way."""
-        folder = run_dir / TOKENIZER_DIR
-        if self.tokenizer is None or (folder / "card.json").exists():
+        card_path = TrainTokenizer.card_path(run_dir)
+        folder = card_path.parent
+        if self.tokenizer is None or card_path.exists():
             return
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / Path(tok_path).name
         shutil.copyfile(tok_path, target)
         card = {"vocab_size": vocab_size, "model": target.name, "brought": True, "source": os.path.abspath(tok_path),
                 "special_tokens": {"separator": {"piece": separator, "id": separator_id}}, "eot_token": separator_id}
-        (folder / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+        card_path.write_text(json.dumps(card, indent=2) + "\n")
 
 
-def _option_error(option: str, message: str) -> ValueError:
-    error = ValueError(message)
-    error.option = option  # type: ignore[attr-defined]
-    return error
-
-
-def _key(*parts) -> str:
-    return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def _fingerprint(paths: list[str]) -> list:
-    # Names and sizes, not full paths or times: the same run in another folder or executor has the same key.
-    return [(os.path.basename(p), os.path.getsize(p)) for p in paths]
-
-
-def _file_digest(path: str) -> str:
-    digest = hashlib.sha1()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from webcorpus.stages.base import OptionError
+
 FORMATS = ("llmc", "nanogpt", "megatron")
 
 #: The largest vocabulary each format can hold, and why.
@@ -20,16 +22,15 @@ LIMITS = {
 
 
 def check_vocab_size(formats, vocab_size: int) -> None:
-    """Raise ``ValueError`` (``option='formats'``) when a format cannot store ids below ``vocab_size``."""
+    """Raise :class:`OptionError` (``option='formats'``) when a format cannot store ids below ``vocab_size``."""
     for name in formats:
         limit, why = LIMITS[name]
         if vocab_size > limit:
-            error = ValueError(
+            raise OptionError(
+                "formats",
                 f"formats: '{name}' cannot hold a vocabulary of {vocab_size:,} tokens ({why}; at most {limit:,}); "
-                f"drop '{name}' from formats or use a smaller vocabulary"
+                f"drop '{name}' from formats or use a smaller vocabulary",
             )
-            error.option = "formats"  # type: ignore[attr-defined]
-            raise error
 
 
 def llmc_dtype(vocab_size: int):
