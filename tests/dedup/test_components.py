@@ -12,7 +12,7 @@ from webcorpus.dedup import deduplicate
 from webcorpus.dedup.clusters import keep_order
 from webcorpus.dedup.exact import EXACT, NEAR, URL
 from webcorpus.dedup.shingles import fmix64
-from webcorpus.dedup.stage import Dedup
+from webcorpus.dedup.dedup_stage import Dedup
 
 from .helpers import context, read_all, write_shards
 

@@ -6,7 +6,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from webcorpus.dedup import deduplicate, phases
-from webcorpus.dedup.stage import Dedup
+from webcorpus.dedup.dedup_stage import Dedup
 from webcorpus.stages.registry import OptionError, build_stage
 
 from .helpers import FUZZY, context, read_all, write_shards

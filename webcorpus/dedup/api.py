@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from webcorpus.dedup.stage import Dedup
-from webcorpus.output.shards import list_shards
+from webcorpus.dedup.dedup_stage import Dedup
+from webcorpus.document_shards import list_shards
 from webcorpus.stages.base import StageStats
 from webcorpus.stages.global_stage import GlobalContext
 

@@ -11,7 +11,7 @@ from webcorpus.dedup.clusters import keep_order
 from webcorpus.dedup.exact import EXACT, NEAR, URL
 from webcorpus.dedup.plan import Plan, finish, write_parquet
 from webcorpus.documents import ID
-from webcorpus.output.shards import ShardWriter, remove_shards
+from webcorpus.document_shards import ShardWriter, remove_shards
 from webcorpus.stages.base import REASON
 
 

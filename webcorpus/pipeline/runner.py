@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from webcorpus.output.shards import list_shards
+from webcorpus.document_shards import list_shards
 from webcorpus.pipeline.config import ConfigError, PipelineConfig, resolve_inputs
 from webcorpus.pipeline.progress import BarSafeHandler, Progress
 from webcorpus.pipeline.stats import merge_step_stats

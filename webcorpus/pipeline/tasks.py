@@ -23,7 +23,7 @@ from typing import Callable
 import pyarrow as pa
 
 from webcorpus.ledger import Ledger, input_identity
-from webcorpus.output.shards import ShardWriter, remove_shards
+from webcorpus.document_shards import ShardWriter, remove_shards
 from webcorpus.readers.report import ReadReport
 from webcorpus.stages.base import StageStats
 

@@ -43,7 +43,7 @@ class GlobalStage(BaseStage):
     """Base class of a stage that runs as one step over all documents.
 
     Implement :meth:`run`: read ``ctx.inputs``, write new shards under
-    ``ctx.output_dir`` (with :class:`webcorpus.output.shards.ShardWriter`) and
+    ``ctx.output_dir`` (with :class:`webcorpus.document_shards.ShardWriter`) and
     return their paths, or return ``None`` to pass the documents through
     unchanged (a stage that only writes side outputs such as a tokenizer).
     """

@@ -29,11 +29,11 @@ STAGES: dict[str, str] = {
     "gopher_quality": "webcorpus.stages.quality.gopher_quality:GopherQuality",
     "c4": "webcorpus.stages.quality.c4:C4Quality",
     "fineweb_quality": "webcorpus.stages.quality.fineweb:FineWebQuality",
-    # global phases
-    "dedup": "webcorpus.dedup.stage:Dedup",
-    "pii": "webcorpus.pii.stage:PiiScrub",
+    "pii": "webcorpus.stages.pii.scrub:PiiScrub",
+    # global stages: each runs as a step of its own over every document
+    "dedup": "webcorpus.dedup.dedup_stage:Dedup",
     "train_tokenizer": "webcorpus.tokenizer.train:TrainTokenizer",
-    "tokenize": "webcorpus.tokenizer.shards:Tokenize",
+    "tokenize": "webcorpus.tokenizer.tokenize:Tokenize",
 }
 
 

@@ -1,10 +1,10 @@
 """Tokenizer training and token shards: the corpus becomes training data.
 
-* :mod:`.sample` draws a deterministic, byte-bounded sample of documents.
+* :mod:`.training_sample` draws the deterministic, byte-bounded sample a tokenizer is trained on.
 * :mod:`.train` is the ``train_tokenizer`` stage (sentencepiece BPE, byte fallback).
 * :mod:`.loaded` gives one encode/decode interface over a sentencepiece ``.model``
   or a Hugging Face ``tokenizer.json``.
-* :mod:`.shards` is the ``tokenize`` stage; :mod:`.formats` holds one writer per
+* :mod:`.tokenize` is the ``tokenize`` stage; :mod:`.formats` holds one writer per
   on-disk layout (llm.c, nanoGPT, Megatron) and the provenance sidecar.
 
 Nothing heavy is imported here, so listing stages stays cheap.

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from webcorpus.documents import ID, TEXT, URL
 from webcorpus.ledger import Ledger
 from webcorpus.tokenizer.loaded import flatten, load_tokenizer
-from webcorpus.tokenizer.sample import id_hashes
+from webcorpus.tokenizer.training_sample import id_hashes
 
 SPLITS = ("val", "train")
 BATCH_ROWS = 4096

@@ -95,7 +95,7 @@ class TrainTokenizer(GlobalStage):
         return Path(run_dir) / TOKENIZER_DIR / CARD
 
     def run(self, ctx: GlobalContext) -> None:
-        from webcorpus.tokenizer.sample import thresholds, write_shard_sample
+        from webcorpus.tokenizer.training_sample import thresholds, write_shard_sample
 
         card_path = self.card_path(ctx.run_dir)
         out = card_path.parent
@@ -171,7 +171,7 @@ class TrainTokenizer(GlobalStage):
 
     def _card(self, model: Path, written: list, sample_bytes: int, seconds: float, key: str) -> dict:
         from webcorpus.tokenizer.loaded import SentencePieceTokenizer
-        from webcorpus.tokenizer.sample import read_heldout
+        from webcorpus.tokenizer.training_sample import read_heldout
 
         tokenizer = SentencePieceTokenizer(model)
         sp = tokenizer._sp

@@ -1,6 +1,6 @@
 """On-disk token layouts, one module each, and the vocabulary limits they impose.
 
-Every writer gets the same calls from :mod:`webcorpus.tokenizer.shards`:
+Every writer gets the same calls from :mod:`webcorpus.tokenizer.tokenize`:
 ``open_shard(split, index)``, ``write(tokens, lengths)`` (whole sequences, each
 starting where the previous ended) and ``close_shard()``, then ``finish()``.
 The layouts and the sources of every number are in docs/formats.md.
