@@ -221,6 +221,8 @@ class Verdict:
 
     reasons: Sequence[str | None]
     columns: dict[str, pa.Array] = field(default_factory=dict)
+    #: dropped rows leave as they came in, without the added columns (extract keeps the page's HTML)
+    dropped_as_read: bool = False
 
     def annotate(self, batch: pa.Table) -> pa.Table:
         for name, values in self.columns.items():
@@ -254,14 +256,14 @@ class Filter(Stage):
         reasons = list(verdict.reasons)
         if len(reasons) != batch.num_rows:
             raise ValueError(f"{type(self).__name__}.reasons returned {len(reasons)} entries for {batch.num_rows} rows")
-        batch = verdict.annotate(batch)
+        annotated = verdict.annotate(batch)
         legacy = getattr(self, "annotate", None)  # filters not yet moved to verdict(); goes with the last of them
         if legacy is not None:
-            batch = legacy(batch)
+            annotated = legacy(annotated)
         keep = pa.array([r is None for r in reasons], pa.bool_())
-        kept = batch.filter(keep)
+        kept = annotated.filter(keep)
         if kept.num_rows == batch.num_rows:
             return StageOutput(kept)
-        dropped = batch.filter(pc.invert(keep))
+        dropped = (batch if verdict.dropped_as_read else annotated).filter(pc.invert(keep))
         dropped = dropped.append_column(REASON, pa.array([r for r in reasons if r is not None], pa.string()))
         return StageOutput(kept, dropped)

@@ -13,7 +13,7 @@ from webcorpus.stages.pii.entities import ALL_ENTITIES, BLANK_PIPELINE_NOTE, NER
 from webcorpus.stages.pii.replace import Replacer
 from webcorpus.stages.pii.screen import find_candidates, windows_for
 from webcorpus.stages.base import Stage
-from webcorpus.stages.registry import OptionError
+from webcorpus.stages.base import OptionError
 
 logger = logging.getLogger(__name__)
 

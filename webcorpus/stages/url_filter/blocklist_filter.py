@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from webcorpus.documents import URL
 from webcorpus.stages.base import Filter
-from webcorpus.stages.registry import OptionError
+from webcorpus.stages.base import OptionError
 from webcorpus.stages.url_filter.index import DOMAIN, URL as URL_KEY, BlocklistIndex
 
 _WORD = re.compile(r"[^\W_]+")
