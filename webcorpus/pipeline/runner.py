@@ -34,7 +34,7 @@ from webcorpus.pipeline.config import ConfigError, PipelineConfig, resolve_input
 from webcorpus.pipeline.progress import BarSafeHandler, Progress
 from webcorpus.pipeline.stats import merge_step_stats
 from webcorpus.ledger import Ledger, commit_json, digest, input_identity
-from webcorpus.pipeline.tasks import FileTask, TaskResult, read_marker, run_file_task
+from webcorpus.pipeline.tasks import FileTask, StepResult, TaskResult, read_marker, run_file_task
 from webcorpus.executors.base import Failure
 from webcorpus.stages.base import StageStats
 from webcorpus.stages.global_stage import GlobalContext
@@ -102,11 +102,11 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
             else:
                 result = run_global_step(number, stages[0], shards, out_dir, output, last, executor, quiet)
             step_stats.append(result)
-            failed += result.get("failed", [])
+            failed += result.failed
             if failed:
                 log.error("step %d: %d task(s) failed; later steps not run. Re-run the same command to retry them.", number, len(failed))
                 break
-            shards = result["shards"]
+            shards = result.shards
         stats = merge_step_stats(step_stats, config, inputs, executor, started)
         stats["documents"]["shards"] = [] if failed else [os.path.basename(p) for p in shards]
         commit_json(output / "stats.json", stats)
@@ -119,7 +119,7 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
             handler.close()
 
 
-def run_batch_step(number, stages, inputs, out_dir, output, config, executor, quiet) -> dict:
+def run_batch_step(number, stages, inputs, out_dir, output, config, executor, quiet) -> StepResult:
     markers = output / "markers" / f"step-{number}"
     excluded = str(output / "excluded") if config.excluded else None
     tasks = [
@@ -156,20 +156,20 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
         progress.close()
     ordered = [results[t.task_id] for t in tasks if t.task_id in results]
     done = [r for r in ordered if not r.failed]
-    return {
-        "step": number,
-        "kind": "batch",
-        "stages": stages,
-        "tasks": done,
-        "resumed": len(tasks) - len(todo),
-        "failed": [r for r in ordered if r.failed] + [
+    return StepResult(
+        step=number,
+        kind="batch",
+        names=[s.name for s in stages],
+        shards=[str(out_dir / name) for r in done for name in r.shards],
+        tasks=done,
+        failed=[r for r in ordered if r.failed] + [
             TaskResult.failure(t, "no result (interrupted)") for t in tasks if t.task_id not in results
         ],
-        "shards": [str(out_dir / name) for r in done for name in r.shards],
-    }
+        resumed=len(tasks) - len(todo),
+    )
 
 
-def run_global_step(number, stage, inputs, out_dir, output, last, executor, quiet) -> dict:
+def run_global_step(number, stage, inputs, out_dir, output, last, executor, quiet) -> StepResult:
     markers = Ledger(output / "markers")
     step = f"step-{number}"
     identities = [input_identity(p) for p in inputs]
@@ -177,7 +177,7 @@ def run_global_step(number, stage, inputs, out_dir, output, last, executor, quie
     if recorded is not None:
         if recorded.get("input_stamps") == identities:
             log.info("step %d (%s): already finished; skipping it", number, stage.name)
-            return {**recorded, "stage": stage, "resumed": 1}
+            return StepResult(number, "global", [stage.name], recorded["shards"], stats=recorded["stats"], resumed=1)
         log.info("step %d (%s): its input changed since it finished; running it again", number, stage.name)
     # The stage resumes its own work from its ledger (markers/step-N/) and its work folder, for these
     # inputs only: other inputs, and the ledger forgets what it held. What the stage wrote is its own.
@@ -211,17 +211,9 @@ def run_global_step(number, stage, inputs, out_dir, output, last, executor, quie
         written = link_into(inputs, out_dir) if last else list(inputs)
     ctx.stats.documents_in = count_rows(inputs)
     ctx.stats.documents_out = count_rows(written)
-    result = {
-        "step": number,
-        "kind": "global",
-        "name": stage.name,
-        "stats": ctx.stats.to_dict(),
-        "shards": [str(p) for p in written],
-        "input_stamps": identities,
-        "failed": [],
-    }
-    markers.commit(step, result)
-    return {**result, "stage": stage, "resumed": 0}
+    result = StepResult(number, "global", [stage.name], [str(p) for p in written], stats=ctx.stats.to_dict())
+    markers.commit(step, {"name": stage.name, "stats": result.stats, "shards": result.shards, "input_stamps": identities})
+    return result
 
 
 def count_rows(shards: list[str]) -> int:

@@ -3,33 +3,32 @@ from __future__ import annotations
 
 import time
 
-from webcorpus.pipeline.tasks import TaskResult
+from webcorpus.pipeline.tasks import StepResult, TaskResult
 from webcorpus.stages.base import StageStats
 from webcorpus.readers.report import ReadReport
 
 
-def merge_step_stats(steps: list[dict], config, inputs: list[str], executor, started: float) -> dict:
+def merge_step_stats(steps: list[StepResult], config, inputs: list[str], executor, started: float) -> dict:
     """The run's stats.json: the tasks of each batch step added up (:meth:`TaskResult.merge`), global
     steps' stats as they are, the reader's counts from the first step."""
     stages_out = []
     read = TaskResult("", "", reader=ReadReport(""))
     for step in steps:
-        if step["kind"] == "batch":
-            total = TaskResult("", "", stages=[StageStats() for _ in step["stages"]])
-            for task in step["tasks"]:
+        if step.kind == "batch":
+            total = TaskResult("", "", stages=[StageStats() for _ in step.names])
+            for task in step.tasks:
                 total.merge(task)
-            if step["step"] == 0:
+            if step.step == 0:
                 read.merge(total)
-            for stage, stats in zip(step["stages"], total.stages):
-                stages_out.append({"step": step["step"], "name": stage.name, "kind": "batch", **stats.to_dict()})
+            for name, stats in zip(step.names, total.stages):
+                stages_out.append({"step": step.step, "name": name, "kind": "batch", **stats.to_dict()})
         else:
-            stages_out.append({"step": step["step"], "name": step["name"], "kind": "global", **step["stats"]})
+            stages_out.append({"step": step.step, "name": step.names[0], "kind": "global", **step.stats})
     final = steps[-1]
     documents_written = (
-        sum(t.documents_written for t in final["tasks"]) if final["kind"] == "batch" else
-        final["stats"].get("documents_out", 0)
+        sum(t.documents_written for t in final.tasks) if final.kind == "batch" else final.stats.get("documents_out", 0)
     )
-    batch_tasks = [t for s in steps if s["kind"] == "batch" for t in s["tasks"]]
+    batch_tasks = [t for s in steps if s.kind == "batch" for t in s.tasks]
     return {
         "run": {
             "source": config.source,
@@ -50,7 +49,7 @@ def merge_step_stats(steps: list[dict], config, inputs: list[str], executor, sta
         "documents": {"read": read.documents_read, "written": documents_written, "shards": []},
         "tasks": {
             "finished": len(batch_tasks),
-            "resumed": sum(s.get("resumed", 0) for s in steps),
-            "failed": [{"task": f.task, "source": f.source, "error": f.error} for s in steps for f in s.get("failed", [])],
+            "resumed": sum(s.resumed for s in steps),
+            "failed": [{"task": f.task, "source": f.source, "error": f.error} for s in steps for f in s.failed],
         },
     }

@@ -116,6 +116,20 @@ class TaskResult:
         )
 
 
+@dataclass
+class StepResult:
+    """What one step did: a per-batch step's task results, or a global step's stats; the shards it left."""
+
+    step: int
+    kind: str  # "batch" or "global"
+    names: list  # the step's stage names (YAML names)
+    shards: list = field(default_factory=list)
+    tasks: list = field(default_factory=list)  # TaskResult of each finished task (batch steps)
+    failed: list = field(default_factory=list)  # TaskResult of each failed task
+    resumed: int = 0  # tasks (or the whole global step) found finished by an earlier run
+    stats: dict = field(default_factory=dict)  # a global step's StageStats, as a dict
+
+
 def read_marker(task: FileTask) -> TaskResult | None:
     """The finished task's result, or None if it has not finished, or its input changed since."""
     record = task.ledger.read(task.task_id, expect={"identity": input_identity(task.source)})
