@@ -257,9 +257,6 @@ class Filter(Stage):
         if len(reasons) != batch.num_rows:
             raise ValueError(f"{type(self).__name__}.reasons returned {len(reasons)} entries for {batch.num_rows} rows")
         annotated = verdict.annotate(batch)
-        legacy = getattr(self, "annotate", None)  # filters not yet moved to verdict(); goes with the last of them
-        if legacy is not None:
-            annotated = legacy(annotated)
         keep = pa.array([r is None for r in reasons], pa.bool_())
         kept = annotated.filter(keep)
         if kept.num_rows == batch.num_rows:

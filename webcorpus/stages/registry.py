@@ -97,14 +97,7 @@ def build_stage(name: str, options: dict | None):
         if problem:
             choices = [repr(c) for c in typing.get_args(spec.type)] if typing.get_origin(spec.type) is typing.Literal else None
             raise OptionError(spec.name, f"option '{spec.name}' {problem}", choices)
-    # A value the stage itself rejects raises OptionError naming the option (stages.base).
-    try:
-        return cls(**options)
-    except OptionError:
-        raise
-    except (ValueError, TypeError, FileNotFoundError) as exc:  # stages not yet raising OptionError; goes with them
-        option = getattr(exc, "option", None) or next((k for k in options if k in str(exc)), "")
-        raise OptionError(option, str(exc)) from exc
+    return cls(**options)  # a value the stage itself rejects raises OptionError naming the option
 
 
 def check_type(value: Any, hint: Any) -> str | None:

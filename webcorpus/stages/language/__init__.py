@@ -15,7 +15,7 @@ from typing import Annotated, Sequence
 import pyarrow as pa
 
 from webcorpus.documents import text_column
-from webcorpus.stages.base import Filter
+from webcorpus.stages.base import Filter, OptionError, Verdict
 from webcorpus.stages.language.codes import expand_keep, label_script, normalize_label
 from webcorpus.stages.language.scripts import SCRIPT_ALIASES, SCRIPT_PRIMARY, dominant_script, scripts_of
 
@@ -49,13 +49,13 @@ class LanguageId(Filter):
         max_chars: Annotated[int, "characters of each document given to the model (its start; docs/stages.md says why 2000)"] = 2000,
     ):
         if model is not None and not os.path.isfile(model):
-            raise ValueError(f"model: no fastText model file at {model!r}")
+            raise OptionError("model", f"model: no fastText model file at {model!r}")
         if not 0.0 <= min_score <= 1.0:
-            raise ValueError(f"min_score must lie in [0, 1], got {min_score}")
+            raise OptionError("min_score", f"min_score must lie in [0, 1], got {min_score}")
         if top_k < 1:
-            raise ValueError(f"top_k must be at least 1, got {top_k}")
+            raise OptionError("top_k", f"top_k must be at least 1, got {top_k}")
         if max_chars < 1:
-            raise ValueError(f"max_chars must be at least 1, got {max_chars}")
+            raise OptionError("max_chars", f"max_chars must be at least 1, got {max_chars}")
         self.keep = list(keep) if keep is not None else None
         self.min_score = float(min_score)
         self.model = model
@@ -122,9 +122,8 @@ class LanguageId(Filter):
 
     # --- Filter contract ---------------------------------------------------------------------
 
-    def reasons(self, batch: pa.Table) -> list[str | None]:
+    def verdict(self, batch: pa.Table) -> Verdict:
         codes, scores = self.identify(batch.column(text_column(batch)).to_pylist())
-        self.__dict__["_pending"] = (batch.num_rows, codes, scores)
         filtering = self._keep is not None or self.min_score > 0
         out: list[str | None] = []
         for code, score in zip(codes, scores):
@@ -138,14 +137,4 @@ class LanguageId(Filter):
                 out.append("language:low_score")
             else:
                 out.append(None)
-        return out
-
-    def annotate(self, batch: pa.Table) -> pa.Table:
-        rows, codes, scores = self.__dict__.pop("_pending")
-        assert rows == batch.num_rows, "annotate() must follow reasons() on the same batch"
-        for name, values in ((LANGUAGE, pa.array(codes, pa.string())), (LANGUAGE_SCORE, pa.array(scores, pa.float32()))):
-            if name in batch.column_names:
-                batch = batch.set_column(batch.column_names.index(name), name, values)
-            else:
-                batch = batch.append_column(name, values)
-        return batch
+        return Verdict(out, {LANGUAGE: pa.array(codes, pa.string()), LANGUAGE_SCORE: pa.array(scores, pa.float32())})
