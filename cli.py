@@ -91,7 +91,7 @@ def stages(name, as_json):
 @click.option("--pages", type=int, default=300, show_default=True)
 def sample_crawl(directory, seed, pages):
     """Write the embedded sample crawl (WARC files the project generates itself) to DIRECTORY."""
-    from webcorpus.sample import generate_sample_crawl
+    from webcorpus.sample_crawl import generate_sample_crawl
 
     for path in generate_sample_crawl(directory, seed=seed, pages=pages):
         click.echo(path)
@@ -110,7 +110,7 @@ def demo(output, pipeline_path, inputs, workers, train_steps, quiet):
     train a tiny GPT on the token shards, and write the HTML report. No download needed."""
     from webcorpus.pipeline.summary import print_summary
     from webcorpus.report import write_report
-    from webcorpus.sample import generate_sample_crawl
+    from webcorpus.sample_crawl import generate_sample_crawl
 
     output = Path(output)
     if not inputs:

@@ -19,7 +19,7 @@ SYNTH = DATA / "pii" / "presidio-research-synth" / "data" / "synth_dataset_v2.js
 
 ENTITIES = ["EMAIL_ADDRESS", "PHONE_NUMBER", "IP_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "CRYPTO"]
 
-#: Real texts holding real contact data, reviewed by hand (tests/pii uses this list too).
+#: Real texts holding real contact data, reviewed by hand (tests/stages/pii uses this list too).
 KNOWN_PII = frozenset(
     {
         "newspaper-fulltext/bloomberg.com1.txt",

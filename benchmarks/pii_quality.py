@@ -24,7 +24,7 @@ from benchmarks.pii_corpus import ENTITIES, clean_texts, planted_documents, plai
 
 
 def ours():
-    from webcorpus.pii.stage import PiiScrub
+    from webcorpus.stages.pii.scrub import PiiScrub
 
     stage = PiiScrub()
     stage._ensure_setup()

@@ -27,7 +27,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from webcorpus.documents import from_rows
-    from webcorpus.pii.stage import PiiScrub
+    from webcorpus.stages.pii.scrub import PiiScrub
 
     texts = list(real_texts().values())
     if args.limit:

@@ -117,7 +117,7 @@ def bench_encoding(docs: list[str], model: str, work: Path, shards: int) -> dict
 
     from webcorpus.documents import from_rows
     from webcorpus.stages.global_stage import GlobalContext
-    from webcorpus.tokenizer.shards import Tokenize
+    from webcorpus.tokenizer.tokenize import Tokenize
 
     inputs = []
     for k in range(shards):

@@ -2,11 +2,12 @@
 
 The public vocabulary: documents travel as Arrow tables (see
 :mod:`webcorpus.documents`); a :class:`Stage` takes a table and returns one; a
-:class:`Filter` says why it drops a document; a :class:`GlobalStage` sees every
-document at once; a :class:`Pipeline` runs stages over crawl files.
+:class:`Filter` says why it drops a document (its :class:`Verdict`); a
+:class:`GlobalStage` sees every document at once; a stage rejects a bad option
+with :class:`OptionError`; a :class:`Pipeline` runs stages over crawl files.
 """
 from webcorpus.pipeline import ConfigError, Pipeline, RunResult
-from webcorpus.stages.base import Filter, Stage, StageStats
+from webcorpus.stages.base import Filter, OptionError, Stage, StageStats, Verdict
 from webcorpus.stages.functions import Drop, FunctionStage, document_stage
 from webcorpus.stages.global_stage import GlobalContext, GlobalStage
 from webcorpus.stages.registry import build_stage
@@ -20,10 +21,12 @@ __all__ = [
     "FunctionStage",
     "GlobalContext",
     "GlobalStage",
+    "OptionError",
     "Pipeline",
     "RunResult",
     "Stage",
     "StageStats",
+    "Verdict",
     "build_stage",
     "document_stage",
 ]

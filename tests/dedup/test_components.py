@@ -12,7 +12,7 @@ from webcorpus.dedup import deduplicate
 from webcorpus.dedup.clusters import keep_order
 from webcorpus.dedup.exact import EXACT, NEAR, URL
 from webcorpus.dedup.shingles import fmix64
-from webcorpus.dedup.stage import Dedup
+from webcorpus.dedup.dedup_stage import Dedup
 
 from .helpers import context, read_all, write_shards
 
@@ -141,7 +141,7 @@ def test_a_task_loads_only_its_partition(tmp_path, texts):
     partitions = 8
     ctx, stage, inputs, _ = run_stage(tmp_path, rows, "parts", 20, partitions=partitions, **SENSITIVE)
     work = Path(ctx.work_dir)
-    markers = {p.stem: json.loads(p.read_text()) for p in (work / "markers").glob("*.json")}
+    markers = {p.stem: json.loads(p.read_text()) for p in (work / "markers").glob("*.done")}
     edges = np.concatenate([np.load(p) for p in (work / "edges").glob("*.npy")])
     assert len(edges) > 150
     # round 0: the task of partition q reads exactly the directed edges whose source node hashes to q
@@ -161,4 +161,4 @@ def test_a_task_loads_only_its_partition(tmp_path, texts):
     # one partition holds everything: the bound follows the partition count, not a fixed share of the run
     ctx1, _, _, _ = run_stage(tmp_path, rows, "whole", 20, partitions=1, **SENSITIVE)
     assert ctx1.stats.counters["decide_max_task_members"] == sum(members)
-    assert json.loads((Path(ctx1.work_dir) / "markers" / "cc000.00000.json").read_text())["edges_loaded"] == len(sources)
+    assert json.loads((Path(ctx1.work_dir) / "markers" / "cc000.00000.done").read_text())["edges_loaded"] == len(sources)

@@ -6,7 +6,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from webcorpus.dedup import deduplicate, phases
-from webcorpus.dedup.stage import Dedup
+from webcorpus.dedup.dedup_stage import Dedup
 from webcorpus.stages.registry import OptionError, build_stage
 
 from .helpers import FUZZY, context, read_all, write_shards
@@ -181,7 +181,7 @@ def test_resume_after_a_partial_phase(tmp_path, texts):
         stage.execute(ctx)
     plan = stage.plan(ctx)
     done = sorted(p.name for p in (plan.root / "markers").glob("signatures.*"))
-    assert done == ["signatures.00000.json", "signatures.00001.json"]
+    assert done == ["signatures.00000.done", "signatures.00001.done"]
     seen = []
     ctx.map = lambda fn, items: [seen.append((fn.__name__, item[1])) or fn(item) for item in items]
     outputs = stage.execute(ctx)

@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from webcorpus import GlobalStage, Pipeline, document_stage
-from webcorpus.output.shards import ShardWriter
+from webcorpus.document_shards import ShardWriter
 from webcorpus.pipeline.runner import split_steps
 
 from tests.pipeline.helpers import url_length

@@ -13,7 +13,7 @@ from webcorpus.stages.registry import OptionError, build_stage
 from webcorpus.tokenizer.formats import llmc as llmc_format
 from webcorpus.tokenizer.formats import megatron as megatron_format
 from webcorpus.tokenizer.loaded import load_tokenizer
-from webcorpus.tokenizer.shards import Tokenize
+from webcorpus.tokenizer.tokenize import Tokenize
 
 
 def _bytelevel_bpe(documents, path: Path) -> Path:

@@ -79,10 +79,8 @@ def test_bad_options_fail_at_validation(options, option):
 
 
 def test_vocab_too_large_for_a_format_fails_before_work():
-    from webcorpus.tokenizer import check_pipeline
-
-    stages = [build_stage("train_tokenizer", {"vocab_size": 100_000}), build_stage("tokenize", {"formats": ["llmc", "nanogpt"]})]
+    train, tokenize = build_stage("train_tokenizer", {"vocab_size": 100_000}), build_stage("tokenize", {"formats": ["llmc", "nanogpt"]})
     with pytest.raises(ValueError, match="nanogpt") as info:
-        check_pipeline(stages)
+        tokenize.check_with_earlier([train])  # the check the pipeline runs before any work
     assert info.value.option == "formats"
-    check_pipeline([build_stage("train_tokenizer", {"vocab_size": 65536}), build_stage("tokenize", {"formats": ["nanogpt"]})])
+    build_stage("tokenize", {"formats": ["nanogpt"]}).check_with_earlier([build_stage("train_tokenizer", {"vocab_size": 65536})])

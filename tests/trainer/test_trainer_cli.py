@@ -20,7 +20,7 @@ def article_run(shared_data, tmp_path_factory):
 
     from webcorpus.documents import from_rows
     from webcorpus.stages.global_stage import GlobalContext
-    from webcorpus.tokenizer.shards import Tokenize
+    from webcorpus.tokenizer.tokenize import Tokenize
     from webcorpus.tokenizer.train import TrainTokenizer
 
     root = tmp_path_factory.mktemp("articles")

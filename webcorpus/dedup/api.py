@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from webcorpus.dedup.stage import Dedup
-from webcorpus.output.shards import list_shards
+from webcorpus.dedup.dedup_stage import Dedup
+from webcorpus.document_shards import list_shards
 from webcorpus.stages.base import StageStats
 from webcorpus.stages.global_stage import GlobalContext
 
@@ -33,27 +32,21 @@ def deduplicate(
     Removed documents go to ``output_dir/dedup/removed``. ``work_dir`` holds
     the resumable intermediate files (a temporary folder when not given).
     """
+    from webcorpus.executors.local import LocalExecutor
+
     stage = Dedup(**options)
     output_dir = Path(output_dir)
+    executor = LocalExecutor(workers)
     with tempfile.TemporaryDirectory(prefix="dedup-") as scratch:
         work = Path(work_dir) if work_dir is not None else Path(scratch)
-        if workers > 1:
-            with ProcessPoolExecutor(workers) as pool:
-                ctx = _context(input_shards, output_dir, work, workers, lambda fn, items: list(pool.map(fn, items)))
-                outputs = stage.execute(ctx)
-        else:
-            ctx = _context(input_shards, output_dir, work, 1, lambda fn, items: [fn(i) for i in items])
-            outputs = stage.execute(ctx)
+        ctx = GlobalContext(
+            inputs=sorted(str(p) for p in input_shards),
+            output_dir=output_dir,
+            work_dir=work,
+            run_dir=output_dir,
+            workers=executor.workers,
+            map=executor.map,
+        )
+        outputs = stage.execute(ctx)
     removed = list_shards(output_dir / "dedup" / "removed") if stage.write_removed else []
     return DedupResult(outputs, removed, ctx.stats)
-
-
-def _context(inputs, output_dir: Path, work: Path, workers: int, map_fn) -> GlobalContext:
-    return GlobalContext(
-        inputs=sorted(str(p) for p in inputs),
-        output_dir=output_dir,
-        work_dir=work,
-        run_dir=output_dir,
-        workers=workers,
-        map=map_fn,
-    )

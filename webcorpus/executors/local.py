@@ -1,9 +1,8 @@
 """The local executor: a pool of worker processes on this machine.
 
-It knows nothing of what a stage does. It runs file tasks (the stage objects
-are shipped to each worker once, when the worker starts) and, for global
-stages, a parallel ordered ``map``. With ``workers=1`` everything runs in this
-process, which is also the easiest way to debug a stage.
+It runs a function over items (what is shipped — a step's stage objects — goes to each worker
+once, when the worker starts) and offers the ordered parallel ``map``. With ``workers=1``
+everything runs in this process, which is also the easiest way to debug a stage.
 """
 from __future__ import annotations
 
@@ -13,17 +12,17 @@ import queue
 import threading
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
-from webcorpus.pipeline.tasks import FileTask, safe_run_file_task
+from webcorpus.executors.base import WORKER_DIED, Failure, ItemFunction, call_reporting_failure
 
-_worker_stages: list | None = None
+_worker_shipped: Any = None
 _worker_queue = None
 
 
-def _init_worker(stages: list | None, progress_queue) -> None:
-    global _worker_stages, _worker_queue
-    _worker_stages, _worker_queue = stages, progress_queue
+def _init_worker(shipped, progress_queue) -> None:
+    global _worker_shipped, _worker_queue
+    _worker_shipped, _worker_queue = shipped, progress_queue
     parent = os.getppid()
 
     def exit_with_parent() -> None:  # a killed driver must not leave workers writing behind it
@@ -37,92 +36,85 @@ def _init_worker(stages: list | None, progress_queue) -> None:
     threading.Thread(target=exit_with_parent, daemon=True).start()
 
 
-def _run_in_worker(task: FileTask) -> dict:
-    sent = 0
+class _CountSender:
+    """Turns a call's running total into the increments the driver adds up."""
 
-    def progress(records: int) -> None:
-        nonlocal sent
-        if _worker_queue is not None:
-            _worker_queue.put(records - sent)
-            sent = records
+    def __init__(self, send: Callable[[int], None] | None):
+        self.send, self.sent = send, 0
 
-    return safe_run_file_task(task, _worker_stages or [], progress)
+    def __call__(self, records: int) -> None:
+        if self.send is not None:
+            self.send(records - self.sent)
+        self.sent = records
+
+
+def _run_in_worker(fn: ItemFunction, item):
+    send = _worker_queue.put if _worker_queue is not None else None
+    return call_reporting_failure(fn, item, _worker_shipped, _CountSender(send))
 
 
 class LocalExecutor:
+    """Runs items in a pool of ``workers`` spawned processes (or in this process with one worker)."""
+
     name = "local"
 
     def __init__(self, workers: int = 1):
         self.workers = max(1, int(workers))
         self._context = mp.get_context("spawn")
 
-    def run_tasks(
+    def run(
         self,
-        tasks: Sequence[FileTask],
-        stages: list,
-        on_result: Callable[[dict], None],
-        on_records: Callable[[int], None] | None = None,
+        fn: ItemFunction,
+        items: Sequence,
+        shipped: Any,
+        on_result: Callable[[Any, Any], None],
+        on_progress: Callable[[int], None] | None = None,
+        needs: Sequence = (),
     ) -> None:
-        """Run every task; ``on_result`` gets each task's stats (or failure record) as it finishes."""
-        if not tasks:
+        """``fn(item, shipped, progress)`` on every item; ``on_result(item, value or Failure)`` as each finishes."""
+        if not items:
             return
         if self.workers == 1:
-            for task in tasks:
-                sent = 0
-
-                def progress(records: int) -> None:
-                    nonlocal sent
-                    if on_records:
-                        on_records(records - sent)
-                    sent = records
-
-                on_result(safe_run_file_task(task, stages, progress))
+            for item in items:
+                on_result(item, call_reporting_failure(fn, item, shipped, _CountSender(on_progress)))
             return
         progress_queue = self._context.Queue()
         stop = threading.Event()
-        drainer = threading.Thread(target=_drain, args=(progress_queue, on_records, stop), daemon=True)
+        drainer = threading.Thread(target=_drain, args=(progress_queue, on_progress, stop), daemon=True)
         drainer.start()
         try:
-            self._run_pool(list(tasks), stages, progress_queue, on_result)
+            self._run_pool(fn, list(items), shipped, progress_queue, on_result)
         finally:
             stop.set()
             drainer.join(timeout=5)
 
-    def _run_pool(self, tasks: list[FileTask], stages: list, progress_queue, on_result) -> None:
-        pending = list(reversed(tasks))
+    def _run_pool(self, fn: ItemFunction, items: list, shipped, progress_queue, on_result) -> None:
+        pending = list(reversed(items))
         while pending:
             pool = ProcessPoolExecutor(
                 max_workers=min(self.workers, len(pending)),
                 mp_context=self._context,
                 initializer=_init_worker,
-                initargs=(stages, progress_queue),
+                initargs=(shipped, progress_queue),
             )
             in_flight: dict = {}
             try:
                 while pending or in_flight:
                     while pending and len(in_flight) < self.workers * 2:
-                        task = pending.pop()
-                        in_flight[pool.submit(_run_in_worker, task)] = task
+                        item = pending.pop()
+                        in_flight[pool.submit(_run_in_worker, fn, item)] = item
                     done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                     for future in done:
                         result = future.result()  # a dead worker raises BrokenProcessPool here
-                        del in_flight[future]
-                        on_result(result)
+                        on_result(in_flight.pop(future), result)
             except BrokenProcessPool:
-                # A worker died (killed, out of memory, crashed in native code). The tasks it may
+                # A worker died (killed, out of memory, crashed in native code). The items it may
                 # have held are reported as failed; the rest go on in a fresh pool.
-                for future, task in in_flight.items():
+                for future, item in in_flight.items():
                     if future.done() and not future.exception():
-                        on_result(future.result())
+                        on_result(item, future.result())
                     else:
-                        on_result(
-                            {
-                                "task": task.task_id,
-                                "source": task.source,
-                                "failed": True,
-                                "error": "worker process died (killed or crashed) while running this task",
-                            }
-                        )
+                        on_result(item, Failure.of(WORKER_DIED))
                 in_flight.clear()
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)

@@ -1,11 +1,11 @@
 """The Ray executor: the same tasks and the same stage objects, on a Ray cluster.
 
-It offers exactly what the local executor offers — ``run_tasks`` for per-file
-steps and an ordered parallel ``map`` for the phases of global stages — so the
-runner, the stages and the output are unchanged. A file task is idempotent
-(it deletes its own partial shards first and writes by rename, see
-:mod:`webcorpus.pipeline.tasks`), which is what makes Ray's automatic retry of a
-task whose worker died safe: nothing lost, nothing twice.
+It offers exactly what the local executor offers — ``run`` (a function over
+items, with what is shipped once per worker) and an ordered parallel ``map`` —
+so the runner, the stages and the output are unchanged. Ray retries a call
+whose worker died; that is safe because the pipeline's units of work are
+idempotent (a file task deletes its own partial shards first and writes by
+rename): nothing lost, nothing twice.
 
 ``address`` joins an existing cluster (``ray start --head`` on one machine,
 ``ray start --address=HEAD:6379`` on the others, or KubeRay); without one, a
@@ -16,29 +16,29 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
-from webcorpus.pipeline.tasks import FileTask, safe_run_file_task
+from webcorpus.executors.base import Failure, ItemFunction, call_reporting_failure, no_progress
 
 #: Ray retries a task whose worker process died this many times before the task counts as failed.
 MAX_RETRIES = 3
 
-_stage_cache: dict[str, list] = {}
+_shipped_cache: dict[str, Any] = {}
 
 
-def _stages_for(ref_holder: list) -> list:
-    """Deserialize the stage list once per worker process, so setup() (model loading) happens once."""
+def _shipped_for(ref_holder: list) -> Any:
+    """Deserialize what is shipped once per worker process, so setup() (model loading) happens once."""
     import ray
 
     key = ref_holder[0].hex()
-    if key not in _stage_cache:
-        _stage_cache.clear()
-        _stage_cache[key] = ray.get(ref_holder[0])
-    return _stage_cache[key]
+    if key not in _shipped_cache:
+        _shipped_cache.clear()
+        _shipped_cache[key] = ray.get(ref_holder[0])
+    return _shipped_cache[key]
 
 
-def _file_task(task: FileTask, ref_holder: list) -> dict:
-    return safe_run_file_task(task, _stages_for(ref_holder))
+def _call(fn: ItemFunction, item, ref_holder: list):
+    return call_reporting_failure(fn, item, _shipped_for(ref_holder), no_progress)
 
 
 def _apply(fn_and_item):
@@ -91,9 +91,9 @@ class RayExecutor:
             ray.init(address=address, runtime_env=runtime_env, log_to_driver=False, include_dashboard=False, **options)
         self._ray = ray
 
-    def _options(self, stages: Sequence = ()) -> dict:
-        """Ray task options: the executor's defaults, raised to what the step's stages declare they need."""
-        requests = [getattr(stage, "resources", {}) or {} for stage in stages]
+    def _options(self, needs: Sequence = ()) -> dict:
+        """Ray task options: the executor's defaults, raised to what ``needs`` (a step's stages) declare."""
+        requests = [getattr(need, "resources", {}) or {} for need in needs]
         cpus = max([self.cpus_per_task] + [r.get("num_cpus", 0) for r in requests])
         memory = sum(r.get("memory", 0) for r in requests) or self.memory_per_task
         options = {"num_cpus": cpus, "max_retries": MAX_RETRIES}
@@ -101,34 +101,36 @@ class RayExecutor:
             options["memory"] = int(memory)
         return options
 
-    def run_tasks(
+    def run(
         self,
-        tasks: Sequence[FileTask],
-        stages: list,
-        on_result: Callable[[dict], None],
-        on_records: Callable[[int], None] | None = None,
+        fn: ItemFunction,
+        items: Sequence,
+        shipped: Any,
+        on_result: Callable[[Any, Any], None],
+        on_progress: Callable[[int], None] | None = None,
+        needs: Sequence = (),
     ) -> None:
-        if not tasks:
+        """``fn(item, shipped, progress)`` as Ray tasks; ``on_result(item, value or Failure)`` as each finishes.
+        Running counts are not streamed from a cluster (``on_progress`` is not called)."""
+        if not items:
             return
         ray = self._ray
-        remote = ray.remote(_file_task).options(**self._options(stages))
-        holder = [ray.put(stages)]
-        pending = list(reversed(tasks))
+        remote = ray.remote(_call).options(**self._options(needs))
+        holder = [ray.put(shipped)]
+        pending = list(reversed(items))
         in_flight: dict = {}
         while pending or in_flight:
             while pending and len(in_flight) < self.workers * 2:
-                task = pending.pop()
-                in_flight[remote.remote(task, holder)] = task
+                item = pending.pop()
+                in_flight[remote.remote(fn, item, holder)] = item
             done, _ = ray.wait(list(in_flight), num_returns=1)
             for ref in done:
-                task = in_flight.pop(ref)
+                item = in_flight.pop(ref)
                 try:
                     result = ray.get(ref)
                 except Exception as exc:  # retries exhausted, or the task could not run at all
-                    result = {"task": task.task_id, "source": task.source, "failed": True, "error": f"{type(exc).__name__}: {exc}"}
-                if on_records and not result.get("failed"):
-                    on_records(result["documents_read"])
-                on_result(result)
+                    result = Failure.of(exc)
+                on_result(item, result)
 
     def map(self, fn: Callable, items: Sequence, on_done: Callable[[], None] | None = None) -> list:
         """Apply ``fn`` to every item as Ray tasks; results in input order; ``on_done`` per finished item."""

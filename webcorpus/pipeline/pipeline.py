@@ -86,4 +86,4 @@ def _public_options(stage) -> dict:
             return f"{getattr(value, '__module__', '?')}:{getattr(value, '__qualname__', type(value).__name__)}"
         return value
 
-    return {k: plain(v) for k, v in vars(stage).items() if not k.startswith("_")}
+    return {k: plain(v) for k, v in stage.options().items()}

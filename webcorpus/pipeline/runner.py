@@ -29,11 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from webcorpus.output.shards import list_shards
+from webcorpus.document_shards import list_shards
 from webcorpus.pipeline.config import ConfigError, PipelineConfig, resolve_inputs
 from webcorpus.pipeline.progress import BarSafeHandler, Progress
 from webcorpus.pipeline.stats import merge_step_stats
-from webcorpus.pipeline.tasks import FileTask, read_marker, source_stamp, write_json_atomic
+from webcorpus.ledger import Ledger, commit_json, digest, input_identity
+from webcorpus.pipeline.tasks import FileTask, StepResult, TaskResult, read_marker, run_file_task
+from webcorpus.executors.base import Failure
 from webcorpus.stages.base import StageStats
 from webcorpus.stages.global_stage import GlobalContext
 
@@ -100,16 +102,16 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
             else:
                 result = run_global_step(number, stages[0], shards, out_dir, output, last, executor, quiet)
             step_stats.append(result)
-            failed += result.get("failed", [])
+            failed += result.failed
             if failed:
                 log.error("step %d: %d task(s) failed; later steps not run. Re-run the same command to retry them.", number, len(failed))
                 break
-            shards = result["shards"]
+            shards = result.shards
         stats = merge_step_stats(step_stats, config, inputs, executor, started)
         stats["documents"]["shards"] = [] if failed else [os.path.basename(p) for p in shards]
-        write_json_atomic(output / "stats.json", stats)
+        commit_json(output / "stats.json", stats)
         for item in failed:
-            log.error("FAILED %s: %s", item["source"], item["error"])
+            log.error("FAILED %s: %s", item.source, item.error)
         return RunResult(output, stats, failed)
     finally:
         for handler in handlers:
@@ -117,7 +119,7 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
             handler.close()
 
 
-def run_batch_step(number, stages, inputs, out_dir, output, config, executor, quiet) -> dict:
+def run_batch_step(number, stages, inputs, out_dir, output, config, executor, quiet) -> StepResult:
     markers = output / "markers" / f"step-{number}"
     excluded = str(output / "excluded") if config.excluded else None
     tasks = [
@@ -125,7 +127,7 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
         FileTask(src, str(out_dir), str(markers), excluded, config.batch_size, name=Path(src).stem if number else None)
         for src in inputs
     ]
-    results: dict[str, dict] = {}
+    results: dict[str, TaskResult] = {}
     todo = []
     for task in tasks:
         marker = read_marker(task)
@@ -138,57 +140,56 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
     names = ", ".join(s.name for s in stages) or "read"
     progress = Progress(len(todo), f"step {number} ({names})", quiet)
 
-    def on_result(result: dict) -> None:
-        results[result["task"]] = result
-        if result.get("failed"):
-            progress.task_done(f"{result['source']}: FAILED {result['error']}")
+    def on_result(task: FileTask, value) -> None:
+        result = TaskResult.failure(task, value.error, value.traceback) if isinstance(value, Failure) else value
+        results[task.task_id] = result
+        if result.failed:
+            progress.task_done(f"{result.source}: FAILED {result.error}")
             return
-        for error in result["reader"]["errors"]:
+        for error in result.reader.errors:
             log.warning("bad input %s at offset %s: %s", error["source"], error["offset"], error["error"])
-        progress.task_done(
-            f"{result['source']}: {result['documents_read']} read, {result['documents_written']} written",
-            result["documents_read"],
-        )
+        progress.task_done(f"{result.source}: {result.documents_read} read, {result.documents_written} written", result.documents_read)
 
     try:
-        executor.run_tasks(todo, stages, on_result, progress.records)
+        executor.run(run_file_task, todo, stages, on_result, progress.records, needs=stages)
     finally:
         progress.close()
     ordered = [results[t.task_id] for t in tasks if t.task_id in results]
-    done = [r for r in ordered if not r.get("failed")]
-    return {
-        "step": number,
-        "kind": "batch",
-        "stages": stages,
-        "tasks": done,
-        "resumed": len(tasks) - len(todo),
-        "failed": [r for r in ordered if r.get("failed")] + [
-            {"task": t.task_id, "source": t.source, "failed": True, "error": "no result (interrupted)"}
-            for t in tasks if t.task_id not in results
+    done = [r for r in ordered if not r.failed]
+    return StepResult(
+        step=number,
+        kind="batch",
+        names=[s.name for s in stages],
+        shards=[str(out_dir / name) for r in done for name in r.shards],
+        tasks=done,
+        failed=[r for r in ordered if r.failed] + [
+            TaskResult.failure(t, "no result (interrupted)") for t in tasks if t.task_id not in results
         ],
-        "shards": [str(out_dir / name) for r in done for name in r["shards"]],
-    }
+        resumed=len(tasks) - len(todo),
+    )
 
 
-def run_global_step(number, stage, inputs, out_dir, output, last, executor, quiet) -> dict:
-    marker = output / "markers" / f"step-{number}.done"
-    stamps = [[os.path.basename(p), *(source_stamp(p) or [])] for p in inputs]
-    if marker.exists():
-        recorded = json.loads(marker.read_text(encoding="utf-8"))
-        if recorded.get("input_stamps") == stamps:
+def run_global_step(number, stage, inputs, out_dir, output, last, executor, quiet) -> StepResult:
+    markers = Ledger(output / "markers")
+    step = f"step-{number}"
+    identities = [input_identity(p) for p in inputs]
+    recorded = markers.read(step)
+    if recorded is not None:
+        if recorded.get("input_stamps") == identities:
             log.info("step %d (%s): already finished; skipping it", number, stage.name)
-            return {**recorded, "stage": stage, "resumed": 1}
+            return StepResult(number, "global", [stage.name], recorded["shards"], stats=recorded["stats"], resumed=1)
         log.info("step %d (%s): its input changed since it finished; running it again", number, stage.name)
-    work = output / "steps" / f"step-{number}"
-    # A global stage may resume its own phases from ``work``; that holds only for the same inputs.
-    inputs_file = work / "inputs.json"
-    if work.exists() and (not inputs_file.exists() or json.loads(inputs_file.read_text()) != stamps):
-        shutil.rmtree(work)
-    if not work.exists():  # a fresh start: no shard of an earlier attempt may stay in the output
-        for stale in list_shards(out_dir):
+    # The stage resumes its own work from its ledger (markers/step-N/) and its work folder, for these
+    # inputs only: other inputs, and the ledger forgets what it held. What the stage wrote is its own.
+    ledger = markers.child(step)
+    inputs_key = digest(identities)
+    if markers.read(f"{step}.inputs", expect={"key": inputs_key}) is None:
+        ledger.forget()
+        for stale in list_shards(out_dir):  # a fresh start: no shard of an earlier attempt stays in the output
             os.unlink(stale)
+        markers.commit(f"{step}.inputs", {"key": inputs_key, "identities": identities})
+    work = output / "steps" / step
     work.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(inputs_file, stamps)
     out_dir.mkdir(parents=True, exist_ok=True)
     ctx = GlobalContext(
         inputs=list(inputs),
@@ -199,6 +200,8 @@ def run_global_step(number, stage, inputs, out_dir, output, last, executor, quie
         map=lambda fn, items: _map_with_progress(executor, fn, items, f"step {number} ({stage.name}): {fn.__name__}", quiet),
         stats=StageStats(),
         progress=lambda items, desc: _progress_iter(items, desc, quiet),
+        ledger=ledger,
+        inputs_key=inputs_key,
     )
     log.info("step %d (%s): %d shard(s) in", number, stage.name, len(inputs))
     start = time.perf_counter()
@@ -208,17 +211,9 @@ def run_global_step(number, stage, inputs, out_dir, output, last, executor, quie
         written = link_into(inputs, out_dir) if last else list(inputs)
     ctx.stats.documents_in = count_rows(inputs)
     ctx.stats.documents_out = count_rows(written)
-    result = {
-        "step": number,
-        "kind": "global",
-        "name": stage.name,
-        "stats": ctx.stats.to_dict(),
-        "shards": [str(p) for p in written],
-        "input_stamps": stamps,
-        "failed": [],
-    }
-    write_json_atomic(marker, result)
-    return {**result, "stage": stage, "resumed": 0}
+    result = StepResult(number, "global", [stage.name], [str(p) for p in written], stats=ctx.stats.to_dict())
+    markers.commit(step, {"name": stage.name, "stats": result.stats, "shards": result.shards, "input_stamps": identities})
+    return result
 
 
 def count_rows(shards: list[str]) -> int:
@@ -289,7 +284,7 @@ def prepare_output(output: Path, config: PipelineConfig, inputs: list[str], over
     elif output.exists() and any(output.iterdir()):
         raise ConfigError(f"{config.source}: output {output} exists and is not a webcorpus run folder (no run.json); choose an empty or new folder")
     output.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(run_file, {"fingerprint": current, "config": config.describe(), "inputs": inputs})
+    commit_json(run_file, {"fingerprint": current, "config": config.describe(), "inputs": inputs})
 
 
 def clear_output(output: Path) -> None:

@@ -1,38 +1,39 @@
-"""One task: read one input file, run the per-batch stages, write its shards, leave a marker.
+"""One task: read one input file, run the per-batch stages, write its shards, commit a marker.
 
 The protocol that makes runs resumable and exactly-once:
 
 1. shards of a task carry the task's id in their names and are written under a
    temporary name, then renamed;
-2. when every shard is in place, the task writes its marker (a JSON file with
-   its stats) atomically;
-3. a task with a marker is skipped on a re-run; a task without one first
-   deletes whatever shards a killed attempt left, then runs again from the
-   start. Outputs are a pure function of the input file and the config, so the
-   second attempt writes exactly what the first would have.
+2. when every shard is in place, the task commits its marker (its
+   :class:`TaskResult`) to the step's :class:`~webcorpus.ledger.Ledger`;
+3. a task with a marker for the same input identity is skipped on a re-run; a
+   task without one first deletes whatever shards a killed attempt left, then
+   runs again from the start. Outputs are a pure function of the input file and
+   the config, so the second attempt writes exactly what the first would have.
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import time
-import traceback
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 import pyarrow as pa
 
-from webcorpus.output.shards import ShardWriter, remove_shards
+from webcorpus.ledger import Ledger, input_identity
+from webcorpus.document_shards import ShardWriter, remove_shards
+from webcorpus.readers.report import ReadReport
+from webcorpus.stages.base import StageStats
 
 STAGE_COLUMN = "drop_stage"
+MAX_LISTED_ERRORS = 10_000  # beyond this, reader errors are counted but not listed one by one
 
 
 @dataclass(frozen=True)
 class FileTask:
-    """Read ``source`` and write documents to ``output_dir``; the marker goes to ``marker_dir``."""
+    """Read ``source`` and write documents to ``output_dir``; the marker goes to the ledger at ``marker_dir``."""
 
     source: str
     output_dir: str
@@ -46,8 +47,8 @@ class FileTask:
         return self.name or task_id(self.source)
 
     @property
-    def marker(self) -> Path:
-        return Path(self.marker_dir) / f"{self.task_id}.done"
+    def ledger(self) -> Ledger:
+        return Ledger(self.marker_dir)
 
 
 def task_id(source: str) -> str:
@@ -57,42 +58,93 @@ def task_id(source: str) -> str:
     return f"{base}-{digest}"
 
 
-def source_stamp(source: str) -> list | None:
-    """Size and modification time of a local input (None for remote ones): a marker holds for this stamp only."""
-    if "://" in source and not source.startswith("file://"):
-        return None
-    try:
-        stat = os.stat(source[len("file://"):] if source.startswith("file://") else source)
-    except OSError:
-        return None
-    return [stat.st_size, stat.st_mtime_ns]
+@dataclass
+class TaskResult:
+    """What one file task did (also its marker), or why it failed; :meth:`merge` adds tasks up."""
+
+    task: str
+    source: str
+    identity: list = field(default_factory=list)
+    documents_read: int = 0
+    documents_written: int = 0
+    shards: list = field(default_factory=list)
+    reader: ReadReport | None = None
+    stage_names: list = field(default_factory=list)
+    stages: list = field(default_factory=list)  # StageStats of each stage of the step, in order
+    seconds: float = 0.0
+    error: str | None = None  # set when the task failed
+    traceback: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+    @classmethod
+    def failure(cls, task: FileTask, error: str, traceback: str = "") -> "TaskResult":
+        """The record of a task that did not finish (it raised, its worker died, or the run stopped)."""
+        return cls(task.task_id, task.source, error=error, traceback=traceback)
+
+    def merge(self, other: "TaskResult") -> None:
+        """Add ``other``'s counts to these (the reader's errors listed up to ``MAX_LISTED_ERRORS``)."""
+        self.documents_read += other.documents_read
+        self.documents_written += other.documents_written
+        self.shards += other.shards
+        self.seconds += other.seconds
+        if other.reader is not None:
+            self.reader = self.reader or ReadReport(self.source)
+            self.reader.merge(other.reader, MAX_LISTED_ERRORS)
+        if not self.stages:
+            self.stage_names, self.stages = list(other.stage_names), [StageStats() for _ in other.stages]
+        for mine, theirs in zip(self.stages, other.stages):
+            mine.merge(theirs)
+
+    def to_dict(self) -> dict:
+        data = {k: v for k, v in asdict(self).items() if k not in ("stage_names", "traceback", "error")}
+        data["reader"] = self.reader.to_dict() if self.reader is not None else None
+        data["stages"] = [{"name": n, **s.to_dict()} for n, s in zip(self.stage_names, self.stages)]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TaskResult":
+        stages = data.get("stages", [])
+        reader = data.get("reader")
+        return cls(
+            **{k: v for k, v in data.items() if k not in ("reader", "stages")},
+            reader=ReadReport.from_dict(data["source"], reader) if reader is not None else None,
+            stage_names=[s.get("name", "") for s in stages],
+            stages=[StageStats.from_dict(s) for s in stages],
+        )
 
 
-def read_marker(task: FileTask) -> dict | None:
-    """The finished task's stats, or None if it has not finished, or its input changed since."""
-    try:
-        marker = json.loads(task.marker.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-    if marker.get("source_stamp") != source_stamp(task.source):
-        return None  # the file was rewritten (or an earlier step made it anew): run the task again
-    return marker
+@dataclass
+class StepResult:
+    """What one step did: a per-batch step's task results, or a global step's stats; the shards it left."""
+
+    step: int
+    kind: str  # "batch" or "global"
+    names: list  # the step's stage names (YAML names)
+    shards: list = field(default_factory=list)
+    tasks: list = field(default_factory=list)  # TaskResult of each finished task (batch steps)
+    failed: list = field(default_factory=list)  # TaskResult of each failed task
+    resumed: int = 0  # tasks (or the whole global step) found finished by an earlier run
+    stats: dict = field(default_factory=dict)  # a global step's StageStats, as a dict
 
 
-def write_json_atomic(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=False, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+def read_marker(task: FileTask) -> TaskResult | None:
+    """The finished task's result, or None if it has not finished, or its input changed since."""
+    record = task.ledger.read(task.task_id, expect={"identity": input_identity(task.source)})
+    return TaskResult.from_dict(record) if record is not None else None
 
 
-def run_file_task(task: FileTask, stages: list, progress: Callable[[int], None] | None = None) -> dict:
-    """Run one task to completion and return its stats (also written as its marker)."""
+def run_file_task(task: FileTask, stages: list, progress: Callable[[int], None] | None = None) -> TaskResult:
+    """Run one task to completion and return its result (also committed as its marker).
+
+    The shape an executor runs: ``fn(item, shipped, progress)``, the stages being what is shipped.
+    """
     from webcorpus.readers import read_documents
-    from webcorpus.readers.report import ReadReport
 
     start = time.perf_counter()
-    stamp = source_stamp(task.source)
+    identity = input_identity(task.source)
     remove_shards(task.output_dir, task.task_id)
     if task.excluded_dir:
         remove_shards(task.excluded_dir, task.task_id)
@@ -125,31 +177,17 @@ def run_file_task(task: FileTask, stages: list, progress: Callable[[int], None] 
         if excluded is not None:
             excluded.abort()
         raise
-    stats = {
-        "task": task.task_id,
-        "source": task.source,
-        "source_stamp": stamp,
-        "documents_read": records,
-        "documents_written": writer.rows_written,
-        "shards": [os.path.basename(p) for p in shards],
-        "reader": report.to_dict(),
-        "stages": [{"name": s.name or type(s).__name__, **s.pop_stats().to_dict()} for s in stages],
-        "seconds": round(time.perf_counter() - start, 3),
-    }
-    write_json_atomic(task.marker, stats)
-    return stats
-
-
-def safe_run_file_task(task: FileTask, stages: list, progress: Callable[[int], None] | None = None) -> dict:
-    """Like :func:`run_file_task`, but an unexpected failure becomes a failed-task record, not a crash."""
-    try:
-        return run_file_task(task, stages, progress)
-    except Exception as exc:
-        return {
-            "task": task.task_id,
-            "source": task.source,
-            "failed": True,
-            "error": f"{type(exc).__name__}: {exc}",
-            "traceback": traceback.format_exc(),
-        }
-
+    result = TaskResult(
+        task=task.task_id,
+        source=task.source,
+        identity=identity,
+        documents_read=records,
+        documents_written=writer.rows_written,
+        shards=[os.path.basename(p) for p in shards],
+        reader=report,
+        stage_names=[s.name or type(s).__name__ for s in stages],
+        stages=[s.pop_stats() for s in stages],
+        seconds=round(time.perf_counter() - start, 3),
+    )
+    task.ledger.commit(task.task_id, result.to_dict())
+    return result

@@ -19,10 +19,19 @@ class ReadReport:
     records: Counter = field(default_factory=Counter)
     errors: list = field(default_factory=list)
     charset_replaced: int = 0
+    error_count: int = 0  # errors seen; a merged report lists only the first of them
 
     def error(self, offset: int | None, error: str) -> None:
         self.records["error"] += 1
+        self.error_count += 1
         self.errors.append({"source": self.source, "offset": offset, "error": error})
+
+    def merge(self, other: "ReadReport", max_listed: int) -> None:
+        """Add ``other``'s counts; its errors are listed while fewer than ``max_listed`` are."""
+        self.records.update(other.records)
+        self.error_count += other.error_count
+        self.errors.extend(other.errors[: max(0, max_listed - len(self.errors))])
+        self.charset_replaced += other.charset_replaced
 
     def to_dict(self) -> dict:
         return {
@@ -30,3 +39,8 @@ class ReadReport:
             "errors": list(self.errors),
             "charset_replaced": self.charset_replaced,
         }
+
+    @classmethod
+    def from_dict(cls, source: str, data: dict) -> "ReadReport":
+        errors = list(data.get("errors", []))
+        return cls(source, Counter(data.get("records", {})), errors, data.get("charset_replaced", 0), len(errors))

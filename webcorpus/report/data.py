@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from webcorpus.report.shards import open_token_shard, split_of
+from webcorpus.report.token_files import open_token_shard, split_of
 
 LANGUAGE_REASON = "language:"
 PII_PREFIX = "pii:"

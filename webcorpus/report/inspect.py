@@ -14,7 +14,7 @@ from typing import Iterator
 
 import pyarrow.parquet as pq
 
-from webcorpus.report.shards import TokenShard, find_tokenizer_model, open_token_shard
+from webcorpus.report.token_files import TokenShard, find_tokenizer_model, open_token_shard
 
 DEFAULT_COLUMNS = ("url", "title", "language", "language_score", "date", "dup_count", "source", "offset", "text")
 TEXT_CHARS = 600
@@ -48,7 +48,7 @@ def inspect_lines(path: str | Path, n: int = 5, columns: list[str] | None = None
 
 def _documents(paths: list[Path], n: int, columns: list[str] | None, chars: int) -> Iterator[str]:
     rows = sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
-    # Shards of one folder may differ by columns that appeared in later batches (see output/shards.py).
+    # Shards of one folder may differ by columns that appeared in later batches (see document_shards.py).
     names = list(dict.fromkeys(name for p in paths for name in pq.ParquetFile(p).schema_arrow.names))
     where = paths[0] if len(paths) == 1 else f"{paths[0].parent} ({len(paths)} shards)"
     yield f"{where}: {rows:,} document(s); columns: {', '.join(names)}"

@@ -7,8 +7,12 @@ Three shapes cover every step of a pipeline:
   the base class applies the mask and counts the reasons, so accounting comes
   free with the contract.
 * :class:`GlobalStage` needs every document of the run at once (near-dedup,
-  tokenizer training, token shards); it runs as an explicit phase between the
+  tokenizer training, token shards); it runs as an explicit step between the
   per-file stages. See :mod:`webcorpus.stages.global_stage`.
+
+All three share :class:`BaseStage`: a YAML name, options (the keyword arguments
+of ``__init__``), the modules it needs, and one style of option error
+(:class:`OptionError`, naming the option).
 
 A stage object is built once from its options (cheap: no model loading) and is
 then pickled to whichever worker runs it; :meth:`Stage.setup` loads the heavy
@@ -91,26 +95,61 @@ def length_buckets(batch: pa.Table) -> Counter:
     return Counter({f"<={2 ** int(v)}": int(c) for v, c in zip(values, counts)})
 
 
+class OptionError(ValueError):
+    """An option value that a stage rejects; ``option`` names it, ``choices`` lists valid values if few."""
+
+    def __init__(self, option: str, message: str, choices: list[str] | None = None):
+        super().__init__(message)
+        self.option = option
+        self.choices = choices or []
+
+
+class MissingDependency(ImportError):
+    pass
+
+
+class BaseStage:
+    """What every stage is: a YAML ``name``, options, the modules it needs and what one task needs."""
+
+    name: ClassVar[str] = ""
+    #: True for a stage that needs every document at once (:class:`GlobalStage`)
+    is_global: ClassVar[bool] = False
+    #: Python modules the stage imports in ``setup``, mapped to the pip package that provides them.
+    requires: ClassVar[dict[str, str]] = {}
+    #: What one task running this stage needs on a cluster, e.g. ``{"num_cpus": 1, "memory": 2 << 30}``
+    #: (bytes). The Ray executor requests the largest ``num_cpus`` and the sum of ``memory`` of a step's stages.
+    resources: ClassVar[dict[str, float]] = {}
+
+    def options(self) -> dict:
+        """The stage's options as set (its public attributes)."""
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def check_requirements(self) -> None:
+        """Fail with the install command when a module the stage needs is absent."""
+        import importlib.util
+
+        missing = [pkg for module, pkg in self.requires.items() if importlib.util.find_spec(module) is None]
+        if missing:
+            raise MissingDependency(f"stage '{self.name}' needs {', '.join(missing)}: pip install {' '.join(missing)}")
+
+    def __repr__(self) -> str:
+        options = ", ".join(f"{k}={v!r}" for k, v in self.options().items())
+        return f"{type(self).__name__}({options})"
+
+
 @dataclass
 class StageOutput:
     kept: pa.Table
     dropped: pa.Table | None = None  # dropped rows with a ``drop_reason`` column, for an "excluded" side output
 
 
-class Stage:
+class Stage(BaseStage):
     """Base class of every per-batch stage.
 
     Subclasses set ``name`` (the YAML name), take their options as keyword
     arguments of ``__init__`` (annotated, with defaults: the registry reads them
     to validate YAML and to document the stage), and implement :meth:`process`.
     """
-
-    name: ClassVar[str] = ""
-    #: Python modules the stage imports in ``setup``, mapped to the pip package that provides them.
-    requires: ClassVar[dict[str, str]] = {}
-    #: What one task running this stage needs on a cluster, e.g. ``{"num_cpus": 1, "memory": 2 << 30}``
-    #: (bytes). The Ray executor requests the largest ``num_cpus`` and the sum of ``memory`` of a step's stages.
-    resources: ClassVar[dict[str, float]] = {}
 
     def setup(self) -> None:
         """Load models and other heavy state. Called once per process before the first batch."""
@@ -139,7 +178,7 @@ class Stage:
     def _ensure_setup(self) -> None:
         if not self.__dict__.get("_is_set_up"):
             start = time.perf_counter()
-            check_requirements(self)
+            self.check_requirements()
             self.setup()
             self.__dict__["_is_set_up"] = True
             self.stats.setup_seconds += time.perf_counter() - start
@@ -173,48 +212,55 @@ class Stage:
             del state[key]
         return state
 
-    def __repr__(self) -> str:
-        options = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items() if not k.startswith("_"))
-        return f"{type(self).__name__}({options})"
+
+
+@dataclass
+class Verdict:
+    """A filter's answer for one batch: a reason per row (``None`` keeps it) and the columns it adds
+    (or replaces, e.g. a cleaned ``text``) on every row, kept and dropped alike, in this order."""
+
+    reasons: Sequence[str | None]
+    columns: dict[str, pa.Array] = field(default_factory=dict)
+    #: dropped rows leave as they came in, without the added columns (extract keeps the page's HTML)
+    dropped_as_read: bool = False
+
+    def annotate(self, batch: pa.Table) -> pa.Table:
+        for name, values in self.columns.items():
+            if name in batch.column_names:
+                batch = batch.set_column(batch.column_names.index(name), name, values)
+            else:
+                batch = batch.append_column(name, values)
+        return batch
 
 
 class Filter(Stage):
-    """A stage that keeps or drops whole documents and says why."""
+    """A stage that keeps or drops whole documents and says why.
+
+    Implement :meth:`reasons` for a filter that adds nothing, or :meth:`verdict` for one that also
+    adds columns (scores, a label, a cleaned text): both come from one call, so nothing is kept
+    on the stage between two calls.
+    """
 
     def reasons(self, batch: pa.Table) -> Sequence[str | None]:
         """One entry per row: ``None`` keeps the document, a string drops it with that reason."""
         raise NotImplementedError
 
-    def annotate(self, batch: pa.Table) -> pa.Table:
-        """Optionally add columns (e.g. scores) before the mask is applied. Default: unchanged."""
-        return batch
+    def verdict(self, batch: pa.Table) -> Verdict:
+        """The reasons and the added columns for ``batch``. Default: :meth:`reasons`, no columns."""
+        return Verdict(self.reasons(batch))
 
     def _apply(self, batch: pa.Table) -> StageOutput:
         if batch.num_rows == 0:
             return StageOutput(batch)
-        reasons = list(self.reasons(batch))
+        verdict = self.verdict(batch)
+        reasons = list(verdict.reasons)
         if len(reasons) != batch.num_rows:
             raise ValueError(f"{type(self).__name__}.reasons returned {len(reasons)} entries for {batch.num_rows} rows")
-        batch = self.annotate(batch)
+        annotated = verdict.annotate(batch)
         keep = pa.array([r is None for r in reasons], pa.bool_())
-        kept = batch.filter(keep)
+        kept = annotated.filter(keep)
         if kept.num_rows == batch.num_rows:
             return StageOutput(kept)
-        dropped = batch.filter(pc.invert(keep))
+        dropped = (batch if verdict.dropped_as_read else annotated).filter(pc.invert(keep))
         dropped = dropped.append_column(REASON, pa.array([r for r in reasons if r is not None], pa.string()))
         return StageOutput(kept, dropped)
-
-
-class MissingDependency(ImportError):
-    pass
-
-
-def check_requirements(stage: Stage) -> None:
-    """Fail with the install command when a module the stage needs is absent."""
-    import importlib.util
-
-    missing = [pkg for module, pkg in stage.requires.items() if importlib.util.find_spec(module) is None]
-    if missing:
-        raise MissingDependency(
-            f"stage '{stage.name}' needs {', '.join(missing)}: pip install {' '.join(missing)}"
-        )

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Callable
 
 import pyarrow as pa
 
-from webcorpus.stages.base import REASON, Stage, StageOutput
+from webcorpus.stages.base import REASON, OptionError, Stage, StageOutput
 
 
 class Drop:
@@ -41,9 +41,12 @@ class FunctionStage(Stage):
         label: Annotated[str | None, "name used in stats and drop reasons (default: the function's name)"] = None,
     ):
         if isinstance(function, str):
-            function = _import_function(function)
+            try:
+                function = _import_function(function)
+            except ValueError as exc:
+                raise OptionError("function", str(exc)) from None
         if not callable(function):
-            raise ValueError(f"function must be callable or 'module:function', got {function!r}")
+            raise OptionError("function", f"function must be callable or 'module:function', got {function!r}")
         self.function = function
         self.label = label or getattr(function, "__name__", "function")
 

@@ -1,7 +1,7 @@
 """Global stages: work that needs every document of the run at once.
 
 Near-dedup, tokenizer training and token shards cannot run one batch at a time.
-They are explicit phases: the runner finishes every per-file task before them,
+They are explicit steps: the runner finishes every per-file task before them,
 hands them the Parquet shards that reached them, and runs the per-file stages
 that follow on whatever shards they return.
 """
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
-from webcorpus.stages.base import StageStats, check_requirements
+from webcorpus.ledger import Ledger, digest, input_identity
+from webcorpus.stages.base import BaseStage, StageStats
 
 
 @dataclass
@@ -26,28 +27,32 @@ class GlobalContext:
     map: Callable[[Callable, Sequence[Any]], list]  # the executor's parallel map: ordered results
     stats: StageStats = field(default_factory=StageStats)
     progress: Callable[[Iterable, str], Iterable] = lambda items, desc: items
+    #: where the stage commits its finished parts; the runner gives a fresh one when the inputs change
+    ledger: Ledger | None = None
+    #: the identity of ``inputs`` (names, sizes, times) as one key: resumable state holds for it only
+    inputs_key: str = ""
+
+    def __post_init__(self) -> None:
+        if self.ledger is None:  # a stage run outside a pipeline keeps its markers in its work folder
+            self.ledger = Ledger(Path(self.work_dir) / "markers")
+        if not self.inputs_key:
+            self.inputs_key = digest([input_identity(p) for p in self.inputs])
 
 
-class GlobalStage:
-    """Base class of a stage that runs as one phase over all documents.
+class GlobalStage(BaseStage):
+    """Base class of a stage that runs as one step over all documents.
 
     Implement :meth:`run`: read ``ctx.inputs``, write new shards under
-    ``ctx.output_dir`` (with :class:`webcorpus.output.shards.ShardWriter`) and
+    ``ctx.output_dir`` (with :class:`webcorpus.document_shards.ShardWriter`) and
     return their paths, or return ``None`` to pass the documents through
     unchanged (a stage that only writes side outputs such as a tokenizer).
     """
 
-    name: ClassVar[str] = ""
-    is_global: ClassVar[bool] = True
-    requires: ClassVar[dict[str, str]] = {}
+    is_global = True
 
     def run(self, ctx: GlobalContext) -> list[str] | None:
         raise NotImplementedError
 
     def execute(self, ctx: GlobalContext) -> list[str] | None:
-        check_requirements(self)  # type: ignore[arg-type]
+        self.check_requirements()
         return self.run(ctx)
-
-    def __repr__(self) -> str:
-        options = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items() if not k.startswith("_"))
-        return f"{type(self).__name__}({options})"

@@ -14,6 +14,10 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
+from webcorpus.stages.base import OptionError
+
+__all__ = ["STAGES", "OptionError", "build_stage", "describe_stages", "option_specs", "stage_class"]
+
 #: YAML name -> "module:Class". Modules are imported only when a stage is used or listed.
 STAGES: dict[str, str] = {
     "python": "webcorpus.stages.functions:FunctionStage",
@@ -25,21 +29,12 @@ STAGES: dict[str, str] = {
     "gopher_quality": "webcorpus.stages.quality.gopher_quality:GopherQuality",
     "c4": "webcorpus.stages.quality.c4:C4Quality",
     "fineweb_quality": "webcorpus.stages.quality.fineweb:FineWebQuality",
-    # global phases
-    "dedup": "webcorpus.dedup.stage:Dedup",
-    "pii": "webcorpus.pii.stage:PiiScrub",
+    "pii": "webcorpus.stages.pii.scrub:PiiScrub",
+    # global stages: each runs as a step of its own over every document
+    "dedup": "webcorpus.dedup.dedup_stage:Dedup",
     "train_tokenizer": "webcorpus.tokenizer.train:TrainTokenizer",
-    "tokenize": "webcorpus.tokenizer.shards:Tokenize",
+    "tokenize": "webcorpus.tokenizer.tokenize:Tokenize",
 }
-
-
-class OptionError(ValueError):
-    """An option value that does not fit its declared type; ``option`` names it."""
-
-    def __init__(self, option: str, message: str, choices: list[str] | None = None):
-        super().__init__(message)
-        self.option = option
-        self.choices = choices or []
 
 
 @dataclass
@@ -102,11 +97,7 @@ def build_stage(name: str, options: dict | None):
         if problem:
             choices = [repr(c) for c in typing.get_args(spec.type)] if typing.get_origin(spec.type) is typing.Literal else None
             raise OptionError(spec.name, f"option '{spec.name}' {problem}", choices)
-    try:
-        return cls(**options)
-    except (ValueError, TypeError, FileNotFoundError) as exc:
-        option = getattr(exc, "option", None) or next((k for k in options if k in str(exc)), "")
-        raise OptionError(option, str(exc)) from exc
+    return cls(**options)  # a value the stage itself rejects raises OptionError naming the option
 
 
 def check_type(value: Any, hint: Any) -> str | None:

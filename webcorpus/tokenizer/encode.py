@@ -3,12 +3,11 @@
 For input shard ``k`` this writes, under the stage's scratch folder,
 ``k.train.tok`` / ``k.val.tok`` (raw little-endian tokens, a separator before
 every document) and ``k.train.docs.parquet`` / ``k.val.docs.parquet`` (``id``,
-``url`` and token count of each document, in input order), then ``k.done``
-last: a shard with a ``.done`` file is skipped when the run resumes.
+``url`` and token count of each document, in input order), then commits
+``k`` to the job's ledger last: a committed shard is skipped when the run resumes.
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +18,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from webcorpus.documents import ID, TEXT, URL
+from webcorpus.ledger import Ledger
 from webcorpus.tokenizer.loaded import flatten, load_tokenizer
-from webcorpus.tokenizer.sample import id_hashes
+from webcorpus.tokenizer.training_sample import id_hashes
 
 SPLITS = ("val", "train")
 BATCH_ROWS = 4096
@@ -37,6 +37,7 @@ class EncodeJob:
     salt: str
     dtype: str  # "uint16" or "uint32"
     threads: int
+    ledger: Ledger  # where a finished shard is committed as ``{index:05d}``
 
 
 def is_val(ids: list[str], salt: str, val_fraction: float) -> np.ndarray:
@@ -49,9 +50,9 @@ def is_val(ids: list[str], salt: str, val_fraction: float) -> np.ndarray:
 
 def encode_shard(job: EncodeJob) -> dict:
     out = Path(job.out_dir)
-    done = out / f"{job.index:05d}.done"
-    if done.is_file():
-        return json.loads(done.read_text())
+    finished = job.ledger.read(f"{job.index:05d}")
+    if finished is not None:
+        return finished
     tokenizer = load_tokenizer(job.tokenizer)
     dtype = np.dtype(job.dtype).newbyteorder("<")
     prefix = out / f"{job.index:05d}"
@@ -89,8 +90,7 @@ def encode_shard(job: EncodeJob) -> dict:
         os.replace(f"{prefix}.{split}.tok.tmp", f"{prefix}.{split}.tok")
         table = pa.concat_tables(docs[split]) if docs[split] else pa.table({"id": pa.array([], pa.string()), "url": pa.array([], pa.string()), "tokens": pa.array([], pa.int64())})
         pq.write_table(table, f"{prefix}.{split}.docs.parquet")
-    done.write_text(json.dumps(summary))
-    return summary
+    return job.ledger.commit(f"{job.index:05d}", summary)
 
 
 def _with_separators(flat: np.ndarray, lengths: np.ndarray, separator: int, dtype) -> np.ndarray:

@@ -14,6 +14,8 @@ from typing import Sequence
 
 import numpy as np
 
+from webcorpus.stages.base import OptionError
+
 #: Separator tokens looked for, in this order, when none is named.
 SEPARATOR_CANDIDATES = ("<|endoftext|>", "<|end_of_text|>", "</s>", "<eos>", "<|eos|>", "<s>")
 _SPACE_MARK = "\u2581"  # sentencepiece's visible space, "▁"
@@ -125,9 +127,7 @@ def find_separator(tokenizer: Tokenizer, name: str | None = None) -> tuple[str, 
         if token_id is not None:
             return piece, token_id
     wanted = f"'{name}'" if name else f"any of {', '.join(SEPARATOR_CANDIDATES)}"
-    error = ValueError(f"separator: tokenizer {tokenizer.path} has no token {wanted}; name one with the 'separator' option")
-    error.option = "separator"  # type: ignore[attr-defined]
-    raise error
+    raise OptionError("separator", f"separator: tokenizer {tokenizer.path} has no token {wanted}; name one with the 'separator' option")
 
 
 def flatten(ids: list[list[int]], dtype=np.uint32) -> tuple[np.ndarray, np.ndarray]:

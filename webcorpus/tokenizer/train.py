@@ -17,7 +17,6 @@ score per line, in id order) and ``card.json`` (see docs/tokenizer.md).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -25,12 +24,16 @@ import time
 from pathlib import Path
 from typing import Annotated, Literal
 
+from webcorpus.ledger import digest, input_identity
+from webcorpus.stages.base import OptionError
 from webcorpus.stages.global_stage import GlobalContext, GlobalStage
 
 Normalization = Literal["identity", "nfkc", "nmt_nfkc", "nfkc_cf", "nmt_nfkc_cf"]
 MAX_SENTENCE_BYTES = 16384
 MODEL = "tokenizer.model"
 VOCAB = "tokenizer.vocab"
+TOKENIZER_DIR = "tokenizer"  # OUTPUT/tokenizer/: the model, its vocabulary and card.json
+CARD = "card.json"
 
 
 class TrainTokenizer(GlobalStage):
@@ -73,30 +76,32 @@ class TrainTokenizer(GlobalStage):
         self.threads = threads
         specials = [p for p in (separator, bos, eos, pad) if p is not None]
         if not 256 + len(specials) + 1 < vocab_size:
-            raise _option_error("vocab_size", f"vocab_size must exceed the 256 byte pieces and the special tokens, got {vocab_size}")
+            raise OptionError("vocab_size", f"vocab_size must exceed the 256 byte pieces and the special tokens, got {vocab_size}")
         if sample_bytes < 1 or heldout_bytes < 0:
-            raise _option_error("sample_bytes", "sample_bytes must be positive and heldout_bytes not negative")
+            raise OptionError("sample_bytes", "sample_bytes must be positive and heldout_bytes not negative")
         if not 0 < character_coverage <= 1:
-            raise _option_error("character_coverage", f"character_coverage must be in (0, 1], got {character_coverage}")
+            raise OptionError("character_coverage", f"character_coverage must be in (0, 1], got {character_coverage}")
         for option, piece in (("separator", separator), ("bos", bos), ("eos", eos), ("pad", pad)):
             if piece is not None and (not piece or any(c.isspace() for c in piece)):
-                raise _option_error(option, f"{option} must be a non-empty token without spaces, got {piece!r}")
+                raise OptionError(option, f"{option} must be a non-empty token without spaces, got {piece!r}")
         if len(set(p for p in (bos, eos, pad) if p is not None)) != len([p for p in (bos, eos, pad) if p is not None]):
-            raise _option_error("bos", "bos, eos and pad must differ")
+            raise OptionError("bos", "bos, eos and pad must differ")
         if threads is not None and threads < 1:
-            raise _option_error("threads", "threads must be at least 1")
+            raise OptionError("threads", "threads must be at least 1")
 
-    def options(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+    @staticmethod
+    def card_path(run_dir: str | Path) -> Path:
+        """Where this stage leaves the card of the tokenizer it trained (``tokenize`` reads it there)."""
+        return Path(run_dir) / TOKENIZER_DIR / CARD
 
     def run(self, ctx: GlobalContext) -> None:
-        from webcorpus.tokenizer.sample import thresholds, write_shard_sample
+        from webcorpus.tokenizer.training_sample import thresholds, write_shard_sample
 
-        out = Path(ctx.run_dir) / "tokenizer"
+        card_path = self.card_path(ctx.run_dir)
+        out = card_path.parent
         # Names and sizes, not full paths or times: the same run in another folder or executor has the same key.
-        key = _key({k: v for k, v in self.options().items() if k != "threads"}, [(os.path.basename(p), os.path.getsize(p)) for p in ctx.inputs])
-        card_path = out / "card.json"
-        if card_path.is_file() and json.loads(card_path.read_text()).get("key") == key:
+        key = digest({k: v for k, v in self.options().items() if k != "threads"}, [input_identity(p, portable=True) for p in ctx.inputs])
+        if card_path.is_file() and ctx.ledger.read(self.name, expect={"key": key}) is not None:
             ctx.stats.counters["resumed"] += 1
             return None
 
@@ -121,10 +126,11 @@ class TrainTokenizer(GlobalStage):
         _drop_machine_details(building / MODEL)
 
         card = self._card(building / MODEL, written, sample_bytes, seconds, key)
-        (building / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+        (building / CARD).write_text(json.dumps(card, indent=2) + "\n")
         shutil.rmtree(out, ignore_errors=True)
         os.replace(building, out)
         shutil.rmtree(scratch, ignore_errors=True)
+        ctx.ledger.commit(self.name, {"key": key})
         ctx.stats.counters["sample_bytes"] += sample_bytes
         ctx.stats.counters["vocab_size"] += card["vocab_size"]
         return None
@@ -165,7 +171,7 @@ class TrainTokenizer(GlobalStage):
 
     def _card(self, model: Path, written: list, sample_bytes: int, seconds: float, key: str) -> dict:
         from webcorpus.tokenizer.loaded import SentencePieceTokenizer
-        from webcorpus.tokenizer.sample import read_heldout
+        from webcorpus.tokenizer.training_sample import read_heldout
 
         tokenizer = SentencePieceTokenizer(model)
         sp = tokenizer._sp
@@ -204,11 +210,6 @@ class TrainTokenizer(GlobalStage):
         }
 
 
-def _option_error(option: str, message: str) -> ValueError:
-    error = ValueError(message)
-    error.option = option  # type: ignore[attr-defined]
-    return error
-
 
 def _drop_machine_details(model: Path) -> None:
     """Remove the scratch paths and thread count sentencepiece records in the model, so that the same
@@ -221,7 +222,3 @@ def _drop_machine_details(model: Path) -> None:
     proto.trainer_spec.model_prefix = "tokenizer"
     proto.trainer_spec.num_threads = 1
     model.write_bytes(proto.SerializeToString())
-
-
-def _key(*parts) -> str:
-    return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]

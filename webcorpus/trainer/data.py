@@ -24,10 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-HEADER_INTS = 256
-HEADER_BYTES = HEADER_INTS * 4
-#: magic number -> (version, token dtype)
-FORMATS = {20240520: (1, np.dtype("<u2")), 20240801: (7, np.dtype("<u4"))}
+from webcorpus.llmc_header import HEADER_BYTES, HEADER_INTS, LAYOUTS as FORMATS  # magic -> (version, token dtype)
+
 SEPARATOR_KEYS = ("separator_token", "eot_token", "eos_id", "bos_id")
 
 

@@ -7,8 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from webcorpus.documents import HTML, TEXT, URL
-from webcorpus.stages.base import REASON, Stage, StageOutput
-from webcorpus.stages.registry import OptionError
+from webcorpus.stages.base import Filter, OptionError, StageOutput, Verdict
 from webcorpus.stages.extract.engines import BUILTIN, make_engine, title_of
 from webcorpus.stages.extract.sandbox import ExtractorError, Sandbox
 
@@ -17,7 +16,7 @@ TITLE = "title"
 FAIL_FAST_AFTER = 20
 
 
-class Extract(Stage):
+class Extract(Filter):
     """Extract the main text of each page (``text``) and its ``<title>`` (``title``).
 
     Engines: ``trafilatura`` (default), ``resiliparse`` (about 20x faster), ``hybrid`` (resiliparse with a
@@ -100,6 +99,10 @@ class Extract(Stage):
     def _apply(self, batch: pa.Table) -> StageOutput:
         if batch.num_rows == 0:
             return StageOutput(batch.append_column(TITLE, pa.array([], pa.string())) if TITLE not in batch.column_names else batch)
+        return super()._apply(batch)
+
+    def verdict(self, batch: pa.Table) -> Verdict:
+        """Text and title of every page, ``html`` emptied unless ``keep_html``; dropped pages keep their HTML."""
         html = batch.column(HTML)
         # Sizes from the Arrow column (UTF-8 bytes): the HTML is not turned into Python strings here.
         sizes = pc.fill_null(pc.binary_length(html), 0).to_numpy(zero_copy_only=False)
@@ -123,7 +126,10 @@ class Extract(Stage):
                 reasons[i], texts[i] = self._judge(result)
                 if reasons[i] is None:
                     titles[i] = result[2]
-        return self._output(batch, texts, titles, reasons)
+        columns = {TEXT: pa.array(texts, pa.string()), TITLE: pa.array(titles, pa.string())}
+        if not self.keep_html and HTML in batch.column_names:
+            columns[HTML] = pa.nulls(batch.num_rows, pa.string())
+        return Verdict(reasons, columns, dropped_as_read=True)
 
     def _extract(self, pages: pa.Table) -> list[tuple]:
         if self._sandbox is not None:
@@ -163,24 +169,6 @@ class Extract(Stage):
                 f"the extractor itself looks broken:\n{detail}"
             )
         return reason, None
-
-    def _output(self, batch: pa.Table, texts: list, titles: list, reasons: list) -> StageOutput:
-        out = batch
-        if TEXT in out.column_names:
-            out = out.set_column(out.column_names.index(TEXT), TEXT, pa.array(texts, pa.string()))
-        else:
-            out = out.append_column(TEXT, pa.array(texts, pa.string()))
-        title = pa.array(titles, pa.string())
-        out = out.set_column(out.column_names.index(TITLE), TITLE, title) if TITLE in out.column_names else out.append_column(TITLE, title)
-        keep = pa.array([r is None for r in reasons], pa.bool_())
-        dropped_rows = batch.filter(pc.invert(keep)) if not all(r is None for r in reasons) else None
-        if not self.keep_html and HTML in out.column_names:
-            out = out.set_column(out.column_names.index(HTML), HTML, pa.nulls(out.num_rows, pa.string()))
-        kept = out.filter(keep)
-        if dropped_rows is None:
-            return StageOutput(kept)
-        dropped = dropped_rows.append_column(REASON, pa.array([r for r in reasons if r is not None], pa.string()))
-        return StageOutput(kept, dropped)
 
     def __del__(self) -> None:
         sandbox = self.__dict__.get("_sandbox")

@@ -17,7 +17,7 @@ from typing import Annotated, Literal, Sequence
 import pyarrow as pa
 
 from webcorpus.documents import text_column
-from webcorpus.stages.base import Filter
+from webcorpus.stages.base import Filter, OptionError, Verdict
 from webcorpus.stages.language.codes import keep_codes
 from webcorpus.stages.language.engines import make_engine
 from webcorpus.stages.language.engines.fasttext import default_model_path
@@ -54,15 +54,15 @@ class LanguageId(Filter):
         top_languages: Annotated[int, "also write the best N languages with scores into `language_top` (0: no column)"] = 0,
     ):
         if model is not None and engine != "fasttext":
-            raise LanguageOptionError("model", f"model: only engine fasttext reads a model file (engine is {engine!r})")
+            raise OptionError("model", f"model: only engine fasttext reads a model file (engine is {engine!r})")
         if not 0.0 <= min_score <= 1.0:
-            raise ValueError(f"min_score must lie in [0, 1], got {min_score}")
+            raise OptionError("min_score", f"min_score must lie in [0, 1], got {min_score}")
         if top_k < 1:
-            raise ValueError(f"top_k must be at least 1, got {top_k}")
+            raise OptionError("top_k", f"top_k must be at least 1, got {top_k}")
         if max_chars < 1:
-            raise ValueError(f"max_chars must be at least 1, got {max_chars}")
+            raise OptionError("max_chars", f"max_chars must be at least 1, got {max_chars}")
         if top_languages < 0:
-            raise ValueError(f"top_languages must be 0 or more, got {top_languages}")
+            raise OptionError("top_languages", f"top_languages must be 0 or more, got {top_languages}")
         self.keep = list(keep) if keep is not None else None
         self.min_score = float(min_score)
         self.engine = engine
@@ -75,7 +75,7 @@ class LanguageId(Filter):
         if self.keep is not None:
             qualified = [code for code in self.keep if "_" in code]
             if qualified and not scripts:
-                raise LanguageOptionError("keep", f"keep: {qualified[0]!r} names a script; set scripts: true to write such codes")
+                raise OptionError("keep", f"keep: {qualified[0]!r} names a script; set scripts: true to write such codes")
             check_keep(self.keep, engine, codes)
 
     def setup(self) -> None:
@@ -106,10 +106,9 @@ class LanguageId(Filter):
 
     # --- Filter contract ---------------------------------------------------------------------
 
-    def reasons(self, batch: pa.Table) -> list[str | None]:
+    def verdict(self, batch: pa.Table) -> Verdict:
         texts = batch.column(text_column(batch)).to_pylist()
         ranked = self.rank(texts, max(1, self.top_languages))
-        self.__dict__["_pending"] = (batch.num_rows, ranked)
         filtering = self._keep is not None or self.min_score > 0
         out: list[str | None] = []
         for text, ranking in zip(texts, ranked):
@@ -125,11 +124,6 @@ class LanguageId(Filter):
                 out.append("language:low_score")
             else:
                 out.append(None)
-        return out
-
-    def annotate(self, batch: pa.Table) -> pa.Table:
-        rows, ranked = self.__dict__.pop("_pending")
-        assert rows == batch.num_rows, "annotate() must follow reasons() on the same batch"
         columns = {
             LANGUAGE: pa.array([r[0][0] if r else None for r in ranked], pa.string()),
             LANGUAGE_SCORE: pa.array([r[0][1] if r else 0.0 for r in ranked], pa.float32()),
@@ -138,31 +132,18 @@ class LanguageId(Filter):
             pair = pa.struct([("code", pa.string()), ("score", pa.float32())])
             top = [[{"code": c, "score": s} for c, s in r[: self.top_languages]] for r in ranked]
             columns[LANGUAGE_TOP] = pa.array(top, pa.list_(pair))
-        for name, values in columns.items():
-            if name in batch.column_names:
-                batch = batch.set_column(batch.column_names.index(name), name, values)
-            else:
-                batch = batch.append_column(name, values)
-        return batch
-
-
-class LanguageOptionError(ValueError):
-    """A bad option value; ``option`` names the option for the pipeline validator's message."""
-
-    def __init__(self, option: str, message: str):
-        super().__init__(message)
-        self.option = option
+        return Verdict(out, columns)
 
 
 def check_keep(keep: list[str], engine: str, codes: frozenset[str]) -> None:
-    """Raise :class:`LanguageOptionError` naming the engine and its closest codes for each code it cannot write."""
+    """Raise :class:`OptionError` naming the engine and its closest codes for each code it cannot write."""
     for raw in keep:
         missing = sorted(c.partition("_")[0] for c in keep_codes([raw]) if c.partition("_")[0] not in codes)
         if not missing:
             continue
         close = difflib.get_close_matches(missing[0], sorted(codes), n=4, cutoff=0.5)
         hint = f"; closest codes it has: {', '.join(close)}" if close else ""
-        raise LanguageOptionError("keep", f"keep: engine {engine} cannot write language {raw!r}{hint} (docs/stages.md lists every code)")
+        raise OptionError("keep", f"keep: engine {engine} cannot write language {raw!r}{hint} (docs/stages.md lists every code)")
 
 
 __all__ = ["LanguageId", "LANGUAGE", "LANGUAGE_SCORE", "LANGUAGE_TOP", "default_model_path"]

@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 import pyarrow as pa
 
 from webcorpus.documents import text_column
-from webcorpus.stages.base import Filter
+from webcorpus.stages.base import Filter, OptionError
 
 
 class TextRuleFilter(Filter):
@@ -45,7 +45,7 @@ class TextRuleFilter(Filter):
 
 def require_fraction(name: str, value: float) -> None:
     if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must lie in [0, 1], got {value}")
+        raise OptionError(name.split("[")[0], f"{name} must lie in [0, 1], got {value}")
 
 
 def nonempty_lines(text: str) -> list[str]:

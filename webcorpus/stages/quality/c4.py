@@ -21,7 +21,7 @@ from typing import Annotated
 import pyarrow as pa
 
 from webcorpus.documents import TEXT, text_column
-from webcorpus.stages.base import Filter
+from webcorpus.stages.base import Filter, OptionError, Verdict
 
 POLICY_PHRASES = ("terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies")
 END_MARKS = (".", "!", "?", '"', "”")
@@ -49,7 +49,7 @@ class C4Quality(Filter):
     ):
         for option, value in (("min_words_per_line", min_words_per_line), ("max_word_length", max_word_length), ("min_sentences", min_sentences)):
             if value < 0:
-                raise ValueError(f"{option} must not be negative, got {value}")
+                raise OptionError(option, f"{option} must not be negative, got {value}")
         self.terminal_punctuation = terminal_punctuation
         self.min_words_per_line = min_words_per_line
         self.max_word_length = max_word_length
@@ -101,7 +101,7 @@ class C4Quality(Filter):
             return "policy"
         return None
 
-    def reasons(self, batch: pa.Table) -> list[str | None]:
+    def verdict(self, batch: pa.Table) -> Verdict:
         texts = batch.column(text_column(batch)).to_pylist()
         cleaned_texts, out = [], []
         for text in texts:
@@ -114,11 +114,4 @@ class C4Quality(Filter):
                 self.count(f"lines_removed:{line_rule}", n)
             cleaned_texts.append(text if cleaned is None else cleaned)
             out.append(None if rule is None else f"c4:{rule}")
-        self.__dict__["_pending"] = cleaned_texts
-        return out
-
-    def annotate(self, batch: pa.Table) -> pa.Table:
-        cleaned = pa.array(self.__dict__.pop("_pending"), pa.string())
-        if TEXT in batch.column_names:
-            return batch.set_column(batch.column_names.index(TEXT), TEXT, cleaned)
-        return batch.append_column(TEXT, cleaned)
+        return Verdict(out, {TEXT: pa.array(cleaned_texts, pa.string())})

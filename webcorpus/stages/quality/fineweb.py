@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from webcorpus.stages.base import OptionError
 from webcorpus.stages.quality import TextRuleFilter, nonempty_lines, require_fraction
 
 LINE_END_PUNCTUATION = (".", "!", "?", '"', "'", "”", "’", "…", ":", ";", ")", "»")
@@ -32,7 +33,7 @@ class FineWebQuality(TextRuleFilter):
         for option in ("min_line_punct_ratio", "max_short_line_ratio", "max_dup_line_char_ratio"):
             require_fraction(option, locals()[option])
         if short_line_length < 1:
-            raise ValueError(f"short_line_length must be at least 1, got {short_line_length}")
+            raise OptionError("short_line_length", f"short_line_length must be at least 1, got {short_line_length}")
         self.min_line_punct_ratio = min_line_punct_ratio
         self.max_short_line_ratio = max_short_line_ratio
         self.short_line_length = short_line_length

@@ -18,6 +18,7 @@ from typing import Annotated
 
 import numpy as np
 
+from webcorpus.stages.base import OptionError
 from webcorpus.stages.quality import TextRuleFilter, nonempty_lines, require_fraction
 
 #: The stop words Gopher requires (at least two occurrences among them).
@@ -85,9 +86,9 @@ class GopherQuality(TextRuleFilter):
         for option in ("max_bullet_lines_ratio", "max_ellipsis_lines_ratio", "min_alpha_words_ratio"):
             require_fraction(option, locals()[option])
         if min_words > max_words:
-            raise ValueError(f"min_words ({min_words}) exceeds max_words ({max_words})")
+            raise OptionError("min_words", f"min_words ({min_words}) exceeds max_words ({max_words})")
         if min_mean_word_length > max_mean_word_length:
-            raise ValueError("min_mean_word_length exceeds max_mean_word_length")
+            raise OptionError("min_mean_word_length", "min_mean_word_length exceeds max_mean_word_length")
         self.min_words = min_words
         self.max_words = max_words
         self.min_mean_word_length = min_mean_word_length

@@ -20,6 +20,7 @@ from typing import Annotated
 
 import numpy as np
 
+from webcorpus.stages.base import OptionError
 from webcorpus.stages.quality import TextRuleFilter, require_fraction
 
 TOP_NGRAM_DEFAULTS = {2: 0.20, 3: 0.18, 4: 0.16}
@@ -68,7 +69,7 @@ class GopherRepetition(TextRuleFilter):
         for option, table in (("top_ngram_ratios", top_ngram_ratios), ("dup_ngram_ratios", dup_ngram_ratios)):
             for n, ratio in table.items():
                 if int(n) < 1:
-                    raise ValueError(f"{option}: n must be at least 1, got {n}")
+                    raise OptionError(option, f"{option}: n must be at least 1, got {n}")
                 require_fraction(f"{option}[{n}]", ratio)
         self.max_dup_line_ratio = max_dup_line_ratio
         self.max_dup_para_ratio = max_dup_para_ratio

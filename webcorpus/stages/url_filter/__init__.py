@@ -1,4 +1,4 @@
 """The ``url_filter`` stage (:mod:`.stage`) and the compiled blocklist index it looks entries up in (:mod:`.index`)."""
-from webcorpus.stages.url_filter.stage import UrlFilter
+from webcorpus.stages.url_filter.blocklist_filter import UrlFilter
 
 __all__ = ["UrlFilter"]

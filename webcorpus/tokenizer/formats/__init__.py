@@ -1,6 +1,6 @@
 """On-disk token layouts, one module each, and the vocabulary limits they impose.
 
-Every writer gets the same calls from :mod:`webcorpus.tokenizer.shards`:
+Every writer gets the same calls from :mod:`webcorpus.tokenizer.tokenize`:
 ``open_shard(split, index)``, ``write(tokens, lengths)`` (whole sequences, each
 starting where the previous ended) and ``close_shard()``, then ``finish()``.
 The layouts and the sources of every number are in docs/formats.md.
@@ -8,6 +8,8 @@ The layouts and the sources of every number are in docs/formats.md.
 from __future__ import annotations
 
 import numpy as np
+
+from webcorpus.stages.base import OptionError
 
 FORMATS = ("llmc", "nanogpt", "megatron")
 
@@ -20,16 +22,15 @@ LIMITS = {
 
 
 def check_vocab_size(formats, vocab_size: int) -> None:
-    """Raise ``ValueError`` (``option='formats'``) when a format cannot store ids below ``vocab_size``."""
+    """Raise :class:`OptionError` (``option='formats'``) when a format cannot store ids below ``vocab_size``."""
     for name in formats:
         limit, why = LIMITS[name]
         if vocab_size > limit:
-            error = ValueError(
+            raise OptionError(
+                "formats",
                 f"formats: '{name}' cannot hold a vocabulary of {vocab_size:,} tokens ({why}; at most {limit:,}); "
-                f"drop '{name}' from formats or use a smaller vocabulary"
+                f"drop '{name}' from formats or use a smaller vocabulary",
             )
-            error.option = "formats"  # type: ignore[attr-defined]
-            raise error
 
 
 def llmc_dtype(vocab_size: int):

@@ -1,9 +1,6 @@
 """llm.c / modded-nanogpt shards: a 256 x int32 header, then the tokens.
 
-Header: ``[0]`` magic, ``[1]`` version, ``[2]`` token count, the rest zero.
-magic 20240520 / version 1 / uint16 tokens for vocabularies up to 65,536 (what
-llm.c's C loader and modded-nanogpt accept); magic 20240801 / version 7 /
-uint32 tokens above that (llm.c's Llama 3 layout). Sources: docs/formats.md.
+The header's layout and magic numbers are defined once, in :mod:`webcorpus.llmc_header`.
 """
 from __future__ import annotations
 
@@ -12,18 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from webcorpus.llmc_header import HEADER_BYTES, LAYOUTS, MAGIC, MAX_TOKENS, header
 from webcorpus.tokenizer.formats import llmc_dtype, shard_name
-
-HEADER_INTS = 256
-MAGIC = {np.uint16: 20240520, np.uint32: 20240801}
-VERSION = {np.uint16: 1, np.uint32: 7}
-MAX_TOKENS = 2**31 - 1  # the count is an int32
-
-
-def header(dtype, count: int) -> np.ndarray:
-    values = np.zeros(HEADER_INTS, dtype="<i4")
-    values[0], values[1], values[2] = MAGIC[dtype], VERSION[dtype], count
-    return values
 
 
 class LlmcWriter:
@@ -55,18 +42,19 @@ class LlmcWriter:
         self.paths.append(str(self._path))
 
     def finish(self) -> dict:
-        return {"dtype": np.dtype(self.dtype).name, "magic": MAGIC[self.dtype], "version": VERSION[self.dtype], "files": [os.path.basename(p) for p in self.paths]}
+        magic = MAGIC[np.dtype(self.dtype).newbyteorder("<")]
+        return {"dtype": np.dtype(self.dtype).name, "magic": magic, "version": LAYOUTS[magic][0], "files": [os.path.basename(p) for p in self.paths]}
 
 
 def read(path: str | os.PathLike) -> np.ndarray:
     """Read a shard the way llm.c does: check magic and version, check the file size against the count."""
     with open(path, "rb") as f:
-        head = np.frombuffer(f.read(HEADER_INTS * 4), dtype="<i4")
-    dtype = {20240520: np.uint16, 20240801: np.uint32}.get(int(head[0]))
-    if dtype is None or VERSION[dtype] != head[1]:
+        head = np.frombuffer(f.read(HEADER_BYTES), dtype="<i4")
+    version, dtype = LAYOUTS.get(int(head[0]), (None, None))
+    if dtype is None or version != head[1]:
         raise ValueError(f"{path}: bad magic {head[0]} or version {head[1]}")
     count = int(head[2])
-    expected = HEADER_INTS * 4 + count * np.dtype(dtype).itemsize
+    expected = HEADER_BYTES + count * dtype.itemsize
     if os.path.getsize(path) != expected:
         raise ValueError(f"{path}: {os.path.getsize(path)} bytes, header says {expected}")
-    return np.memmap(path, dtype=np.dtype(dtype).newbyteorder("<"), mode="r", offset=HEADER_INTS * 4, shape=(count,))
+    return np.memmap(path, dtype=dtype, mode="r", offset=HEADER_BYTES, shape=(count,))

@@ -12,6 +12,7 @@ import os
 import struct
 
 from webcorpus.stages.language.codes import label_script, normalize_label
+from webcorpus.stages.base import OptionError
 from webcorpus.stages.language.engines.base import Engine, Ranking
 from webcorpus.stages.language.scripts import SCRIPT_ALIASES, SCRIPT_PRIMARY, dominant_script, scripts_of
 
@@ -36,7 +37,7 @@ def model_labels(path: str) -> list[str]:
     with open(path, "rb") as f:
         magic, _version = struct.unpack("<ii", f.read(8))
         if magic != _MAGIC:
-            raise ValueError(f"model: {path!r} is not a fastText model file")
+            raise OptionError("model", f"model: {path!r} is not a fastText model file")
         f.read(12 * 4 + 8)
         size, _nwords, nlabels = struct.unpack("<iii", f.read(12))
         f.read(16)
@@ -47,14 +48,14 @@ def model_labels(path: str) -> list[str]:
             if end < 0 or end + 10 > len(buf):
                 chunk = f.read(1 << 22)
                 if not chunk:
-                    raise ValueError(f"model: {path!r} ends inside its dictionary")
+                    raise OptionError("model", f"model: {path!r} ends inside its dictionary")
                 buf, pos = buf[pos:] + chunk, 0
                 continue
             if buf[end + 9] == 1:  # entry type 1: a label
                 labels.append(buf[pos:end].decode("utf-8", "replace"))
             pos, seen = end + 10, seen + 1
         if len(labels) != nlabels:
-            raise ValueError(f"model: {path!r} has a damaged dictionary")
+            raise OptionError("model", f"model: {path!r} has a damaged dictionary")
         return labels
 
 
@@ -65,7 +66,7 @@ class FastTextEngine(Engine):
 
     def __init__(self, model: str | None = None, top_k: int = 5):
         if model is not None and not os.path.isfile(model):
-            raise ValueError(f"model: no fastText model file at {model!r}")
+            raise OptionError("model", f"model: no fastText model file at {model!r}")
         self.model = model
         self.top_k = top_k  # labels read before the script check
         self.path = model or default_model_path()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 from webcorpus.stages.language.codes import normalize_label
+from webcorpus.stages.base import OptionError
 from webcorpus.stages.language.engines.base import Engine, Ranking
 
 #: Logistic calibration of the cost gap (see the module docstring).
@@ -46,7 +47,8 @@ class HeliportEngine(Engine):
         import importlib.util
 
         if importlib.util.find_spec("heliport") is None:  # its wheel needs Python >= 3.11
-            raise ValueError(
+            raise OptionError(
+                "engine",
                 "engine: heliport (also used by ensemble) needs the heliport package, Python 3.11 or newer: "
                 "pip install 'webcorpus[lid]' (heliport's wheel is GPL-3.0)"
             )
