@@ -191,9 +191,7 @@ def _demo_ablation(pipeline_path: str, inputs: list, output: Path, workers: int,
         sys.exit(result.exit_code)
     config = demo_ablation_config(output / "run", result.output, output / "ablation", steps)
     log = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
-    run_ablation(config, log=log, quiet_training=True,
-                 command=f"webcorpus ablate {output / 'run'} {result.output} --out {output / 'ablation'} "
-                         f"--vocab-size 2048 --val-fraction 0.15 --steps {steps} --device cpu")
+    run_ablation(config, log=log, quiet_training=True)
     return Path(config.out)
 
 

@@ -4,9 +4,6 @@ Importing this module does not import torch; the command checks for it when it r
 """
 from __future__ import annotations
 
-import shlex
-import sys
-
 import click
 
 from webcorpus.trainer.config import PRESETS
@@ -31,20 +28,21 @@ from webcorpus.trainer.config import PRESETS
 @click.option("--max-task-examples", type=int, help="Score only the first N examples of each task.")
 @click.option("--seed", type=int, help="Seed of every run and of the splits.  [default: 1337]")
 @click.option("--device", help="auto, cpu, cuda, cuda:N or mps.  [default: auto]")
+@click.option("--threads", type=int, help="torch CPU threads (tiny models on a CPU run fastest on 1).")
 @click.option("--quiet", is_flag=True, help="No per-step training lines.")
 def ablate(outputs, out, config_file, names, tokenizer, vocab_size, preset, steps, train_tokens, too_small,
-           val_fraction, references, tasks, max_task_examples, seed, device, quiet):
+           val_fraction, references, tasks, max_task_examples, seed, device, threads, quiet):
     """Train the same model on each of OUTPUTS (pipeline OUTPUT folders) with the same tokenizer,
     seed, schedule and number of tokens, and compare them on the same texts. Re-run to resume."""
     import importlib.util
 
-    from webcorpus.ablate.config import AblationConfig, Corpus, corpora_from_paths, load_yaml
+    from webcorpus.ablate.config import AblationConfig, check, load_yaml
 
     if importlib.util.find_spec("torch") is None:
         raise click.ClickException("ablations train models: pip install 'webcorpus[train]'")
     options = {"out": out, "tokenizer": tokenizer, "vocab_size": vocab_size, "preset": preset,
                "train_tokens": train_tokens, "too_small": too_small, "val_fraction": val_fraction,
-               "references": references, "max_task_examples": max_task_examples, "seed": seed, "device": device}
+               "references": references, "max_task_examples": max_task_examples, "seed": seed, "device": device, "threads": threads}
     if tasks:
         options["tasks"] = list(tasks)
     try:
@@ -59,16 +57,13 @@ def ablate(outputs, out, config_file, names, tokenizer, vocab_size, preset, step
                                     **{k: v for k, v in options.items() if v is not None})
         if steps is not None:
             config.train = dict(config.train, steps=steps)
-        from webcorpus.ablate.config import check
-
         check(config)
     except ValueError as error:
         raise click.UsageError(str(error)) from error
     from webcorpus.ablate.runner import run_ablation
 
     try:
-        run_ablation(config, log=lambda m: click.echo(m, err=True), quiet_training=quiet,
-                     command=shlex.join(["webcorpus", *sys.argv[1:]]))
+        run_ablation(config, log=lambda m: click.echo(m, err=True), quiet_training=quiet)
     except (FileNotFoundError, ValueError) as error:
         raise click.ClickException(str(error)) from error
 

@@ -53,6 +53,7 @@ class AblationConfig:
     too_small: str = "repeat"  # a corpus with fewer train tokens than the budget: repeat it, or refuse
     seed: int = 1337
     device: str = "auto"
+    threads: int | None = None  # torch CPU threads; None: torch's default (tiny models are fastest on 1)
 
     def __post_init__(self):
         check(self)
@@ -71,6 +72,21 @@ class AblationConfig:
             if config.warmup_steps >= config.steps:  # a short budget still gets a decay phase
                 config.warmup_steps = max(config.steps // 10, 1)
         return config
+
+
+def to_yaml(config: AblationConfig) -> str:
+    """The YAML form of ``config``, paths made absolute, so ``webcorpus ablate --config`` repeats it anywhere."""
+    import yaml
+
+    def absolute(p):
+        return p if p is None or re.match(r"^\w+://", str(p)) else str(Path(p).resolve())
+
+    values = config.to_dict()
+    values["corpora"] = {c.name: absolute(c.path) for c in config.corpora}
+    for key in ("out", "tokenizer", "references"):
+        values[key] = absolute(values[key])
+    values["tasks"] = [absolute(t) for t in config.tasks]
+    return yaml.safe_dump(values, sort_keys=False)
 
 
 def tokens_per_step(config: TrainConfig) -> int:

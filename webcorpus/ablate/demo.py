@@ -40,5 +40,5 @@ def demo_ablation_config(filtered: Path, unfiltered: Path, out: Path, steps: int
         corpora=[Corpus("quality-filtered", str(filtered)), Corpus("no-quality-filters", str(unfiltered))],
         out=str(out), vocab_size=2048, tokenizer_sample_bytes=2_000_000, val_fraction=0.15,
         preset="tiny", train={"steps": steps, "eval_every": max(steps // 8, 1), "checkpoint_every": steps},
-        device="cpu",
+        device="cpu", threads=1,  # a tiny model gains nothing from threads; spinning ones slow a shared machine
     )

@@ -17,6 +17,7 @@ kept while the checkpoint and the evaluation sets are the same.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -26,10 +27,11 @@ from pathlib import Path
 from typing import Callable
 
 from webcorpus.ablate import corpora as cp
-from webcorpus.ablate.config import AblationConfig, tokens_per_step
+from webcorpus.ablate.config import AblationConfig, to_yaml, tokens_per_step
 from webcorpus.ablate.tokens import copy_shard, tokenizer_facts, train_shared_tokenizer, write_tokens
 
 RESULT = "ablation.json"
+CONFIG = "ablation.yaml"
 
 
 def _key(*parts) -> str:
@@ -47,11 +49,12 @@ def _read_json(path: Path):
 
 
 def run_ablation(config: AblationConfig, log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
-                 quiet_training: bool = False, command: str | None = None) -> dict:
+                 quiet_training: bool = False) -> dict:
     """Run (or resume) the ablation; return the result written to ``OUT/ablation.json``."""
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
-    _write_json(out / "config.json", config.to_dict())
+    (out / CONFIG).write_text(to_yaml(config))  # `webcorpus ablate --config OUT/ablation.yaml` repeats it
+    command = f"webcorpus ablate --config {out / CONFIG}"
 
     # --- 1. splits
     keep = 2 * config.shared_val_bytes  # held-out text kept in memory: shared part plus own split
@@ -77,23 +80,15 @@ def run_ablation(config: AblationConfig, log: Callable[[str], None] = lambda m: 
     data = _token_files(config, out, splits, shared, references, excluded, tokenizer, budget_tokens, log)
 
     # --- 4. training, 5. evaluation
-    runs = []
-    for s in splits:
-        train_config = config.train_config(s.name, str(out / "data" / s.name), str(out / "runs" / s.name),
-                                           tokenizer["vocab_size"], sep)
-        facts = data["corpora"][s.name]
-        if facts["train"]["exhausted"] and facts["train"]["tokens"] < budget_tokens:
-            if config.too_small == "refuse":
-                raise ValueError(f"corpus {s.name}: {facts['train']['tokens']:,} training tokens, fewer than the "
-                                 f"budget of {budget_tokens:,} (too_small: refuse; use repeat or a smaller budget)")
-            log(f"ablate: {s.name} has {facts['train']['tokens']:,} training tokens for a budget of "
-                f"{budget_tokens:,}: it is repeated {budget_tokens / facts['train']['tokens']:.2f} times")
-        _train(train_config, data["key"], log, quiet_training)
-        evaluation = _evaluate(config, out, s.name, train_config, data, tokenizer)
-        runs.append(_run_record(s, facts, train_config, evaluation, budget_tokens, out))
+    with _torch_threads(config.threads):
+        runs = [_train_and_evaluate(config, out, s, tokenizer, data, budget_tokens, log, quiet_training)
+                for s in splits]
+    if None in runs:  # a run paused by stop_at: nothing to compare yet
+        return {"out": str(out), "finished": False}
 
     result = {
         "out": str(out),
+        "finished": True,
         "command": command,
         "held_equal": {
             "tokenizer": tokenizer, "train_tokens": budget_tokens, "steps": probe.steps,
@@ -112,6 +107,39 @@ def run_ablation(config: AblationConfig, log: Callable[[str], None] = lambda m: 
     result["report"] = str(write_ablation_page(out))
     log(f"ablate: {out / RESULT} and {result['report']}")
     return result
+
+
+def _train_and_evaluate(config, out: Path, s, tokenizer: dict, data: dict, budget_tokens: int, log, quiet: bool) -> dict | None:
+    """One corpus: check its size against the budget, train (or resume), evaluate; its record
+    (None while the run is paused by ``stop_at``)."""
+    sep = tokenizer["separator"]["id"]
+    train_config = config.train_config(s.name, str(out / "data" / s.name), str(out / "runs" / s.name),
+                                       tokenizer["vocab_size"], sep)
+    facts = data["corpora"][s.name]
+    if facts["train"]["exhausted"] and facts["train"]["tokens"] < budget_tokens:
+        if config.too_small == "refuse":
+            raise ValueError(f"corpus {s.name}: {facts['train']['tokens']:,} training tokens, fewer than the "
+                             f"budget of {budget_tokens:,} (too_small: refuse; use repeat or a smaller budget)")
+        log(f"ablate: {s.name} has {facts['train']['tokens']:,} training tokens for a budget of "
+            f"{budget_tokens:,}: it is repeated {budget_tokens / facts['train']['tokens']:.2f} times")
+    if not _train(train_config, data["key"], log, quiet):
+        return None
+    evaluation = _evaluate(config, out, s.name, train_config, data, tokenizer)
+    return _run_record(s, facts, train_config, evaluation, budget_tokens, out)
+
+
+@contextlib.contextmanager
+def _torch_threads(threads: int | None):
+    """Run with ``threads`` torch CPU threads (None: leave torch's setting), restored afterwards."""
+    import torch
+
+    before = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _tokenizer(config: AblationConfig, out: Path, splits, excluded, log) -> dict:
@@ -181,16 +209,18 @@ def _token_files(config, out: Path, splits, shared, references, excluded, tokeni
     return manifest
 
 
-def _train(train_config, data_key: str, log, quiet: bool) -> None:
-    """Train one run, or continue it from its checkpoint, or keep it when it is done with this config."""
+def _train(train_config, data_key: str, log, quiet: bool) -> bool:
+    """Train one run, or continue it from its checkpoint, or keep it when it is done with this config.
+    Return whether it is done (False: stopped early by ``stop_at``)."""
     from webcorpus.trainer.train import CHECKPOINT, train
 
     run = Path(train_config.out)
-    wanted = {"config": train_config.to_dict(), "data": data_key}
+    # stop_at only pauses a run (a time-limited job); the run it continues is the same
+    wanted = {"config": dict(train_config.to_dict(), stop_at=None), "data": data_key}
     done = _read_json(run / "done.json")
     if done == wanted:
         log(f"ablate: {run.name}: already trained")
-        return
+        return True
     resumable = (run / CHECKPOINT).is_file() and _read_json(run / "started.json") == wanted
     if not resumable:
         shutil.rmtree(run, ignore_errors=True)
@@ -207,8 +237,11 @@ def _train(train_config, data_key: str, log, quiet: bool) -> None:
     else:
         train(train_config)
     train_config.resume = False
-    if train_config.stop_at is None or train_config.stop_at >= train_config.steps:
-        _write_json(run / "done.json", wanted)
+    if train_config.stop_at is not None and train_config.stop_at < train_config.steps:
+        log(f"ablate: {run.name} stopped after step {train_config.stop_at} (stop_at); run again to continue")
+        return False
+    _write_json(run / "done.json", wanted)
+    return True
 
 
 def _evaluate(config, out: Path, name: str, train_config, data: dict, tokenizer: dict) -> dict:
