@@ -89,6 +89,9 @@ def test_shared_validation_is_equal_parts_and_never_trained_on(ablation, two_out
     assert budget == result["shared_val"]["bytes_per_corpus"] > 0
     shared = cp.shared_documents(splits)
     assert len(shared) == result["shared_val"]["documents"]
+    in_both = {d[1] for d in splits[0].shared} & {d[1] for d in splits[1].shared}
+    assert result["shared_val"]["in_several_parts"] == len(in_both)  # the same page in both outputs, once
+    assert len(shared) == len(splits[0].shared) + len(splits[1].shared) - len(in_both)
     for split in splits:
         part = cp.nbytes(split.shared)
         largest = max(len(d[2].encode()) for d in split.heldout)

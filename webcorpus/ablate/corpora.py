@@ -141,6 +141,14 @@ def shared_documents(splits: list[Split]) -> list[tuple[int, str, str]]:
     return out
 
 
+def in_several_parts(splits: list[Split]) -> int:
+    """Shared documents drawn from more than one corpus (the same page in several outputs)."""
+    from collections import Counter
+
+    counts = Counter(d[1] for s in splits for d in s.shared)
+    return sum(1 for n in counts.values() if n > 1)
+
+
 def train_documents(split: Split, val_fraction: float, excluded_texts: set[bytes], seed: int) -> Iterator[tuple[str, str]]:
     """(id, text) of every training document of a corpus, in the deterministic streaming order."""
     limit = np.uint64(min(int(val_fraction * _SPACE), _SPACE - 1))

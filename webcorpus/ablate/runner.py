@@ -96,7 +96,7 @@ def run_ablation(config: AblationConfig, log: Callable[[str], None] = lambda m: 
             "train_options": config.train, "too_small": config.too_small,
         },
         "shared_val": {"documents": len(shared), "bytes_per_corpus": budget,
-                       "in_several_parts": sum(len(s.shared) for s in splits) - len(shared), **data["shared"]},
+                       "in_several_parts": cp.in_several_parts(splits), **data["shared"]},
         "references": data.get("references"),
         "tasks": [str(t) for t in config.tasks],
         "runs": runs,

@@ -56,7 +56,8 @@ def section_html(result: dict) -> str:
         f"training tokens for each ({held['steps']:,} steps of {held['tokens_per_step']:,}). Every model is scored "
         f"on the same <b>shared validation set</b>: {shared['documents']:,} documents held out of every corpus, "
         f"{shared['bytes_per_corpus']:,} bytes from each ({shared['tokens']:,} tokens"
-        + (f"; {shared['in_several_parts']:,} of them are in several corpora and count once" if shared.get("in_several_parts") else "")
+        + (f"; {shared['in_several_parts']:,} of them were drawn from several corpora and count once"
+           if shared.get("in_several_parts") else "")
         + "). Lower loss is better; "
         "own validation losses are on different texts for each corpus and do not compare across rows. "
         "Task accuracies are the share of examples whose right ending the model finds likeliest, with 95% "
@@ -101,9 +102,9 @@ def section_html(result: dict) -> str:
     val_series = [(f"{r['name']}", colors[r["name"]], [tuple(p) for p in r["curve"]["val_loss"]]) for r in runs]
     legend = charts.legend([(r["name"], colors[r["name"]]) for r in runs])
     curves = (f"<h3>Training loss</h3>{legend}<div id=\"ablation-train-curves\">"
-              f"{charts.lines(train_series, x_label='training tokens', y_label='loss')}</div>"
+              f"{charts.lines(train_series, x_label='training tokens', y_label='loss', x_name='tokens')}</div>"
               f"<h3>Shared validation loss during training</h3>{legend}<div id=\"ablation-val-curves\">"
-              f"{charts.lines(val_series, x_label='training tokens', y_label='loss')}</div>")
+              f"{charts.lines(val_series, x_label='training tokens', y_label='loss', x_name='tokens')}</div>")
 
     parts = sorted({k for r in runs for k in r["shared_val_parts"]})
     cross = ""
