@@ -183,3 +183,34 @@ def test_invalid_options_are_usage_errors(two_outputs, tmp_path):
     assert one.exit_code == 2 and "at least two corpora" in one.output
     bad = CliRunner().invoke(main, ["ablate", *map(str, two_outputs), "--out", str(tmp_path / "x"), "--val-fraction", "1.5"])
     assert bad.exit_code == 2 and "val_fraction" in bad.output
+
+
+def test_task_scores_equal_one_sequence_at_a_time(ablation, tmp_path):
+    """Endings scored together (padded to one batch) pick what scoring each ending alone picks."""
+    import torch
+
+    from webcorpus.ablate.evaluate import load_model, token_nll
+    from webcorpus.ablate.tasks import join, read_task, score_task
+    from webcorpus.tokenizer.loaded import load_tokenizer
+
+    out, _, result = ablation
+    tokenizer = load_tokenizer(str(out / result["held_equal"]["tokenizer"]["path"]))
+    separator = result["held_equal"]["tokenizer"]["separator"]["id"]
+    model = load_model(out / result["runs"][0]["run_dir"], "cpu")
+    examples = read_task(write_tasks(tmp_path)[0])
+    right = right_norm = 0
+    for ex in examples:
+        totals, means = [], []
+        for ending in ex.endings:
+            context = [separator] + tokenizer.encode_batch([ex.context])[0]
+            tail = tokenizer.encode_batch([join(ex.context, ending)])[0]
+            ids = torch.tensor([context + tail])
+            with torch.no_grad():
+                nll = token_nll(model, ids[:, :-1], ids[:, 1:])[0, -len(tail):]
+            totals.append(float(nll.sum()))
+            means.append(float(nll.mean()))
+        right += int(totals.index(min(totals)) == ex.label)
+        right_norm += int(means.index(min(means)) == ex.label)
+    scored = score_task(model, tokenizer, separator, examples, 32, "cpu")
+    assert scored["acc"] == right / len(examples) and scored["acc_norm"] == right_norm / len(examples)
+    assert scored == result["runs"][0]["tasks"]["hellaswag_val"]

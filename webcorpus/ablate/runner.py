@@ -116,6 +116,11 @@ def _train_and_evaluate(config, out: Path, s, tokenizer: dict, data: dict, budge
     train_config = config.train_config(s.name, str(out / "data" / s.name), str(out / "runs" / s.name),
                                        tokenizer["vocab_size"], sep)
     facts = data["corpora"][s.name]
+    row = train_config.batch_size * train_config.seq_len + 1
+    for what, tokens in (("the shared validation set", data["shared"]["tokens"]), (f"corpus {s.name}", facts["train"]["tokens"])):
+        if tokens < row:
+            raise ValueError(f"{what} has {tokens:,} tokens, less than one batch of {train_config.batch_size} x "
+                             f"{train_config.seq_len} (+1); give it more text (val_fraction, shared_share) or use a smaller batch")
     if facts["train"]["exhausted"] and facts["train"]["tokens"] < budget_tokens:
         if config.too_small == "refuse":
             raise ValueError(f"corpus {s.name}: {facts['train']['tokens']:,} training tokens, fewer than the "
