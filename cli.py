@@ -184,7 +184,8 @@ def _demo_ablation(pipeline_path: str, inputs: list, output: Path, workers: int,
     from webcorpus.ablate.runner import run_ablation
 
     variant = without_quality_filters(pipeline_path, output / "no-quality.yaml")
-    overrides = {"input": inputs, "output": str(output / "run-no-quality"), "workers": workers}
+    # one worker: the variant is small, and a pool of spawned workers costs more CPU than it saves here
+    overrides = {"input": inputs, "output": str(output / "run-no-quality"), "workers": 1}
     click.echo(f"ablation: the same crawl without quality filters ({variant}) -> {output / 'run-no-quality'}", err=True)
     result = _run_or_exit(str(variant), overrides, quiet=True, overwrite="changed")
     if result.exit_code:
