@@ -214,3 +214,18 @@ def test_task_scores_equal_one_sequence_at_a_time(ablation, tmp_path):
     scored = score_task(model, tokenizer, separator, examples, 32, "cpu")
     assert scored["acc"] == right / len(examples) and scored["acc_norm"] == right_norm / len(examples)
     assert scored == result["runs"][0]["tasks"]["hellaswag_val"]
+
+
+def test_runs_side_by_side_each_process_its_own(two_outputs, tmp_path):
+    """`--run NAME` in two processes: the data is prepared once, each trains its run, the second writes the table."""
+    config = write_config(tmp_path, two_outputs, tmp_path / "split")
+    first = CliRunner().invoke(main, ["ablate", "--config", config, "--run", "unfiltered", "--quiet"])
+    assert first.exit_code == 0, first.output + str(first.exception)
+    assert "not finished: filtered" in first.output and not (tmp_path / "split" / "ablation.json").exists()
+    assert (tmp_path / "split" / "runs" / "unfiltered" / "done.json").exists()
+    assert not (tmp_path / "split" / "runs" / "filtered").exists()
+    second = CliRunner().invoke(main, ["ablate", "--config", config, "--run", "filtered", "--quiet"])
+    assert second.exit_code == 0, second.output + str(second.exception)
+    assert "encoding every corpus" not in second.output  # the token files of the first process are reused
+    result = json.loads((tmp_path / "split" / "ablation.json").read_text())
+    assert [r["name"] for r in result["runs"]] == ["filtered", "unfiltered"]

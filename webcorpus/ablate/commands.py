@@ -28,10 +28,12 @@ from webcorpus.trainer.config import PRESETS
 @click.option("--max-task-examples", type=int, help="Score only the first N examples of each task.")
 @click.option("--seed", type=int, help="Seed of every run and of the splits.  [default: 1337]")
 @click.option("--device", help="auto, cpu, cuda, cuda:N or mps.  [default: auto]")
+@click.option("--run", "only", multiple=True,
+              help="Train only this corpus's run (repeatable): processes side by side share the runs.")
 @click.option("--threads", type=int, help="torch CPU threads (tiny models on a CPU run fastest on 1).")
 @click.option("--quiet", is_flag=True, help="No per-step training lines.")
 def ablate(outputs, out, config_file, names, tokenizer, vocab_size, preset, steps, train_tokens, too_small,
-           val_fraction, references, tasks, max_task_examples, seed, device, threads, quiet):
+           val_fraction, references, tasks, max_task_examples, seed, device, only, threads, quiet):
     """Train the same model on each of OUTPUTS (pipeline OUTPUT folders) with the same tokenizer,
     seed, schedule and number of tokens, and compare them on the same texts. Re-run to resume."""
     import importlib.util
@@ -63,7 +65,7 @@ def ablate(outputs, out, config_file, names, tokenizer, vocab_size, preset, step
     from webcorpus.ablate.runner import run_ablation
 
     try:
-        run_ablation(config, log=lambda m: click.echo(m, err=True), quiet_training=quiet)
+        run_ablation(config, log=lambda m: click.echo(m, err=True), quiet_training=quiet, only=list(only) or None)
     except (FileNotFoundError, ValueError) as error:
         raise click.ClickException(str(error)) from error
 

@@ -49,43 +49,28 @@ def _read_json(path: Path):
 
 
 def run_ablation(config: AblationConfig, log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
-                 quiet_training: bool = False) -> dict:
-    """Run (or resume) the ablation; return the result written to ``OUT/ablation.json``."""
+                 quiet_training: bool = False, only: list[str] | None = None) -> dict:
+    """Run (or resume) the ablation; return the result written to ``OUT/ablation.json``.
+
+    ``only``: train and evaluate just these runs (names), so that several processes (one per GPU,
+    say) can share the runs side by side; the result is written by whichever finds every run done.
+    """
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / CONFIG).write_text(to_yaml(config))  # `webcorpus ablate --config OUT/ablation.yaml` repeats it
-    command = f"webcorpus ablate --config {out / CONFIG}"
-
-    # --- 1. splits
-    keep = 2 * config.shared_val_bytes  # held-out text kept in memory: shared part plus own split
-    splits = [cp.scan(c.name, c.path, config.val_fraction, keep, config.seed) for c in config.corpora]
-    for s in splits:
-        if not s.heldout:
-            raise ValueError(f"corpus {s.name}: no document falls in the held-out {config.val_fraction:.0%} "
-                             f"of {s.documents} document(s); raise val_fraction or give it more documents")
-    budget = cp.assign_validation(splits, config.shared_share, config.shared_val_bytes)
-    shared = cp.shared_documents(splits)
-    references = cp.reference_documents(config.references) if config.references else []
-    excluded = {cp.text_key(d[2]) for s in splits for d in s.heldout} | {cp.text_key(t) for _, t in references}
-    log(f"ablate: {len(splits)} corpora; shared validation set {len(shared)} documents "
-        f"({budget:,} bytes from each corpus)")
-
-    # --- 2. tokenizer
-    tokenizer = _tokenizer(config, out, splits, excluded, log)
-    sep = tokenizer["separator"]["id"]
-
-    # --- 3. token files and the training budget
-    probe = config.train_config(splits[0].name, "", "", tokenizer["vocab_size"], sep)
-    budget_tokens = probe.steps * tokens_per_step(probe)
-    data = _token_files(config, out, splits, shared, references, excluded, tokenizer, budget_tokens, log)
-
-    # --- 4. training, 5. evaluation
+    unknown = sorted(set(only or []) - {c.name for c in config.corpora})
+    if unknown:
+        raise ValueError(f"--run: no corpus named {', '.join(unknown)}")
+    with _exclusive(out / "prepare.lock"):  # processes side by side prepare the data once
+        prepared = _prepare(config, out, log)
+    splits, shared, budget, tokenizer, budget_tokens, probe, data = prepared
     with _torch_threads(config.threads):
-        runs = [_train_and_evaluate(config, out, s, tokenizer, data, budget_tokens, log, quiet_training)
-                for s in splits]
-    if None in runs:  # a run paused by stop_at: nothing to compare yet
+        runs = [_train_and_evaluate(config, out, s, tokenizer, data, budget_tokens, log, quiet_training,
+                                    train=not only or s.name in only) for s in splits]
+    if None in runs:  # a run paused by stop_at, or left to another process: nothing to compare yet
+        waiting = [s.name for s, r in zip(splits, runs) if r is None]
+        log(f"ablate: not finished: {', '.join(waiting)}; the comparison is written once every run is done")
         return {"out": str(out), "finished": False}
-
+    command = f"webcorpus ablate --config {out / CONFIG}"
     result = {
         "out": str(out),
         "finished": True,
@@ -109,9 +94,51 @@ def run_ablation(config: AblationConfig, log: Callable[[str], None] = lambda m: 
     return result
 
 
-def _train_and_evaluate(config, out: Path, s, tokenizer: dict, data: dict, budget_tokens: int, log, quiet: bool) -> dict | None:
+def _prepare(config: AblationConfig, out: Path, log):
+    """Steps 1 to 3: the splits, the shared tokenizer, the token files (kept when unchanged)."""
+    (out / CONFIG).write_text(to_yaml(config))  # `webcorpus ablate --config OUT/ablation.yaml` repeats it
+    # --- 1. splits
+    keep = 2 * config.shared_val_bytes  # held-out text kept in memory: shared part plus own split
+    splits = [cp.scan(c.name, c.path, config.val_fraction, keep, config.seed) for c in config.corpora]
+    for s in splits:
+        if not s.heldout:
+            raise ValueError(f"corpus {s.name}: no document falls in the held-out {config.val_fraction:.0%} "
+                             f"of {s.documents} document(s); raise val_fraction or give it more documents")
+    budget = cp.assign_validation(splits, config.shared_share, config.shared_val_bytes)
+    shared = cp.shared_documents(splits)
+    references = cp.reference_documents(config.references) if config.references else []
+    excluded = {cp.text_key(d[2]) for s in splits for d in s.heldout} | {cp.text_key(t) for _, t in references}
+    log(f"ablate: {len(splits)} corpora; shared validation set {len(shared)} documents "
+        f"({budget:,} bytes from each corpus)")
+
+    # --- 2. tokenizer
+    tokenizer = _tokenizer(config, out, splits, excluded, log)
+    sep = tokenizer["separator"]["id"]
+
+    # --- 3. token files and the training budget
+    probe = config.train_config(splits[0].name, "", "", tokenizer["vocab_size"], sep)
+    budget_tokens = probe.steps * tokens_per_step(probe)
+    data = _token_files(config, out, splits, shared, references, excluded, tokenizer, budget_tokens, log)
+    return splits, shared, budget, tokenizer, budget_tokens, probe, data
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path):
+    """Hold an exclusive lock on ``path`` (another process waits here until it is released)."""
+    import fcntl
+
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _train_and_evaluate(config, out: Path, s, tokenizer: dict, data: dict, budget_tokens: int, log, quiet: bool,
+                        train: bool = True) -> dict | None:
     """One corpus: check its size against the budget, train (or resume), evaluate; its record
-    (None while the run is paused by ``stop_at``)."""
+    (None while the run is paused by ``stop_at``, or not done when ``train`` is False)."""
     sep = tokenizer["separator"]["id"]
     train_config = config.train_config(s.name, str(out / "data" / s.name), str(out / "runs" / s.name),
                                        tokenizer["vocab_size"], sep)
@@ -127,7 +154,10 @@ def _train_and_evaluate(config, out: Path, s, tokenizer: dict, data: dict, budge
                              f"budget of {budget_tokens:,} (too_small: refuse; use repeat or a smaller budget)")
         log(f"ablate: {s.name} has {facts['train']['tokens']:,} training tokens for a budget of "
             f"{budget_tokens:,}: it is repeated {budget_tokens / facts['train']['tokens']:.2f} times")
-    if not _train(train_config, data["key"], log, quiet):
+    if not train:  # another process trains it: use it only once it is done
+        if _read_json(Path(train_config.out) / "done.json") != _wanted(train_config, data["key"]):
+            return None
+    elif not _train(train_config, data["key"], log, quiet):
         return None
     evaluation = _evaluate(config, out, s.name, train_config, data, tokenizer)
     return _run_record(s, facts, train_config, evaluation, budget_tokens, out)
@@ -214,14 +244,19 @@ def _token_files(config, out: Path, splits, shared, references, excluded, tokeni
     return manifest
 
 
+def _wanted(train_config, data_key: str) -> dict:
+    """What a finished run records in done.json: its config (stop_at only pauses a run, the run it
+    continues is the same) and the key of its token files."""
+    return {"config": dict(train_config.to_dict(), stop_at=None), "data": data_key}
+
+
 def _train(train_config, data_key: str, log, quiet: bool) -> bool:
     """Train one run, or continue it from its checkpoint, or keep it when it is done with this config.
     Return whether it is done (False: stopped early by ``stop_at``)."""
     from webcorpus.trainer.train import CHECKPOINT, train
 
     run = Path(train_config.out)
-    # stop_at only pauses a run (a time-limited job); the run it continues is the same
-    wanted = {"config": dict(train_config.to_dict(), stop_at=None), "data": data_key}
+    wanted = _wanted(train_config, data_key)
     done = _read_json(run / "done.json")
     if done == wanted:
         log(f"ablate: {run.name}: already trained")
