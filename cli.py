@@ -192,7 +192,10 @@ def _demo_ablation(pipeline_path: str, inputs: list, output: Path, workers: int,
         sys.exit(result.exit_code)
     config = demo_ablation_config(output / "run", result.output, output / "ablation", steps)
     log = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
-    run_ablation(config, log=log, quiet_training=True)
+    result = run_ablation(config, log=log, quiet_training=True)
+    for run in result["runs"]:
+        click.echo(f"ablation: {run['name']}: shared validation loss {run['shared_val']['loss']:.4f} "
+                   f"after {run['trained_tokens']:,} tokens", err=True)
     return Path(config.out)
 
 
