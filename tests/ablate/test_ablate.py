@@ -3,6 +3,7 @@ and tokens for every model, the tasks, and resuming."""
 from __future__ import annotations
 
 import json
+import math
 import shutil
 
 import lxml.html
@@ -229,3 +230,18 @@ def test_runs_side_by_side_each_process_its_own(two_outputs, tmp_path):
     assert "encoding every corpus" not in second.output  # the token files of the first process are reused
     result = json.loads((tmp_path / "split" / "ablation.json").read_text())
     assert [r["name"] for r in result["runs"]] == ["filtered", "unfiltered"]
+
+
+def test_a_tokenizer_the_user_names(ablation, two_outputs, tmp_path):
+    out, _, result = ablation
+    named = out / result["held_equal"]["tokenizer"]["path"]
+    config = write_config(tmp_path, two_outputs, tmp_path / "named", tokenizer=str(named))
+    done = CliRunner().invoke(main, ["ablate", "--config", config, "--quiet"])
+    assert done.exit_code == 0, done.output + str(done.exception)
+    again = json.loads((tmp_path / "named" / "ablation.json").read_text())
+    tokenizer = again["held_equal"]["tokenizer"]
+    assert tokenizer["trained_on"] is None and tokenizer["digest"] == result["held_equal"]["tokenizer"]["digest"]
+    assert not (tmp_path / "named" / "tokenizer-sample").exists()
+    for run in again["runs"]:
+        shared = run["shared_val"]
+        assert shared["bits_per_byte"] == pytest.approx(shared["nats"] / math.log(2) / again["shared_val"]["bytes"])
