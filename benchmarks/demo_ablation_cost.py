@@ -6,7 +6,7 @@ filters and an ablation of the two), ROUNDS times each, interleaved so both see 
 load. CPU time is user + system of the whole process tree (resource.getrusage of the children),
 which on a shared machine is steadier than wall time; both are printed.
 
-    .venv/bin/python benchmarks/demo_ablation_cost.py [--rounds 2] [--work /tmp/demo-cost]
+    .venv/bin/python benchmarks/demo_ablation_cost.py [--rounds 2] [--work SCRATCH_FOLDER]
 """
 from __future__ import annotations
 
