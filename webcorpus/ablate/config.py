@@ -136,17 +136,18 @@ def corpora_from_paths(paths: list[str]) -> list[Corpus]:
 
 
 def load_yaml(path: str, overrides: dict | None = None) -> AblationConfig:
-    """An :class:`AblationConfig` from a YAML file; relative paths are relative to the file; ``overrides``
-    (non-None values) replace the file's keys."""
+    """An :class:`AblationConfig` from a YAML file; relative paths in the file are relative to the file;
+    ``overrides`` (non-None values, command-line flags whose paths are relative to the working folder)
+    replace the file's keys."""
     import yaml
 
     base = Path(path).resolve().parent
     values = yaml.safe_load(Path(path).read_text()) or {}
     if not isinstance(values, dict):
         raise ValueError(f"{path}: expected a mapping of options")
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     known = {f.name for f in dataclasses.fields(AblationConfig)}
-    unknown = sorted(set(values) - known)
+    unknown = sorted(set(values) - known)  # (overrides are the CLI's own, known, names)
     if unknown:
         raise ValueError(f"{path}: unknown option(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}")
 
@@ -160,10 +161,11 @@ def load_yaml(path: str, overrides: dict | None = None) -> AblationConfig:
         values["corpora"] = corpora_from_paths([resolve(str(p)) for p in corpora])
     else:
         raise ValueError(f"{path}: corpora must be a mapping name: folder or a list of folders")
-    if "out" not in values:
+    if "out" not in values and "out" not in overrides:
         raise ValueError(f"{path}: 'out' (the ablation folder) is required")
-    values["out"] = resolve(values["out"])
+    values["out"] = resolve(values.get("out"))
     for key in ("tokenizer", "references"):
         values[key] = resolve(values.get(key))
     values["tasks"] = [resolve(str(t)) for t in values.get("tasks") or []]
+    values.update(overrides)
     return AblationConfig(**values)
