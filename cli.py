@@ -104,10 +104,14 @@ def sample_crawl(directory, seed, pages):
 @click.option("--workers", type=int, default=2, show_default=True)
 @click.option("--train-steps", type=int, default=200, show_default=True,
               help="Then train the tiny GPT on the token shards for this many steps on the CPU (0: skip).")
+@click.option("--ablation-steps", type=int, default=200, show_default=True,
+              help="Then compare the output with the same crawl run without quality filters: a tiny GPT on each "
+                   "for this many steps on the CPU, same tokenizer and tokens (0: skip).")
 @click.option("--quiet", is_flag=True)
-def demo(output, pipeline_path, inputs, workers, train_steps, quiet):
+def demo(output, pipeline_path, inputs, workers, train_steps, ablation_steps, quiet):
     """Crawl to model on one machine: generate the sample crawl, run the main pipeline on it,
-    train a tiny GPT on the token shards, and write the HTML report. No download needed."""
+    train a tiny GPT on the token shards, compare it with the same crawl without quality filters
+    (an ablation), and write the HTML report. No download needed."""
     from webcorpus.pipeline.summary import print_summary
     from webcorpus.report import write_report
     from webcorpus.sample_crawl import generate_sample_crawl
@@ -126,7 +130,10 @@ def demo(output, pipeline_path, inputs, workers, train_steps, quiet):
     tokens = result.output / "tokens"
     if train_steps > 0 and tokens.is_dir():
         train_dir = _demo_training(tokens, output / "model", train_steps, quiet=quiet)
-    report = write_report(result.output, train_dir=train_dir)
+    ablation_dir = None
+    if ablation_steps > 0 and train_dir is not None:  # train_dir is None without torch
+        ablation_dir = _demo_ablation(pipeline_path, list(inputs), output, workers, ablation_steps, quiet)
+    report = write_report(result.output, train_dir=train_dir, ablation_dir=ablation_dir)
     click.echo(f"report: {report}  (open it in a browser)", err=True)
 
 
@@ -171,8 +178,30 @@ def _demo_training(tokens: Path, out: Path, steps: int, quiet: bool = False) -> 
     return out
 
 
+def _demo_ablation(pipeline_path: str, inputs: list, output: Path, workers: int, steps: int, quiet: bool) -> Path:
+    """The same crawl without quality filters, then both outputs compared with tiny models."""
+    from webcorpus.ablate.demo import demo_ablation_config, without_quality_filters
+    from webcorpus.ablate.runner import run_ablation
+
+    variant = without_quality_filters(pipeline_path, output / "no-quality.yaml")
+    # one worker: the variant is small, and a pool of spawned workers costs more CPU than it saves here
+    overrides = {"input": inputs, "output": str(output / "run-no-quality"), "workers": 1}
+    click.echo(f"ablation: the same crawl without quality filters ({variant}) -> {output / 'run-no-quality'}", err=True)
+    result = _run_or_exit(str(variant), overrides, quiet=True, overwrite="changed")
+    if result.exit_code:
+        sys.exit(result.exit_code)
+    config = demo_ablation_config(output / "run", result.output, output / "ablation", steps)
+    log = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
+    result = run_ablation(config, log=log, quiet_training=True)
+    for run in result["runs"]:
+        click.echo(f"ablation: {run['name']}: shared validation loss {run['shared_val']['loss']:.4f} "
+                   f"after {run['trained_tokens']:,} tokens", err=True)
+    return Path(config.out)
+
+
 def _register_part_commands() -> None:
     """Commands of the larger parts live with them; their heavy imports stay inside each command."""
+    from webcorpus.ablate.commands import ablate
     from webcorpus.report.commands import inspect, report
     from webcorpus.trainer.commands import sample, train
 
@@ -180,6 +209,7 @@ def _register_part_commands() -> None:
     main.add_command(sample)
     main.add_command(report)
     main.add_command(inspect)
+    main.add_command(ablate)
 
 
 _register_part_commands()

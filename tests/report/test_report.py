@@ -48,13 +48,13 @@ def stage(stats, name):
     return next(s for s in stats["stages"] if s["name"] == name)
 
 
-def test_every_section_is_present_and_only_training_is_absent(page):
+def test_every_section_is_present_and_only_training_and_ablation_are_absent(page):
     for key, title in SECTIONS:
         section = page.xpath(f'//section[@id="{key}"]')
         assert len(section) == 1, key
         assert section[0].xpath("h2")[0].text_content() == title
     absent = [s.get("id") for s in page.xpath('//section[@class="absent"]')]
-    assert absent == ["training"]  # no --train given
+    assert absent == ["training", "ablation"]  # no --train, no --ablation given
     assert "--train" in page.xpath('//section[@id="training"]')[0].text_content()
     # The part of each chart a browser draws: every present section except config's text has an svg chart.
     for key in ("funnel", "languages", "lengths", "dedup", "pii", "tokenizer", "config"):
@@ -189,7 +189,7 @@ def test_a_run_without_dedup_pii_or_tokenizer_says_so(tmp_path, shared_data):
     assert result.exit_code == 0
     page = lxml.html.fromstring(write_report(output).read_text())
     absent = {s.get("id"): s.text_content() for s in page.xpath('//section[@class="absent"]')}
-    assert set(absent) == {"dedup", "pii", "tokenizer", "training"}
+    assert set(absent) == {"dedup", "pii", "tokenizer", "training", "ablation"}
     assert "No dedup stage" in absent["dedup"] and "not scrubbed" in absent["pii"]
     assert set(headline(page)) == {"pages_read", "documents_written", "bad_records", "seconds"}
     assert int(headline(page)["pages_read"]) == result.stats["documents"]["read"]

@@ -83,8 +83,9 @@ def columns(categories: list[str], series: list[tuple[str, str, list[float]]], w
 
 
 def lines(series: list[tuple[str, str, list[tuple[float, float]]]], width: int = 760, height: int = 260,
-          x_label: str = "", y_label: str = "") -> str:
-    """Line chart of (x, y) points per series (name, colour, points); single points show as dots."""
+          x_label: str = "", y_label: str = "", x_name: str = "step") -> str:
+    """Line chart of (x, y) points per series (name, colour, points); single points show as dots.
+    ``x_name`` names x in each point's hover text ("at step 100")."""
     points = [p for _, _, pts in series for p in pts]
     if not points:
         return ""
@@ -112,7 +113,7 @@ def lines(series: list[tuple[str, str, list[tuple[float, float]]]], width: int =
             body.append(f'<path d="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
         for x, y in pts if len(pts) <= 60 else pts[-1:]:
             body.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{color}">'
-                        f"<title>{escape(name)} at step {x:,.0f}: {y:.4f}</title></circle>")
+                        f"<title>{escape(name)} at {escape(x_name)} {x:,.0f}: {y:.4f}</title></circle>")
     return _svg(width, height, body, "line chart")
 
 

@@ -25,6 +25,7 @@ SECTIONS = [
     ("pii", "Personal information (PII)"),
     ("tokenizer", "Tokenizer and token shards"),
     ("training", "Training"),
+    ("ablation", "Ablation: which corpus makes the better model"),
     ("config", "Configuration and time per stage"),
     ("bad-input", "Bad input"),
 ]
@@ -59,7 +60,8 @@ def render(data: dict) -> str:
     run = data["run"]
     parts = {
         "funnel": _funnel, "languages": _languages, "lengths": _lengths, "dedup": _dedup, "pii": _pii,
-        "tokenizer": _tokenizer, "training": _training, "config": _config, "bad-input": _bad_input,
+        "tokenizer": _tokenizer, "training": _training, "ablation": _ablation, "config": _config,
+        "bad-input": _bad_input,
     }
     sections = "".join(_section(key, title, parts[key](data)) for key, title in SECTIONS)
     return (
@@ -330,6 +332,15 @@ def _training(data: dict):
         "step, red the validation loss on held-out tokens at each evaluation. Falling validation loss means the model "
         "learns from the data. Source: RUN/metrics.jsonl and RUN/config.json.")
     return caption + chart + f'<table id="training-facts">{rows}</table>', None
+
+
+def _ablation(data: dict):
+    from webcorpus.report.ablation import section_html
+
+    if data.get("ablation") is None:
+        return "", ("No ablation given. Compare corpora with `webcorpus ablate OUT_A OUT_B --out ABL`, "
+                    "then `webcorpus report OUTPUT --ablation ABL`.")
+    return section_html(data["ablation"]), None
 
 
 def _config(data: dict):
