@@ -11,20 +11,31 @@ Repetitive documents are dropped when any of these passes its threshold:
   earlier n-gram, each word counted once, for n = 5..10 (> 0.15, 0.14, 0.13,
   0.12, 0.11, 0.10).
 
+``flavor: fineweb`` applies datatrove's GopherRepetitionFilter (FineWeb): paragraphs split on two or
+more newlines and lines on one or more (neither stripped), every character share over the whole
+text's length; words are spaCy-English tokens (:mod:`.fineweb_text`); the top n-gram's length counts
+the spaces between its words; repeated n-grams are counted by datatrove's left-to-right scan, which
+jumps past a repeated n-gram (so overlapping repeats count once) and does not remember the n-grams it
+jumped over.
+
 The n-gram statistics run on integer word ids in numpy (one hash per n-gram,
 ``np.unique`` for counts), so long documents stay cheap.
 """
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import numpy as np
 
-from webcorpus.stages.quality import TextRuleFilter, require_fraction
+from webcorpus.stages.quality import FLAVOR_HELP, Flavor, TextRuleFilter, require_fraction
+from webcorpus.stages.quality.fineweb_text import words as fineweb_words
 
 TOP_NGRAM_DEFAULTS = {2: 0.20, 3: 0.18, 4: 0.16}
 DUP_NGRAM_DEFAULTS = {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10}
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+_PARAGRAPH_BREAK = re.compile(r"\n{2,}")
+_LINE_BREAK = re.compile(r"\n+")
 
 
 def duplicate_share(parts: list[str]) -> tuple[float, float]:
@@ -62,6 +73,7 @@ class GopherRepetition(TextRuleFilter):
         max_dup_para_char_ratio: Annotated[float, "share of characters in repeated paragraphs (Gopher: 0.20)"] = 0.20,
         top_ngram_ratios: Annotated[dict[int, float], "n -> max character share of the most frequent n-gram (Gopher: 2: .20, 3: .18, 4: .16)"] = dict(TOP_NGRAM_DEFAULTS),
         dup_ngram_ratios: Annotated[dict[int, float], "n -> max character share of repeated n-grams (Gopher: 5: .15 ... 10: .10)"] = dict(DUP_NGRAM_DEFAULTS),
+        flavor: Annotated[Flavor, FLAVOR_HELP] = "paper",
     ):
         for option in ("max_dup_line_ratio", "max_dup_para_ratio", "max_dup_line_char_ratio", "max_dup_para_char_ratio"):
             require_fraction(option, locals()[option])
@@ -76,8 +88,11 @@ class GopherRepetition(TextRuleFilter):
         self.max_dup_para_char_ratio = max_dup_para_char_ratio
         self.top_ngram_ratios = {int(n): float(r) for n, r in top_ngram_ratios.items()}
         self.dup_ngram_ratios = {int(n): float(r) for n, r in dup_ngram_ratios.items()}
+        self.flavor = flavor
 
     def check(self, text: str) -> str | None:
+        if self.flavor == "fineweb":
+            return self.check_fineweb(text)
         paragraphs = [p for p in map(str.strip, text.split("\n\n")) if p]
         share, chars = duplicate_share(paragraphs)
         if share > self.max_dup_para_ratio:
@@ -140,6 +155,91 @@ class GopherRepetition(TextRuleFilter):
                 return f"dup_{n}gram_ratio"
             candidates = _in_groups_of_two_or_more(positions, order, counts)
         return None
+
+
+    def check_fineweb(self, text: str) -> str | None:
+        """datatrove 0.10.1's GopherRepetitionFilter, rule by rule."""
+        size = len(text)
+        paragraphs = _PARAGRAPH_BREAK.split(text.strip())
+        count, chars = _repeats(paragraphs)
+        if count / len(paragraphs) > self.max_dup_para_ratio:
+            return "dup_para_ratio"
+        if chars / size > self.max_dup_para_char_ratio:
+            return "dup_para_char_ratio"
+        lines = _LINE_BREAK.split(text)
+        count, chars = _repeats(lines)
+        if count / len(lines) > self.max_dup_line_ratio:
+            return "dup_line_ratio"
+        if chars / size > self.max_dup_line_char_ratio:
+            return "dup_line_char_ratio"
+        words = fineweb_words(text)
+        total = len(words)
+        if total < 2:
+            return None
+        vocabulary = dict.fromkeys(words)
+        vocabulary = dict(zip(vocabulary, range(len(vocabulary))))
+        ids = np.fromiter(map(vocabulary.__getitem__, words), np.uint64, total)
+        ends = np.concatenate(([0], np.cumsum(np.fromiter(map(len, words), np.int64, total))))
+        hashes = _NgramHashes(ids)
+        for n, limit in sorted(self.top_ngram_ratios.items()):
+            if total < n:
+                continue
+            _, first, counts = np.unique(hashes.get(n), return_index=True, return_counts=True)
+            # Counter.most_common(1): the most frequent n-gram, the earliest seen among equals.
+            top = counts.max()
+            start = int(first[counts == top].min())
+            ngram_chars = int(ends[start + n] - ends[start]) + n - 1  # joined with spaces
+            if ngram_chars * int(top) / size > limit:
+                return f"top_{n}gram_ratio"
+        for n, limit in sorted(self.dup_ngram_ratios.items()):
+            if total < n:
+                continue
+            if _scanned_repeat_chars(hashes.get(n), ends, n) / size > limit:
+                return f"dup_{n}gram_ratio"
+        return None
+
+
+def _repeats(parts: list[str]) -> tuple[int, int]:
+    """(parts equal to an earlier part, their characters)."""
+    seen: set[str] = set()
+    count = chars = 0
+    for part in parts:
+        if part in seen:
+            count += 1
+            chars += len(part)
+        else:
+            seen.add(part)
+    return count, chars
+
+
+def _scanned_repeat_chars(h: np.ndarray, ends: np.ndarray, n: int) -> int:
+    """Characters of repeated n-grams as datatrove's scan counts them.
+
+    The scan walks positions left to right, remembering each n-gram it visits; at an n-gram it has
+    seen it adds the n-gram's characters and jumps n positions, skipping the n-grams in between.
+    Only positions whose n-gram occurred somewhere before can be repeats, so the walk jumps between
+    those and adds the runs in between to the remembered set in one step."""
+    _, first = np.unique(h, return_index=True)
+    later = np.ones(h.size, dtype=bool)
+    later[first] = False
+    candidates = np.flatnonzero(later).tolist()
+    if not candidates:
+        return 0
+    values = h.tolist()
+    seen: set[int] = set()
+    chars = 0
+    position = 0
+    for c in candidates:
+        if c < position:
+            continue  # jumped over
+        seen.update(values[position:c])
+        if values[c] in seen:
+            chars += int(ends[c + n] - ends[c])
+            position = c + n
+        else:
+            seen.add(values[c])
+            position = c + 1
+    return chars
 
 
 def _groups(h: np.ndarray, candidates: np.ndarray | None):
