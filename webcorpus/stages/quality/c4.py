@@ -80,6 +80,10 @@ class C4Quality(Filter):
         self.drop_curly_braces = drop_curly_braces
         self.flavor = flavor
 
+    def setup(self) -> None:
+        if self.flavor == "fineweb":
+            sentence_count("Build the tokenizer's rules once per process.")
+
     def clean(self, text: str) -> tuple[str | None, str | None, dict[str, int]]:
         """(cleaned text, drop rule or None, removed lines per rule) for one page."""
         if self.flavor == "fineweb":

@@ -53,6 +53,10 @@ class FineWebQuality(TextRuleFilter):
         self.line_end_punctuation = list(line_end_punctuation)
         self.flavor = flavor
 
+    def setup(self) -> None:
+        if self.flavor == "fineweb":
+            fineweb_words("Build the tokenizer's rules once per process.")
+
     def check(self, text: str) -> str | None:
         if self.flavor == "fineweb":
             return self.check_fineweb(text)

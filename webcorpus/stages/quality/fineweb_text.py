@@ -25,6 +25,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import chain
+
+import numpy as np
 
 # datatrove's TERMINAL_PUNCTUATION: Unicode sentence terminals (as of its release).
 TERMINAL_PUNCTUATION = frozenset(
@@ -64,24 +67,17 @@ _UNITS = ("km km² km³ m m² m³ dm dm² dm³ cm cm² cm³ mm mm² mm³ ha µm 
 _HYPHENS = ["-", "–", "—", "--", "---", "——", "~"]
 
 
-def _char_class(test) -> str:
-    """A regex character class body of the code points below U+30000 for which ``test`` holds."""
-    out, start, prev = [], None, None
-    for code in range(0x30000):
-        if test(chr(code)):
-            if start is None:
-                start = code
-            prev = code
-        elif start is not None:
-            out.append(re.escape(chr(start)) + ("-" + re.escape(chr(prev)) if prev > start else ""))
-            start = None
-    if start is not None:
-        out.append(re.escape(chr(start)) + ("-" + re.escape(chr(prev)) if prev > start else ""))
+_LIMIT = 0x30000  # code points considered for the letter and symbol classes
+
+
+def _char_class(mask: np.ndarray) -> str:
+    """A regex character class body of the code points where ``mask`` is true."""
+    padded = np.concatenate(([False], mask, [False]))
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    out = []
+    for start, stop in zip(edges[::2].tolist(), (edges[1::2] - 1).tolist()):
+        out.append(re.escape(chr(start)) + ("-" + re.escape(chr(stop)) if stop > start else ""))
     return "".join(out)
-
-
-def _is_icon(c: str) -> bool:
-    return unicodedata.category(c) == "So"
 
 
 # spaCy's letter classes cover Latin, Cyrillic and Greek letters (cased) and whole blocks of these
@@ -94,39 +90,38 @@ _UNCASED_BLOCKS = ((0x1200, 0x137F), (0x0980, 0x09FF), (0x0591, 0x05F4), (0xFB1D
                    (0xAC00, 0xD7AF), (0x1100, 0x11FF), (0x3040, 0x30FF), (0x4E00, 0x9FFF), (0x3400, 0x4DBF),
                    (0x20000, 0x2FA1F), (0x2E80, 0x2FDF), (0x2FF0, 0x303F), (0x31C0, 0x31EF), (0x3200, 0x33FF),
                    (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0x1F200, 0x1F2FF))
+# The blocks where Latin, Greek and Cyrillic letters live (their names say which script they are).
+_CASED_BLOCKS = ((0x0041, 0x052F), (0x1C80, 0x1C8F), (0x1D00, 0x1FFF), (0x2C60, 0x2C7F), (0x2DE0, 0x2DFF),
+                 (0xA640, 0xA69F), (0xA720, 0xA7FF), (0xAB30, 0xAB6F), (0xFF21, 0xFF5A))
 
 
-def _uncased(c: str) -> bool:
-    code = ord(c)
-    return c == "ー" or any(a <= code <= b for a, b in _UNCASED_BLOCKS)
-
-
-def _cased_letter(c: str) -> bool:
-    if not c.isalpha():
-        return False
-    name = unicodedata.name(c, "")
-    return name.startswith(("LATIN", "CYRILLIC", "GREEK", "FULLWIDTH LATIN"))
-
-
-def _alpha(c: str) -> bool:
-    return _cased_letter(c) or _uncased(c)
-
-
-def _lower(c: str) -> bool:
-    return (_cased_letter(c) and c.islower()) or _uncased(c)
-
-
-def _upper(c: str) -> bool:
-    return (_cased_letter(c) and c.isupper()) or _uncased(c)
+@lru_cache(maxsize=1)
+def _letter_masks() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(letter, lower-case, upper-case, symbol) masks over code points, as spaCy's classes draw them."""
+    uncased = np.zeros(_LIMIT, dtype=bool)
+    for a, b in _UNCASED_BLOCKS:
+        uncased[a:b + 1] = True
+    uncased[ord("ー")] = True
+    lower = np.zeros(_LIMIT, dtype=bool)
+    upper = np.zeros(_LIMIT, dtype=bool)
+    for a, b in _CASED_BLOCKS:
+        for code in range(a, b + 1):
+            c = chr(code)
+            if c.isalpha() and unicodedata.name(c, "").startswith(("LATIN", "CYRILLIC", "GREEK", "FULLWIDTH LATIN")):
+                lower[code] = c.islower()
+                upper[code] = c.isupper()
+                if not (c.islower() or c.isupper()):
+                    lower[code] = upper[code] = True  # a cased-script letter without case (rare): both
+    alpha = lower | upper | uncased
+    symbols = np.fromiter((unicodedata.category(chr(code)) == "So" for code in range(_LIMIT)), bool, _LIMIT)
+    return alpha, lower | uncased, upper | uncased, symbols
 
 
 @lru_cache(maxsize=1)
 def _rules():
     """(prefix match, suffix search, infix finditer, URL match), built once per process."""
-    alpha = _char_class(_alpha)
-    lower = _char_class(_lower)
-    upper = _char_class(_upper)
-    icons = "[" + _char_class(_is_icon) + "]"
+    alpha, lower, upper, symbols = map(_char_class, _letter_masks())
+    icons = "[" + symbols + "]"
     quotes = "".join(re.escape(q) for q in _QUOTES)
     punct = "|".join(_PUNCT)
     prefixes = ["§", "%", "=", "—", "–", r"\+(?![0-9])"] + _PUNCT + _ELLIPSES + _QUOTES + _CURRENCY + [icons]
@@ -309,6 +304,8 @@ def _split_chunk(chunk: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
+# One of these after letters is always cut off as a suffix, and leaves nothing for other rules.
+_PLAIN_SUFFIXES = frozenset(',;!?"”“')
 _MERGE_CHARS = frozenset(":;=()'’.")
 _CACHE: dict[str, tuple[str, ...]] = {}
 _CACHE_LIMIT = 200_000
@@ -320,6 +317,8 @@ def chunk_tokens(chunk: str) -> tuple[str, ...]:
     if tokens is None:
         if chunk.isalpha() and _special(chunk) is None:
             tokens = (chunk,)
+        elif chunk[-1] in _PLAIN_SUFFIXES and chunk[:-1].isalpha() and _special(chunk) is None and _special(chunk[:-1]) is None:
+            tokens = (chunk[:-1], chunk[-1])  # "word," "word!": the suffix rule alone, nothing else can apply
         else:
             tokens = _split_chunk(chunk)
         if len(_CACHE) >= _CACHE_LIMIT:
@@ -330,14 +329,11 @@ def chunk_tokens(chunk: str) -> tuple[str, ...]:
 
 def words(text: str) -> list[str]:
     """datatrove's ``split_into_words(text, "en")``: spaCy English tokens, whitespace tokens left out."""
-    out: list[str] = []
-    get = _CACHE.get
-    for chunk in text.split():
-        tokens = get(chunk)
-        if tokens is None:
-            tokens = chunk_tokens(chunk)
-        out.extend(tokens)
-    return out
+    chunks = text.split()
+    try:  # the common case: every chunk seen before, the whole walk in C
+        return list(chain.from_iterable(map(_CACHE.__getitem__, chunks)))
+    except KeyError:
+        return list(chain.from_iterable(map(chunk_tokens, chunks)))
 
 
 def _is_punct(token: str) -> bool:

@@ -111,6 +111,8 @@ class GopherQuality(TextRuleFilter):
     def setup(self) -> None:
         self._stop = frozenset(self.stop_words)
         _char_tables()
+        if self.flavor == "fineweb":
+            fineweb_words("Build the tokenizer's rules once per process.")
 
     def check(self, text: str) -> str | None:
         if self.flavor == "fineweb":
@@ -154,9 +156,9 @@ class GopherQuality(TextRuleFilter):
         if lengths:  # datatrove's mean of no words is nan, which passes both bounds
             mean_length = sum(lengths) / len(lengths)
             if mean_length < self.min_mean_word_length:
-                return "mean_word_length"
+                return "mean_word_length_below"
             if mean_length > self.max_mean_word_length:
-                return "mean_word_length"
+                return "mean_word_length_above"
         if n and text.count("#") / n > self.max_symbol_word_ratio:
             return "hash_word_ratio"
         if n and (text.count("...") + text.count("…")) / n > self.max_symbol_word_ratio:

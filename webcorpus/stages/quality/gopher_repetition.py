@@ -90,6 +90,10 @@ class GopherRepetition(TextRuleFilter):
         self.dup_ngram_ratios = {int(n): float(r) for n, r in dup_ngram_ratios.items()}
         self.flavor = flavor
 
+    def setup(self) -> None:
+        if self.flavor == "fineweb":
+            fineweb_words("Build the tokenizer's rules once per process.")
+
     def check(self, text: str) -> str | None:
         if self.flavor == "fineweb":
             return self.check_fineweb(text)
@@ -181,21 +185,32 @@ class GopherRepetition(TextRuleFilter):
         ids = np.fromiter(map(vocabulary.__getitem__, words), np.uint64, total)
         ends = np.concatenate(([0], np.cumsum(np.fromiter(map(len, words), np.int64, total))))
         hashes = _NgramHashes(ids)
-        for n, limit in sorted(self.top_ngram_ratios.items()):
+        # One pass over n = 1, 2, ...: an n-gram seen twice extends an (n-1)-gram seen twice, so each n
+        # only groups the positions the n before found in groups of two or more (``candidates``).
+        candidates = None
+        for n in range(1, max([*self.top_ngram_ratios, *self.dup_ngram_ratios, 0]) + 1):
             if total < n:
-                continue
-            _, first, counts = np.unique(hashes.get(n), return_index=True, return_counts=True)
-            # Counter.most_common(1): the most frequent n-gram, the earliest seen among equals.
-            top = counts.max()
-            start = int(first[counts == top].min())
-            ngram_chars = int(ends[start + n] - ends[start]) + n - 1  # joined with spaces
-            if ngram_chars * int(top) / size > limit:
-                return f"top_{n}gram_ratio"
-        for n, limit in sorted(self.dup_ngram_ratios.items()):
-            if total < n:
-                continue
-            if _scanned_repeat_chars(hashes.get(n), ends, n) / size > limit:
-                return f"dup_{n}gram_ratio"
+                break
+            h = hashes.get(n)
+            positions, order, starts, counts = _groups(h, candidates)
+            repeated = counts.size and counts.max() >= 2
+            if n in self.top_ngram_ratios:
+                if repeated:
+                    top = int(counts.max())
+                    # Counter.most_common(1): the most frequent n-gram, the earliest seen among equals.
+                    start = int(positions[order[starts[counts == top]]].min())
+                else:
+                    top, start = 1, 0
+                ngram_chars = int(ends[start + n] - ends[start]) + n - 1  # joined with spaces
+                if ngram_chars * top / size > self.top_ngram_ratios[n]:
+                    return f"top_{n}gram_ratio"
+            if n in self.dup_ngram_ratios and repeated:
+                later = np.ones(order.size, dtype=bool)
+                later[starts] = False  # every member of a group but its earliest repeats an earlier n-gram
+                chars = _scanned_repeat_chars(h, ends, n, np.sort(positions[order[later]]).tolist())
+                if chars / size > self.dup_ngram_ratios[n]:
+                    return f"dup_{n}gram_ratio"
+            candidates = _in_groups_of_two_or_more(positions, order, counts) if repeated else positions[:0]
         return None
 
 
@@ -212,17 +227,13 @@ def _repeats(parts: list[str]) -> tuple[int, int]:
     return count, chars
 
 
-def _scanned_repeat_chars(h: np.ndarray, ends: np.ndarray, n: int) -> int:
+def _scanned_repeat_chars(h: np.ndarray, ends: np.ndarray, n: int, candidates: list[int]) -> int:
     """Characters of repeated n-grams as datatrove's scan counts them.
 
     The scan walks positions left to right, remembering each n-gram it visits; at an n-gram it has
     seen it adds the n-gram's characters and jumps n positions, skipping the n-grams in between.
-    Only positions whose n-gram occurred somewhere before can be repeats, so the walk jumps between
-    those and adds the runs in between to the remembered set in one step."""
-    _, first = np.unique(h, return_index=True)
-    later = np.ones(h.size, dtype=bool)
-    later[first] = False
-    candidates = np.flatnonzero(later).tolist()
+    Only positions whose n-gram occurred somewhere before (``candidates``, ascending) can be repeats,
+    so the walk jumps between those and adds the runs in between to the remembered set in one step."""
     if not candidates:
         return 0
     values = h.tolist()
