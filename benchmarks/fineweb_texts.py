@@ -9,7 +9,11 @@ Each text carries the set it comes from (the unit of leave-one-set-out) and its 
 * ``crawl``: resiliparse extractions of the HTML pages of the real crawls in ../shared/data/warc (set
   ``warc``, many languages);
 * ``lingua``: non-English prose, 30 consecutive lines of each language's sentence file in
-  ../shared/data/lid/lingua-testdata joined into a document, lines kept (set ``lingua``).
+  ../shared/data/lid/lingua-testdata joined into a document, lines kept (set ``lingua``);
+* ``heldout``: texts no rule of :mod:`webcorpus.stages.quality.fineweb_text` was tuned on (its
+  special cases were read off the differences with spaCy on the sets above): the text files of
+  ../shared/data/dedup/cs336-fixtures (set ``cs336``) and the synthetic PII sentences of
+  ../shared/data/pii/presidio-research-synth, 25 records to a document (set ``presidio``).
 
     python benchmarks/fineweb_texts.py OUT.jsonl
 """
@@ -25,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 DATA = ROOT / ".." / "shared" / "data"
-SETS = ("scrapinghub-aeb", "readability-testpages", "newspaper-fulltext", "warc", "lingua")
+SETS = ("scrapinghub-aeb", "readability-testpages", "newspaper-fulltext", "warc", "lingua", "cs336", "presidio")
 
 
 def _extractions(pages, engine: str, **options) -> list[str | None]:
@@ -78,6 +82,20 @@ def lingua_texts(lines_per_doc: int = 30, docs_per_language: int = 2) -> list[di
     return out
 
 
+def heldout_texts(records_per_doc: int = 25, docs: int = 120) -> list[dict]:
+    out = []
+    for path in sorted((DATA / "dedup" / "cs336-fixtures" / "fixtures").rglob("*.txt")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if text.strip():
+            out.append({"set": "cs336", "kind": "heldout", "name": path.name, "text": text})
+    records = json.loads((DATA / "pii" / "presidio-research-synth" / "data" / "synth_dataset_v2.json").read_text())
+    for d in range(docs):
+        chunk = [r["full_text"] for r in records[d * records_per_doc:(d + 1) * records_per_doc]]
+        if chunk:
+            out.append({"set": "presidio", "kind": "heldout", "name": f"records-{d}", "text": "\n".join(chunk)})
+    return out
+
+
 def all_texts() -> list[dict]:
     from extract_quality import load_pages
 
@@ -87,7 +105,7 @@ def all_texts() -> list[dict]:
         for page, text in zip(pages, _extractions(pages, engine, **options)):
             if text and text.strip():
                 texts.append({"set": page.dataset, "kind": engine, "name": page.name, "text": text})
-    return texts + crawl_texts() + lingua_texts()
+    return texts + crawl_texts() + lingua_texts() + heldout_texts()
 
 
 if __name__ == "__main__":
