@@ -69,14 +69,14 @@ def as_datatrove(stage: str, reason: str | None) -> str | None:
     return DATATROVE_REASONS[stage].get(rule, rule)
 
 
-def run_webcorpus_filters(texts: list[str], batch_size: int = 500) -> tuple[list[dict], dict]:
+def run_webcorpus_filters(texts: list[str], batch_size: int = 500, flavor: str = "fineweb") -> tuple[list[dict], dict]:
     """Each filter alone on every text: [{filter: datatrove-named reason, "c4_text": ...}], CPU seconds."""
     from webcorpus.stages.registry import build_stage
 
     rows = [{} for _ in texts]
     seconds = {}
     for name in FILTERS:
-        stage = build_stage(name, STAGE_OPTIONS[name])
+        stage = build_stage(name, {**STAGE_OPTIONS[name], "flavor": flavor})
         stage.setup()
         stage.check("Warm up. The tables load here.") if hasattr(stage, "check") else None
         spent = 0.0
@@ -102,9 +102,14 @@ def run_datatrove_filters(texts_path: Path, out_path: Path) -> tuple[list[dict],
     return lines[:-1], lines[-1]["cpu_seconds"]
 
 
-def compare_texts(meta: list[dict], ours: list[dict], theirs: list[dict], our_s: dict, their_s: dict) -> None:
+def compare_texts(meta: list[dict], ours: list[dict], theirs: list[dict], our_s: dict, their_s: dict,
+                  paper: list[dict] | None = None) -> None:
     sets = sorted({m["set"] for m in meta})
     print(f"{len(meta)} texts; agreement of decision and reason, per filter and per set of texts\n")
+    if paper is not None:
+        print("flavor: paper against datatrove (decision only): " + ", ".join(
+            f"{name} {sum((p[name] is None) == (t[name] is None) for p, t in zip(paper, theirs)) / len(theirs):.1%}"
+            for name in FILTERS) + "\n")
     print("| filter | all | " + " | ".join(sets) + " | datatrove CPU s | webcorpus CPU s | × datatrove |")
     print("|---|---:|" + "---:|" * len(sets) + "---:|---:|---:|")
     for name in FILTERS:
@@ -124,16 +129,23 @@ def compare_texts(meta: list[dict], ours: list[dict], theirs: list[dict], our_s:
             print(f"{name} differences (datatrove, webcorpus): " + ", ".join(f"{k} ×{v}" for k, v in diffs.most_common(6)))
 
 
-def write_fixture(path: Path, meta: list[dict], theirs: list[dict], per_set: int = 40) -> None:
-    """Expected decisions for a fixed, spread sample: every text datatrove drops in a rare way, then every k-th."""
-    chosen = []
+def write_fixture(path: Path, meta: list[dict], theirs: list[dict], per_set: int = 60) -> None:
+    """datatrove's verdicts on a fixed sample: per set every k-th text, plus every text one filter drops
+    for a reason seen fewer than 20 times (so rare rules are pinned too). Texts are named, not copied."""
+    import hashlib
+
+    rare = collections.Counter((name, t[name]) for t in theirs for name in FILTERS)
+    chosen = set()
     for s in sorted({m["set"] for m in meta}):
-        idx = [i for i, m in enumerate(meta) if m["set"] == s]
-        step = max(1, len(idx) // per_set)
-        chosen += idx[::step][:per_set]
+        idx = [i for i, m in enumerate(meta) if m["set"] == s and m["kind"] != "trafilatura"]
+        chosen.update(idx[::max(1, len(idx) // per_set)][:per_set])
+    chosen.update(i for i, t in enumerate(theirs) if meta[i]["kind"] != "trafilatura"
+                  and any(t[name] is not None and rare[(name, t[name])] < 20 for name in FILTERS))
     rows = [{"set": meta[i]["set"], "kind": meta[i]["kind"], "name": meta[i]["name"],
-             **{name: theirs[i][name] for name in FILTERS}} for i in chosen]
-    path.write_text(json.dumps({"datatrove": "0.10.1", "texts": rows}, indent=0, ensure_ascii=False) + "\n")
+             "sha1": hashlib.sha1(meta[i]["text"].encode()).hexdigest(), **{name: theirs[i][name] for name in FILTERS}}
+            for i in sorted(chosen)]
+    path.write_text("{\"datatrove\": \"0.10.1\", \"texts\": [\n"
+                    + ",\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n]}\n", encoding="utf-8")
     print(f"wrote {len(rows)} expected decisions to {path}")
 
 
@@ -160,7 +172,8 @@ def main() -> None:
         texts = [m["text"] for m in meta]
         theirs, their_s = run_datatrove_filters(texts_path, tmp / "reference.jsonl")
         ours, our_s = run_webcorpus_filters(texts)
-        compare_texts(meta, ours, theirs, our_s, their_s)
+        paper, _ = run_webcorpus_filters(texts, flavor="paper")
+        compare_texts(meta, ours, theirs, our_s, their_s, paper)
         if args.write_fixture:
             write_fixture(args.write_fixture, meta, theirs)
         if args.warc:

@@ -306,6 +306,7 @@ def _split_chunk(chunk: str) -> tuple[str, ...]:
 
 # One of these after letters is always cut off as a suffix, and leaves nothing for other rules.
 _PLAIN_SUFFIXES = frozenset(',;!?"”“')
+_PLAIN_PREFIXES = frozenset('("“[')
 _MERGE_CHARS = frozenset(":;=()'’.")
 _CACHE: dict[str, tuple[str, ...]] = {}
 _CACHE_LIMIT = 200_000
@@ -319,6 +320,11 @@ def chunk_tokens(chunk: str) -> tuple[str, ...]:
             tokens = (chunk,)
         elif chunk[-1] in _PLAIN_SUFFIXES and chunk[:-1].isalpha() and _special(chunk) is None and _special(chunk[:-1]) is None:
             tokens = (chunk[:-1], chunk[-1])  # "word," "word!": the suffix rule alone, nothing else can apply
+        elif (chunk[-1] == "." and len(chunk) > 2 and "a" <= chunk[-2] <= "z" and chunk[:-1].isalpha()
+              and _special(chunk) is None and _special(chunk[:-1]) is None):
+            tokens = (chunk[:-1], ".")  # "word.": the period after a lower-case letter is a suffix
+        elif chunk[0] in _PLAIN_PREFIXES and chunk[1:].isalpha() and _special(chunk) is None and _special(chunk[1:]) is None:
+            tokens = (chunk[0], chunk[1:])  # "(word", "“word": the prefix rule alone
         else:
             tokens = _split_chunk(chunk)
         if len(_CACHE) >= _CACHE_LIMIT:

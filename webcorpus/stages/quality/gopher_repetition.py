@@ -188,7 +188,8 @@ class GopherRepetition(TextRuleFilter):
         # One pass over n = 1, 2, ...: an n-gram seen twice extends an (n-1)-gram seen twice, so each n
         # only groups the positions the n before found in groups of two or more (``candidates``).
         candidates = None
-        for n in range(1, max([*self.top_ngram_ratios, *self.dup_ngram_ratios, 0]) + 1):
+        sizes = [*self.top_ngram_ratios, *self.dup_ngram_ratios]
+        for n in range(min(sizes, default=1), max(sizes, default=0) + 1):
             if total < n:
                 break
             h = hashes.get(n)
