@@ -96,12 +96,14 @@ def heldout_texts(records_per_doc: int = 25, docs: int = 120) -> list[dict]:
     return out
 
 
-def all_texts() -> list[dict]:
+def all_texts(trafilatura: bool = True) -> list[dict]:
+    """Every text, in a fixed order (``trafilatura=False`` skips the slowest extractor)."""
     from extract_quality import load_pages
 
     pages = list(load_pages())
     texts = [{"set": p.dataset, "kind": "gold", "name": p.name, "text": p.truth} for p in pages]
-    for engine, options in (("trafilatura", {"favor_precision": True}), ("resiliparse", {})):
+    engines = (("trafilatura", {"favor_precision": True}),) if trafilatura else ()
+    for engine, options in engines + (("resiliparse", {}),):
         for page, text in zip(pages, _extractions(pages, engine, **options)):
             if text and text.strip():
                 texts.append({"set": page.dataset, "kind": engine, "name": page.name, "text": text})

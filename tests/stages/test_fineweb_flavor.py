@@ -40,7 +40,7 @@ def pinned():
     from fineweb_texts import all_texts
 
     rows = json.loads(FIXTURE.read_text(encoding="utf-8"))["texts"]
-    texts = {(t["set"], t["kind"], t["name"]): t["text"] for t in all_texts()}
+    texts = {(t["set"], t["kind"], t["name"]): t["text"] for t in all_texts(trafilatura=False)}
     found = {}
     for row in rows:
         text = texts.get((row["set"], row["kind"], row["name"]))
