@@ -84,10 +84,11 @@ def lingua_texts(lines_per_doc: int = 30, docs_per_language: int = 2) -> list[di
 
 def heldout_texts(records_per_doc: int = 25, docs: int = 120) -> list[dict]:
     out = []
-    for path in sorted((DATA / "dedup" / "cs336-fixtures" / "fixtures").rglob("*.txt")):
+    folder = DATA / "dedup" / "cs336-fixtures" / "fixtures"
+    for path in sorted(folder.rglob("*.txt")):
         text = path.read_text(encoding="utf-8", errors="replace")
         if text.strip():
-            out.append({"set": "cs336", "kind": "heldout", "name": path.name, "text": text})
+            out.append({"set": "cs336", "kind": "heldout", "name": str(path.relative_to(folder)), "text": text})
     records = json.loads((DATA / "pii" / "presidio-research-synth" / "data" / "synth_dataset_v2.json").read_text())
     for d in range(docs):
         chunk = [r["full_text"] for r in records[d * records_per_doc:(d + 1) * records_per_doc]]

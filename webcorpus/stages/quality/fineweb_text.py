@@ -316,8 +316,8 @@ def chunk_tokens(chunk: str) -> tuple[str, ...]:
     """The tokens of one whitespace-free chunk (cached: most chunks repeat)."""
     tokens = _CACHE.get(chunk)
     if tokens is None:
-        if chunk.isalpha() and _special(chunk) is None:
-            tokens = (chunk,)
+        if (chunk.isalpha() or (chunk.isascii() and chunk.isdigit())) and _special(chunk) is None:
+            tokens = (chunk,)  # letters only, or ASCII digits only: no rule applies
         elif chunk[-1] in _PLAIN_SUFFIXES and chunk[:-1].isalpha() and _special(chunk) is None and _special(chunk[:-1]) is None:
             tokens = (chunk[:-1], chunk[-1])  # "word," "word!": the suffix rule alone, nothing else can apply
         elif (chunk[-1] == "." and len(chunk) > 2 and "a" <= chunk[-2] <= "z" and chunk[:-1].isalpha()
@@ -339,7 +339,13 @@ def words(text: str) -> list[str]:
     try:  # the common case: every chunk seen before, the whole walk in C
         return list(chain.from_iterable(map(_CACHE.__getitem__, chunks)))
     except KeyError:
-        return list(chain.from_iterable(map(chunk_tokens, chunks)))
+        missing = set(chunks).difference(_CACHE)
+        if len(_CACHE) + len(missing) > _CACHE_LIMIT:
+            _CACHE.clear()
+            missing = set(chunks)
+        for chunk in missing:
+            chunk_tokens(chunk)
+        return list(chain.from_iterable(map(_CACHE.__getitem__, chunks)))
 
 
 def _is_punct(token: str) -> bool:

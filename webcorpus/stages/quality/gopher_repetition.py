@@ -24,6 +24,7 @@ The n-gram statistics run on integer word ids in numpy (one hash per n-gram,
 from __future__ import annotations
 
 import re
+from itertools import count
 from typing import Annotated
 
 import numpy as np
@@ -180,18 +181,26 @@ class GopherRepetition(TextRuleFilter):
         total = len(words)
         if total < 2:
             return None
-        vocabulary = dict.fromkeys(words)
-        vocabulary = dict(zip(vocabulary, range(len(vocabulary))))
-        ids = np.fromiter(map(vocabulary.__getitem__, words), np.uint64, total)
+        ids = word_ids(words)
         ends = np.concatenate(([0], np.cumsum(np.fromiter(map(len, words), np.int64, total))))
         hashes = _NgramHashes(ids)
         # One pass over n = 1, 2, ...: an n-gram seen twice extends an (n-1)-gram seen twice, so each n
         # only groups the positions the n before found in groups of two or more (``candidates``).
         candidates = None
         sizes = [*self.top_ngram_ratios, *self.dup_ngram_ratios]
+        last_top = max(self.top_ngram_ratios, default=0)
+        pending = None  # datatrove checks every top n-gram before any repeated n-gram
         for n in range(min(sizes, default=1), max(sizes, default=0) + 1):
+            if pending is not None and n > last_top:
+                return pending
             if total < n:
                 break
+            if candidates is not None and not candidates.size:
+                # No (n-1)-gram repeats, so no n-gram does: the top n-gram is the first, once; nothing repeats.
+                limit = self.top_ngram_ratios.get(n)
+                if limit is not None and (int(ends[n]) + n - 1) / size > limit:
+                    return f"top_{n}gram_ratio"
+                continue
             h = hashes.get(n)
             positions, order, starts, counts = _groups(h, candidates)
             repeated = counts.size and counts.max() >= 2
@@ -206,13 +215,28 @@ class GopherRepetition(TextRuleFilter):
                 if ngram_chars * top / size > self.top_ngram_ratios[n]:
                     return f"top_{n}gram_ratio"
             if n in self.dup_ngram_ratios and repeated:
-                later = np.ones(order.size, dtype=bool)
-                later[starts] = False  # every member of a group but its earliest repeats an earlier n-gram
-                chars = _scanned_repeat_chars(h, ends, n, np.sort(positions[order[later]]).tolist())
-                if chars / size > self.dup_ngram_ratios[n]:
-                    return f"dup_{n}gram_ratio"
+                members = np.sort(positions[order[np.repeat(counts >= 2, counts)]])
+                chars = _scanned_repeat_chars(h, ends, n, members.tolist())
+                if chars / size > self.dup_ngram_ratios[n] and pending is None:
+                    pending = f"dup_{n}gram_ratio"
             candidates = _in_groups_of_two_or_more(positions, order, counts) if repeated else positions[:0]
-        return None
+        return pending
+
+
+_WORD_IDS: dict[str, int] = {}
+_NEXT_ID = [0]
+
+
+def word_ids(words: list[str]) -> np.ndarray:
+    """A process-wide id per distinct word, for the words in order. n-grams are compared by hashes of ids;
+    the id values never decide anything (only equality does), so sharing them across documents, and ids
+    that skip numbers, change no verdict. ``setdefault`` with a running counter keeps the walk in C."""
+    table = _WORD_IDS
+    if len(table) > 2_000_000:
+        table.clear()
+    start = _NEXT_ID[0]
+    _NEXT_ID[0] += len(words)
+    return np.fromiter(map(table.setdefault, words, count(start)), np.uint64, len(words))
 
 
 def _repeats(parts: list[str]) -> tuple[int, int]:
@@ -228,29 +252,26 @@ def _repeats(parts: list[str]) -> tuple[int, int]:
     return count, chars
 
 
-def _scanned_repeat_chars(h: np.ndarray, ends: np.ndarray, n: int, candidates: list[int]) -> int:
+def _scanned_repeat_chars(h: np.ndarray, ends: np.ndarray, n: int, members: list[int]) -> int:
     """Characters of repeated n-grams as datatrove's scan counts them.
 
     The scan walks positions left to right, remembering each n-gram it visits; at an n-gram it has
     seen it adds the n-gram's characters and jumps n positions, skipping the n-grams in between.
-    Only positions whose n-gram occurred somewhere before (``candidates``, ascending) can be repeats,
-    so the walk jumps between those and adds the runs in between to the remembered set in one step."""
-    if not candidates:
-        return 0
-    values = h.tolist()
+    Only n-grams that occur twice or more can ever be "seen" again, so the walk needs only their
+    positions (``members``, ascending): every other position is visited and forgotten."""
     seen: set[int] = set()
     chars = 0
     position = 0
-    for c in candidates:
-        if c < position:
-            continue  # jumped over
-        seen.update(values[position:c])
-        if values[c] in seen:
-            chars += int(ends[c + n] - ends[c])
-            position = c + n
+    for p in members:
+        if p < position:
+            continue  # jumped over: not remembered
+        value = h[p]
+        if value in seen:
+            chars += int(ends[p + n] - ends[p])
+            position = p + n
         else:
-            seen.add(values[c])
-            position = c + 1
+            seen.add(value)
+            position = p + 1
     return chars
 
 
