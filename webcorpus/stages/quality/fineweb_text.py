@@ -305,11 +305,19 @@ def _split_chunk(chunk: str) -> tuple[str, ...]:
 
 
 # One of these after letters is always cut off as a suffix, and leaves nothing for other rules.
-_PLAIN_SUFFIXES = frozenset(',;!?"”“')
+_PLAIN_SUFFIXES = frozenset(',;:!?"”“)\'')
+_ASCII_HYPHENATED = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)+")
 _PLAIN_PREFIXES = frozenset('("“[')
 _MERGE_CHARS = frozenset(":;=()'’.")
 _CACHE: dict[str, tuple[str, ...]] = {}
 _CACHE_LIMIT = 200_000
+
+
+def _interleave(parts: list[str], separator: str):
+    for i, part in enumerate(parts):
+        if i:
+            yield separator
+        yield part
 
 
 def chunk_tokens(chunk: str) -> tuple[str, ...]:
@@ -323,6 +331,11 @@ def chunk_tokens(chunk: str) -> tuple[str, ...]:
         elif (chunk[-1] == "." and len(chunk) > 2 and "a" <= chunk[-2] <= "z" and chunk[:-1].isalpha()
               and _special(chunk) is None and _special(chunk[:-1]) is None):
             tokens = (chunk[:-1], ".")  # "word.": the period after a lower-case letter is a suffix
+        elif chunk.endswith("...") and chunk[:-3].isalpha() and _special(chunk) is None and _special(chunk[:-3]) is None:
+            tokens = (chunk[:-3], "...")  # "word...": the ellipsis suffix
+        elif _ASCII_HYPHENATED.fullmatch(chunk) and _special(chunk) is None and all(
+                _special(part) is None for part in chunk.split("-")):
+            tokens = tuple(_interleave(chunk.split("-"), "-"))  # "well-known": hyphens between letters are infixes
         elif chunk[0] in _PLAIN_PREFIXES and chunk[1:].isalpha() and _special(chunk) is None and _special(chunk[1:]) is None:
             tokens = (chunk[0], chunk[1:])  # "(word", "“word": the prefix rule alone
         else:
