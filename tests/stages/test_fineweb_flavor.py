@@ -178,3 +178,20 @@ def test_flavor_option_is_checked():
     assert build_stage("c4", {}).min_sentences == 3
     assert build_stage("c4", {"flavor": "fineweb"}).min_sentences == 5
     assert build_stage("fineweb_quality", {"flavor": "fineweb"}).max_dup_line_char_ratio == 0.01
+
+
+def test_words_and_sentences_equal_spacy_on_real_texts():
+    """Where spaCy is installed (it is not needed at run time): the restated rules give spaCy's tokens
+    and sentence counts on real texts, the held-out ones included."""
+    spacy = pytest.importorskip("spacy")
+    from fineweb_texts import heldout_texts
+    from extract_quality import load_pages
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    texts = [p.truth for p in load_pages(("scrapinghub-aeb",))][:60] + [t["text"] for t in heldout_texts()]
+    same_docs = sum([t.text for t in nlp(text) if t.text.strip()] == fineweb_text.words(text) for text in texts)
+    lines = [line.strip() for text in texts for line in text.splitlines() if line.strip()]
+    same_lines = sum(len(list(nlp(line).sents)) == fineweb_text.sentence_count(line) for line in lines)
+    assert same_docs >= 0.95 * len(texts), (same_docs, len(texts))
+    assert same_lines >= 0.995 * len(lines), (same_lines, len(lines))

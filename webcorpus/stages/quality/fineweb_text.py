@@ -13,7 +13,7 @@ flavour of the filters keeps a 10x lead over datatrove:
   abbreviations such as ``Mr.`` or ``e.g.`` kept whole). The rules are spaCy's
   (``spacy/lang/punctuation.py``, ``spacy/lang/tokenizer_exceptions.py``, read as facts);
   the special-case list here is shorter than spaCy's, and
-  tests/stages/test_fineweb_text.py measures the token agreement with spaCy on real text.
+  tests/stages/test_fineweb_flavor.py measures the agreement with spaCy on real text.
 * :func:`sentence_count`: the sentencizer's rule: a new sentence starts at the first
   non-punctuation token after a sentence-final character.
 * :data:`TERMINAL_PUNCTUATION` and :data:`PUNCTUATION_SET`: datatrove's character sets
