@@ -257,8 +257,14 @@ def _split_chunk(chunk: str) -> tuple[str, ...]:
                 s = rest
                 special = _special(s)
                 break
-        m = suffix_search(s[pre:])
-        suf = (len(s) - pre - m.start()) if m else 0
+        rest = s[pre:]
+        # Every suffix rule but a run of dots is at most 8 characters long: search only the tail (the
+        # look-behinds still see the characters before it), unless a run of dots may reach further back.
+        start = len(rest) - 8
+        if start <= 0 or rest[start - 1] == ".":
+            start = 0
+        m = suffix_search(rest, start)
+        suf = (len(rest) - m.start()) if m else 0
         if suf:
             rest = s[:-suf]
             if rest and _special(rest) is not None:
