@@ -223,20 +223,10 @@ class GopherRepetition(TextRuleFilter):
         return pending
 
 
-_WORD_IDS: dict[str, int] = {}
-_NEXT_ID = [0]
-
-
 def word_ids(words: list[str]) -> np.ndarray:
-    """A process-wide id per distinct word, for the words in order. n-grams are compared by hashes of ids;
-    the id values never decide anything (only equality does), so sharing them across documents, and ids
-    that skip numbers, change no verdict. ``setdefault`` with a running counter keeps the walk in C."""
-    table = _WORD_IDS
-    if len(table) > 2_000_000:
-        table.clear()
-    start = _NEXT_ID[0]
-    _NEXT_ID[0] += len(words)
-    return np.fromiter(map(table.setdefault, words, count(start)), np.uint64, len(words))
+    """An id per distinct word, for the words in order. n-grams are compared by hashes of ids; only their
+    equality matters, so ids may skip numbers: ``setdefault`` with a running counter keeps the walk in C."""
+    return np.fromiter(map({}.setdefault, words, count()), np.uint64, len(words))
 
 
 def _repeats(parts: list[str]) -> tuple[int, int]:
