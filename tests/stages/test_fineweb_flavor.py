@@ -195,3 +195,22 @@ def test_words_and_sentences_equal_spacy_on_real_texts():
     same_lines = sum(len(list(nlp(line).sents)) == fineweb_text.sentence_count(line) for line in lines)
     assert same_docs >= 0.95 * len(texts), (same_docs, len(texts))
     assert same_lines >= 0.995 * len(lines), (same_lines, len(lines))
+
+
+def test_fineweb_pipeline_is_the_recipe():
+    """pipelines/fineweb-en.yaml: FineWeb's order and settings, every option valid."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "pipelines" / "fineweb-en.yaml").read_text())
+    stages = [next(iter(entry.items())) for entry in config["stages"]]
+    assert [name for name, _ in stages] == ["url_filter", "extract", "language", "gopher_repetition",
+                                            "gopher_quality", "c4", "fineweb_quality"]
+    options = dict(stages)
+    assert options["extract"]["engine"] == "trafilatura" and options["extract"]["favor_precision"] is True
+    assert options["language"]["keep"] == ["en"] and options["language"]["min_score"] == 0.65
+    assert options["language"]["max_chars"] >= 10_000_000  # the whole text
+    assert options["c4"]["terminal_punctuation"] is False
+    for name in ("gopher_repetition", "gopher_quality", "c4", "fineweb_quality"):
+        assert build_stage(name, options[name]).flavor == "fineweb"
+    for name, opts in stages:
+        build_stage(name, opts or {})
