@@ -10,15 +10,25 @@
 
 Every threshold is an option whose default is the paper's value; docs/stages.md
 lists each with its source. Each filter drops with ``<stage>:<rule>`` reasons.
+
+Each filter also has ``flavor: fineweb``: the definitions of datatrove 0.10.1, the library
+FineWeb was built with (words are spaCy-English tokens, punctuation included; its line and
+paragraph splitting; its thresholds where they differ). :mod:`.fineweb_text` holds the word
+and sentence rules; docs/stages.md shows both flavours side by side.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, Literal, Sequence
 
 import pyarrow as pa
 
 from webcorpus.documents import text_column
 from webcorpus.stages.base import Filter, OptionError
+
+
+#: ``paper``: the definitions of the papers; ``fineweb``: those of datatrove 0.10.1, as FineWeb ran them.
+Flavor = Literal["paper", "fineweb"]
+FLAVOR_HELP = "paper: the paper's definitions; fineweb: datatrove 0.10.1's, as FineWeb ran them (docs/stages.md)"
 
 
 class TextRuleFilter(Filter):
