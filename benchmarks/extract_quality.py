@@ -82,7 +82,10 @@ def _html_text(markup: str) -> str:
     return root.text_content()
 
 
-def load_pages(datasets: tuple[str, ...] = ("scrapinghub-aeb", "readability-testpages", "newspaper-fulltext")) -> Iterator[Page]:
+DATASETS = ("scrapinghub-aeb", "readability-testpages", "newspaper-fulltext")
+
+
+def load_pages(datasets: tuple[str, ...] = DATASETS) -> Iterator[Page]:
     """Every page with non-empty ground truth, in a fixed order."""
     if "scrapinghub-aeb" in datasets:
         folder = DATA / "scrapinghub-aeb"
@@ -165,22 +168,56 @@ def systems() -> dict[str, tuple[Callable, bool]]:
         "webcorpus extract: engine=trafilatura, favor_recall": (webcorpus_stage(engine="trafilatura", favor_recall=True), True),
         "webcorpus extract: engine=resiliparse": (webcorpus_stage(engine="resiliparse"), True),
         "webcorpus extract: engine=hybrid": (webcorpus_stage(engine="hybrid"), True),
+        "webcorpus extract: engine=blocks (shipped model: trained on all three sets, in-sample)": (webcorpus_stage(engine="blocks"), True),
     }
 
 
 def evaluate(function: Callable, pages: list[Page], decoded: bool) -> dict:
+    """Per dataset and "all": mean (P, R, F1); plus pages per CPU-second and the number of empty results."""
     inputs = [decode(p.html) if decoded else p.html for p in pages]
     per_dataset: dict[str, list] = {}
-    seconds = 0.0
+    seconds, empty = 0.0, 0
     for page, html in zip(pages, inputs):
         start = time.process_time()
         pred = function(html)
         seconds += time.process_time() - start
+        empty += not (pred or "").strip()
         per_dataset.setdefault(page.dataset, []).append(score(pred, page.truth))
+    return _summary(per_dataset, len(pages), seconds, empty)
+
+
+def _summary(per_dataset: dict[str, list], count: int, seconds: float, empty: int) -> dict:
+    per_dataset = dict(per_dataset)
     per_dataset["all"] = [s for name in list(per_dataset) for s in per_dataset[name]]
     result = {name: [sum(s[i] for s in scores) / len(scores) for i in range(3)] for name, scores in per_dataset.items()}
-    result["pages_per_s"] = len(pages) / seconds if seconds else float("inf")
+    result["scores"] = per_dataset
+    result["pages_per_s"] = count / seconds if seconds else float("inf")
+    result["seconds"], result["empty"], result["pages"] = seconds, empty, count
     return result
+
+
+def evaluate_blocks_lodo(pages: list[Page]) -> dict:
+    """The ``blocks`` engine, leave one dataset out: for each set, a model trained on the other sets only
+    (same training code as benchmarks/train_extract_model.py) extracts that set's pages."""
+    sys.path.insert(0, str(ROOT))
+    from webcorpus.stages.extract.engines import _blocks
+    from webcorpus.stages.extract.model import fit_pages, training_rows
+
+    decoded = {id(p): decode(p.html) for p in pages}
+    every = [p for p in load_pages()]  # training pages: all pages of the other sets, whatever the split
+    rows = {(p.dataset, p.name): training_rows(decode(p.html), p.truth) for p in every}
+    per_dataset: dict[str, list] = {}
+    seconds, empty = 0.0, 0
+    for held in DATASETS:
+        model = fit_pages([rows[(p.dataset, p.name)] for p in every if p.dataset != held])
+        engine = _blocks(False, model=model)
+        for page in (p for p in pages if p.dataset == held):
+            start = time.process_time()
+            pred = engine(decoded[id(page)], None)
+            seconds += time.process_time() - start
+            empty += not (pred or "").strip()
+            per_dataset.setdefault(held, []).append(score(pred, page.truth))
+    return _summary(per_dataset, len(pages), seconds, empty)
 
 
 def sandbox_overhead(pages: list[Page], engine: str = "resiliparse", repeats: int = 3) -> tuple[float, float]:
@@ -207,23 +244,31 @@ def sandbox_overhead(pages: list[Page], engine: str = "resiliparse", repeats: in
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=["dev", "heldout", "all"], default="heldout")
+    parser.add_argument("--lodo", action="store_true",
+                        help="leave one dataset out: every page scored (--split all), the blocks engine trained without its set")
     parser.add_argument("--only", help="run only systems whose name contains this")
     parser.add_argument("--sandbox-overhead", action="store_true", help="also time the stage in-process vs in its child")
     args = parser.parse_args(argv)
-    pages = [p for p in load_pages() if args.split == "all" or p.split == args.split]
+    split = "all" if args.lodo else args.split
+    pages = [p for p in load_pages() if split == "all" or p.split == split]
     counts = Counter(p.dataset for p in pages)
-    print(f"split={args.split}: {len(pages)} pages ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
-    names = ["scrapinghub-aeb", "readability-testpages", "newspaper-fulltext", "all"]
-    print(f"| system | {' | '.join(f'{n} F1' for n in names)} | all P | all R | pages/s/core |")
-    print("|---|" + "---|" * (len(names) + 3))
-    for name, (function, decoded) in systems().items():
+    print(f"split={split}: {len(pages)} pages ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
+    print(f"| system | {' | '.join(f'{n} F1' for n in DATASETS)} | mean of sets | all F1 | all P | all R "
+          f"| empty | pages/s/core |")
+    print("|---|" + "---|" * (len(DATASETS) + 6))
+    runs = [(name, lambda f=function, d=decoded: evaluate(f, pages, d)) for name, (function, decoded) in systems().items()]
+    if args.lodo:
+        runs.insert(0, ("webcorpus extract: engine=blocks, leave-one-dataset-out models", lambda: evaluate_blocks_lodo(pages)))
+    for name, run in runs:
         if args.only and args.only not in name:
             continue
-        r = evaluate(function, pages, decoded)
-        cells = " | ".join(f"{r[n][2]:.3f}" for n in names)
-        print(f"| {name} | {cells} | {r['all'][0]:.3f} | {r['all'][1]:.3f} | {r['pages_per_s']:.0f} |", flush=True)
+        r = run()
+        cells = " | ".join(f"{r[n][2]:.3f}" for n in DATASETS)
+        mean = sum(r[n][2] for n in DATASETS) / len(DATASETS)
+        print(f"| {name} | {cells} | {mean:.3f} | {r['all'][2]:.3f} | {r['all'][0]:.3f} | {r['all'][1]:.3f} "
+              f"| {r['empty']} ({r['empty'] / r['pages']:.1%}) | {r['pages_per_s']:.0f} |", flush=True)
     if args.sandbox_overhead:
-        for engine in ("resiliparse", "hybrid"):
+        for engine in ("resiliparse", "hybrid", "blocks"):
             inside, child = sandbox_overhead(pages, engine)
             print(f"sandbox overhead, engine={engine}: in-process {inside:.2f} s, child process {child:.2f} s "
                   f"for {len(pages)} pages ({child / inside - 1:+.0%})")

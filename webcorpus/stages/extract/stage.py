@@ -65,7 +65,8 @@ class Extract(Stage):
 
     @property
     def requires(self) -> dict[str, str]:  # type: ignore[override]
-        needs = {"trafilatura": {"trafilatura": "trafilatura"}, "resiliparse": {"resiliparse": "resiliparse"}}
+        needs = {"trafilatura": {"trafilatura": "trafilatura"}, "resiliparse": {"resiliparse": "resiliparse"},
+                 "blocks": {"resiliparse": "resiliparse", "lxml": "lxml"}}
         if self.engine == "hybrid":
             return {**needs["trafilatura"], **needs["resiliparse"]}
         return needs.get(self.engine, {})
@@ -73,7 +74,7 @@ class Extract(Stage):
     def engine_options(self) -> dict[str, Any]:
         if self.engine not in BUILTIN:
             return {}
-        if self.engine == "resiliparse":
+        if self.engine in ("resiliparse", "blocks"):
             return {"include_comments": self.include_comments}
         return {
             "favor_precision": self.favor_precision, "favor_recall": self.favor_recall,
