@@ -205,7 +205,7 @@ def evaluate_blocks_lodo(pages: list[Page]) -> dict:
 
     decoded = {id(p): decode(p.html) for p in pages}
     every = [p for p in load_pages()]  # training pages: all pages of the other sets, whatever the split
-    rows = {(p.dataset, p.name): training_rows(decode(p.html), p.truth) for p in every}
+    rows = {(p.dataset, p.name): training_rows(decode(p.html), p.truth, p.dataset) for p in every}
     per_dataset: dict[str, list] = {}
     seconds, empty = 0.0, 0
     for held in DATASETS:

@@ -34,7 +34,7 @@ L2 = 1.0
 def train(datasets: tuple[str, ...] = tuple(LICENSED)) -> str:
     """The model's JSON, trained on every page of ``datasets``."""
     assert all(name in LICENSED for name in datasets), "only permissively licensed sets go into shipped weights"
-    rows = [training_rows(decode(page.html), page.truth) for page in load_pages(datasets)]
+    rows = [training_rows(decode(page.html), page.truth, page.dataset) for page in load_pages(datasets)]
     return fit_pages(rows, l2=L2).to_json()
 
 

@@ -32,7 +32,7 @@ def pages():
 
 @pytest.fixture(scope="module")
 def rows(pages):
-    return {(p.dataset, p.name): training_rows(decode(p.html), p.truth) for p in pages}
+    return {(p.dataset, p.name): training_rows(decode(p.html), p.truth, p.dataset) for p in pages}
 
 
 def test_blocks_follow_the_layout_a_reader_sees():
@@ -69,7 +69,7 @@ def test_labels_come_from_aligning_blocks_with_the_gold_text():
 def test_the_shipped_model_is_reproduced_byte_for_byte_by_its_training_script():
     assert train() == MODEL_PATH.read_text(encoding="utf-8")
     assert MODEL_PATH.stat().st_size < 100_000
-    assert load().features == FEATURES
+    assert load().first.weights.shape == (len(FEATURES),)
 
 
 def test_on_a_dataset_it_never_saw_the_engine_keeps_the_article(pages, rows):
