@@ -46,6 +46,11 @@ def count_tokens(line: str) -> int:
     return len(_TOKEN.findall(line))
 
 
+def lower_tokens(text: str) -> list[str]:
+    """The tokens of ``text``, lower-cased (as the extraction benchmark's token bags count them)."""
+    return _TOKEN.findall(text.lower())
+
+
 def trim_boilerplate(text: str, min_prose_tokens: int = 5, gap_penalty: float = 1.0) -> str:
     """Keep the contiguous run of lines with the most prose; drop link lists and footers around it.
 

@@ -16,21 +16,18 @@ written by ``benchmarks/train_extract_model.py``).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from webcorpus.stages.extract.blocks import FEATURES, Block, feature_matrix
+from webcorpus.stages.extract.engines import lower_tokens
 
 MODEL_PATH = Path(__file__).with_name("block_model.json")
 _OFFSETS = (-3, -2, -1, 1, 2, 3)
 #: Stage two's extra columns: stage one's score of the block and of its neighbours, the page's content share.
 NEIGHBOURS = ("p", *[f"p@{o:+d}" for o in _OFFSETS], "page_content_share")
-
-_UNSPACED = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_TOKEN = re.compile(rf"[{_UNSPACED}]|[^\W_{_UNSPACED}]+")
 
 
 def _rounded(values) -> list[float]:
@@ -163,10 +160,6 @@ def fit_pages(pages: list[PageRows], l2: float = 1.0) -> BlockModel:
 # --- labels from gold text ------------------------------------------------------------------------
 
 
-def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
-
-
 def label_blocks(blocks: list[Block], gold: str, n: int = 3) -> np.ndarray:
     """1.0 for blocks whose text is in the gold text, else 0.0.
 
@@ -174,12 +167,12 @@ def label_blocks(blocks: list[Block], gold: str, n: int = 3) -> np.ndarray:
     (robust to small differences of spacing and punctuation); a shorter one when its tokens occur there
     side by side (a one-word block whenever its word does: weighted by tokens, such blocks weigh little).
     """
-    gold_tokens = _tokens(gold)
+    gold_tokens = lower_tokens(gold)
     grams = set(zip(*(gold_tokens[i:] for i in range(n))))
     joined = " " + " ".join(gold_tokens) + " "
     labels = np.zeros(len(blocks))
     for i, block in enumerate(blocks):
-        tokens = _tokens(block.text)
+        tokens = lower_tokens(block.text)
         if len(tokens) >= n:
             own = list(zip(*(tokens[k:] for k in range(n))))
             labels[i] = float(sum(g in grams for g in own) >= 0.5 * len(own))

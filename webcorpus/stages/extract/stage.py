@@ -21,7 +21,8 @@ class Extract(Stage):
     """Extract the main text of each page (``text``) and its ``<title>`` (``title``).
 
     Engines: ``trafilatura`` (default), ``resiliparse`` (about 20x faster), ``hybrid`` (resiliparse with a
-    trafilatura second opinion on pages where its result looks unreliable), or ``module:function``.
+    trafilatura second opinion on pages where its result looks unreliable), ``blocks`` (a learned classifier
+    of the page's text blocks; the main pipeline's), or ``module:function``.
     Dropped with a reason: ``extract:empty`` (no text), ``extract:no_html``, ``extract:too_large``,
     ``extract:timeout``, ``extract:crashed`` (the extractor process died, e.g. out of memory) and
     ``extract:error:<Exception>``. An extractor that cannot start, raises ImportError, or fails the
@@ -34,7 +35,7 @@ class Extract(Stage):
 
     def __init__(
         self,
-        engine: Annotated[str, "trafilatura | resiliparse | hybrid | module:function (html, url) -> text"] = "trafilatura",
+        engine: Annotated[str, "trafilatura | resiliparse | hybrid | blocks | module:function (html, url) -> text"] = "trafilatura",
         favor_precision: Annotated[bool, "trafilatura: less text, less noise"] = False,
         favor_recall: Annotated[bool, "trafilatura: more text, more noise"] = False,
         include_tables: Annotated[bool, "trafilatura: keep the text of tables"] = True,
