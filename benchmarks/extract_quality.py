@@ -21,6 +21,7 @@ all pages ("all"). Speed is pages per second on one core, extraction only (decod
     python benchmarks/extract_quality.py --split dev    # the split used for tuning
     python benchmarks/extract_quality.py --lodo         # every page; blocks trained without the scored set
     python benchmarks/extract_quality.py --old-crawls   # empty results on 2008/2009 crawl pages (no gold)
+    python benchmarks/extract_quality.py --stage-speed --split all   # the whole stage, pages per CPU-second
 
 Leave one dataset out (``--lodo``): the ``blocks`` engine's model is trained on two sets and scores the
 third, for each set in turn; "mean of sets" is the mean of the three per-set figures, the one to quote.
@@ -248,6 +249,25 @@ def sandbox_overhead(pages: list[Page], engine: str = "resiliparse", repeats: in
     return best[None], best[10.0]
 
 
+def stage_speed(pages: list[Page], engines: tuple[str, ...] = ("blocks", "resiliparse"), repeats: int = 2) -> None:
+    """Pages per CPU-second of the whole ``extract`` stage run in-process (``timeout: null``) on batches of
+    100 pages: the engine plus the stage's own work (title, Arrow columns); engines interleaved."""
+    from webcorpus.documents import from_rows
+    from webcorpus.stages.extract import Extract
+
+    rows = [{"id": str(i), "url": None, "html": decode(p.html)} for i, p in enumerate(pages)]
+    batches = [from_rows(rows[i:i + 100]) for i in range(0, len(rows), 100)]
+    stages = {engine: Extract(engine=engine, timeout=None) for engine in engines}
+    for stage in stages.values():
+        stage(batches[0])  # imports and model loading are not what we measure
+    for _ in range(repeats):
+        for engine, stage in stages.items():
+            start = time.process_time()
+            for batch in batches:
+                stage(batch)
+            print(f"extract stage, engine={engine}: {len(rows) / (time.process_time() - start):.0f} pages per CPU-second")
+
+
 OLD_CRAWLS = ("warc/aut-example/warc/example.warc.gz", "warc/copycat-cc-arc-sample/cc-arc-sample/small-sample-1213893279526_0.arc",
               "warc/copycat-cc-arc-sample/cc-arc-sample/small-sample-1262850551027_8.arc")
 
@@ -283,11 +303,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", help="run only systems whose name contains this")
     parser.add_argument("--sandbox-overhead", action="store_true", help="also time the stage in-process vs in its child")
     parser.add_argument("--old-crawls", action="store_true", help="only the empty-result check on 2008/2009 crawl pages")
+    parser.add_argument("--stage-speed", action="store_true", help="only the extract stage's pages per CPU-second (blocks, resiliparse)")
     args = parser.parse_args(argv)
     if args.old_crawls:
         old_crawl_check()
         return
     split = "all" if args.lodo else args.split
+    if args.stage_speed:
+        stage_speed([p for p in load_pages() if split == "all" or p.split == split])
+        return
     pages = [p for p in load_pages() if split == "all" or p.split == split]
     counts = Counter(p.dataset for p in pages)
     print(f"split={split}: {len(pages)} pages ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
