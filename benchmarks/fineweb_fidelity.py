@@ -2,7 +2,8 @@
 
 Part 1 (always): the texts of benchmarks/fineweb_texts.py (gold article texts, webcorpus's
 trafilatura and resiliparse extractions of the same real pages, extractions of the real crawls in
-../shared/data/warc, non-English lingua prose). Each of the four filters runs alone on every text,
+../shared/data/warc, non-English lingua prose). The language filter (English at 0.65, whole text,
+lid.176.ftz on both sides) and each of the four quality filters run alone on every text,
 in datatrove (``.venv-ref``, benchmarks/fineweb_reference.py, a subprocess) and in webcorpus (the
 stage on one Arrow batch per 500 texts). Reported per filter and per set of texts: agreement of
 decision and reason (C4: also of the cleaned text), and CPU seconds of both (``time.process_time``,
@@ -26,6 +27,7 @@ import argparse
 import collections
 import gzip
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -39,11 +41,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 REF_PYTHON = ROOT / ".venv-ref" / "bin" / "python"
-FILTERS = ("gopher_repetition", "gopher_quality", "c4", "fineweb_quality")
-STAGE_OPTIONS = {"gopher_repetition": {"flavor": "fineweb"}, "gopher_quality": {"flavor": "fineweb"},
+FILTERS = ("language", "gopher_repetition", "gopher_quality", "c4", "fineweb_quality")
+STAGE_OPTIONS = {"language": {"keep": ["en"], "min_score": 0.65, "max_chars": None},
+                 "gopher_repetition": {"flavor": "fineweb"}, "gopher_quality": {"flavor": "fineweb"},
                  "c4": {"flavor": "fineweb", "terminal_punctuation": False}, "fineweb_quality": {"flavor": "fineweb"}}
 #: webcorpus reason (after "<stage>:") -> datatrove's reason for the same rule.
 DATATROVE_REASONS = {
+    "language": {},  # datatrove's LanguageFilter gives no reason: any drop is "dropped"
     "gopher_repetition": {"no_text": "empty", "dup_para_ratio": "dup_para_frac", "dup_para_char_ratio": "dup_para_char_frac",
                           "dup_line_ratio": "dup_line_frac", "dup_line_char_ratio": "dup_line_char_frac",
                           **{f"top_{n}gram_ratio": f"top_{n}_gram" for n in range(1, 11)},
@@ -65,6 +69,8 @@ def as_datatrove(stage: str, reason: str | None) -> str | None:
     """webcorpus's ``<stage>:<rule>`` as datatrove names it (None: kept)."""
     if reason is None:
         return None
+    if stage == "language":
+        return "dropped"
     rule = reason.split(":", 1)[1]
     return DATATROVE_REASONS[stage].get(rule, rule)
 
@@ -76,7 +82,8 @@ def run_webcorpus_filters(texts: list[str], batch_size: int = 500, flavor: str =
     rows = [{} for _ in texts]
     seconds = {}
     for name in FILTERS:
-        stage = build_stage(name, {**STAGE_OPTIONS[name], "flavor": flavor})
+        flavor_of_stage = ("webcorpus" if flavor == "paper" else flavor) if name == "language" else flavor
+        stage = build_stage(name, {**STAGE_OPTIONS[name], "flavor": flavor_of_stage})
         stage.setup()
         stage.check("Warm up. The tables load here.") if hasattr(stage, "check") else None
         spent = 0.0
@@ -84,10 +91,10 @@ def run_webcorpus_filters(texts: list[str], batch_size: int = 500, flavor: str =
             batch = pa.table({"id": [str(i) for i in range(lo, min(lo + batch_size, len(texts)))],
                               "text": pa.array(texts[lo:lo + batch_size], pa.string())})
             start = time.process_time()
-            reasons = stage.reasons(batch)
-            cleaned = stage.__dict__.pop("_pending", None)
+            verdict = stage.verdict(batch)
             spent += time.process_time() - start
-            for k, reason in enumerate(reasons):
+            cleaned = verdict.columns["text"].to_pylist() if name == "c4" else None
+            for k, reason in enumerate(verdict.reasons):
                 rows[lo + k][name] = as_datatrove(name, reason)
                 if cleaned is not None:
                     rows[lo + k]["c4_text"] = cleaned[k]
@@ -96,8 +103,10 @@ def run_webcorpus_filters(texts: list[str], batch_size: int = 500, flavor: str =
 
 
 def run_datatrove_filters(texts_path: Path, out_path: Path) -> tuple[list[dict], dict]:
-    subprocess.run([str(REF_PYTHON), str(ROOT / "benchmarks" / "fineweb_reference.py"), str(texts_path), str(out_path)],
-                   check=True)
+    from webcorpus.stages.language.engines.fasttext import default_model_path
+
+    subprocess.run([str(REF_PYTHON), str(ROOT / "benchmarks" / "fineweb_reference.py"), str(texts_path), str(out_path),
+                    str(default_model_path())], check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     lines = [json.loads(line) for line in open(out_path, encoding="utf-8")]
     return lines[:-1], lines[-1]["cpu_seconds"]
 

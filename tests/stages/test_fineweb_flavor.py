@@ -79,9 +79,39 @@ def test_datatrove_decisions_pinned_on_real_texts(pinned, name, stage):
     assert not wrong, wrong[:5]
 
 
+def test_datatrove_language_decisions_pinned_on_real_texts(pinned):
+    """LanguageFilter(["en"], 0.65) on the whole text, lid.176.ftz on both sides (the fixture's model)."""
+    import pyarrow as pa
+
+    from fineweb_fidelity import as_datatrove
+
+    from webcorpus.stages.language import LanguageId
+
+    rows, found = pinned
+    rows = [row for row in rows if (row["set"], row["kind"], row["name"]) in found]
+    stage = LanguageId(keep=["en"], min_score=0.65, max_chars=None, flavor="fineweb")
+    stage.setup()
+    texts = [found[(row["set"], row["kind"], row["name"])] for row in rows]
+    verdict = stage.verdict(pa.table({"id": [str(i) for i in range(len(texts))], "text": texts}))
+    got = [as_datatrove("language", reason) for reason in verdict.reasons]
+    wrong = [(row["set"], row["name"], row["language"], g) for row, g in zip(rows, got) if g != row["language"]]
+    assert len(rows) >= 300
+    assert not wrong, wrong[:5]
+
+
+def test_fineweb_language_rule_is_strict_and_reads_every_label():
+    from webcorpus.stages.language import fineweb_reason
+
+    keep = frozenset({"en"})
+    assert fineweb_reason([("en", 0.65), ("de", 0.2)], keep, 0.65) == "language:low_score"  # datatrove: > 0.65
+    assert fineweb_reason([("en", 0.6501)], keep, 0.65) is None
+    assert fineweb_reason([("de", 0.9), ("en", 0.05)], keep, 0.65) == "language:de"
+    assert fineweb_reason([("de", 0.7)], None, 0.65) is None  # no keep list: the top label's score decides
+
+
 def test_fixture_covers_drops_and_keeps(pinned):
     rows, _ = pinned
-    for name in ("gopher_repetition", "gopher_quality", "c4", "fineweb_quality"):
+    for name in ("language", "gopher_repetition", "gopher_quality", "c4", "fineweb_quality"):
         verdicts = [row[name] for row in rows]
         assert verdicts.count(None) >= 20 and len(verdicts) - verdicts.count(None) >= 20, name
 
@@ -208,7 +238,8 @@ def test_fineweb_pipeline_is_the_recipe():
     options = dict(stages)
     assert options["extract"]["engine"] == "trafilatura" and options["extract"]["favor_precision"] is True
     assert options["language"]["keep"] == ["en"] and options["language"]["min_score"] == 0.65
-    assert options["language"]["max_chars"] >= 10_000_000  # the whole text
+    assert options["language"]["max_chars"] is None  # the whole text
+    assert build_stage("language", options["language"]).flavor == "fineweb"
     assert options["c4"]["terminal_punctuation"] is False
     for name in ("gopher_repetition", "gopher_quality", "c4", "fineweb_quality"):
         assert build_stage(name, options[name]).flavor == "fineweb"
