@@ -17,13 +17,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from webcorpus.stages.base import OptionError
-from webcorpus.stages.quality import FLAVOR_HELP, Flavor, TextRuleFilter, nonempty_lines, require_fraction
+from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, nonempty_lines, require_fractions
 from webcorpus.stages.quality.fineweb_text import TERMINAL_PUNCTUATION, words as fineweb_words
 
 LINE_END_PUNCTUATION = (".", "!", "?", '"', "'", "”", "’", "…", ":", ";", ")", "»")
 
 
-class FineWebQuality(TextRuleFilter):
+class FineWebQuality(FlavoredRuleFilter):
     """Drop documents that fail FineWeb's line-level filters."""
 
     name = "fineweb_quality"
@@ -42,8 +42,7 @@ class FineWebQuality(TextRuleFilter):
             max_dup_line_char_ratio = 0.1 if flavor == "paper" else 0.01
         if line_end_punctuation is None:
             line_end_punctuation = list(LINE_END_PUNCTUATION) if flavor == "paper" else sorted(TERMINAL_PUNCTUATION)
-        for option in ("min_line_punct_ratio", "max_short_line_ratio", "max_dup_line_char_ratio"):
-            require_fraction(option, locals()[option])
+        require_fractions(locals(), ("min_line_punct_ratio", "max_short_line_ratio", "max_dup_line_char_ratio"))
         if short_line_length < 1:
             raise OptionError("short_line_length", f"short_line_length must be at least 1, got {short_line_length}")
         self.min_line_punct_ratio = min_line_punct_ratio
@@ -54,13 +53,8 @@ class FineWebQuality(TextRuleFilter):
         self.line_end_punctuation = list(line_end_punctuation)
         self.flavor = flavor
 
-    def setup(self) -> None:
-        if self.flavor == "fineweb":
-            fineweb_words("Build the tokenizer's rules once per process.")
-
-    def check(self, text: str) -> str | None:
-        if self.flavor == "fineweb":
-            return self.check_fineweb(text)
+    def check_paper(self, text: str) -> str | None:
+        """FineWeb's filters as the paper states them."""
         lines = nonempty_lines(text)
         if not lines:
             return "no_text"

@@ -25,7 +25,7 @@ from typing import Annotated
 import numpy as np
 
 from webcorpus.stages.base import OptionError
-from webcorpus.stages.quality import FLAVOR_HELP, Flavor, TextRuleFilter, nonempty_lines, require_fraction
+from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, nonempty_lines, require_fractions
 from webcorpus.stages.quality.fineweb_text import PUNCTUATION_SET, words as fineweb_words
 
 #: The stop words Gopher requires (at least two occurrences among them).
@@ -72,7 +72,7 @@ def count_alpha_tokens(text: str) -> int:
     return 1 + int(np.count_nonzero(token[1:] != token[:-1]))
 
 
-class GopherQuality(TextRuleFilter):
+class GopherQuality(FlavoredRuleFilter):
     """Drop documents that fail Gopher's quality heuristics (MassiveText)."""
 
     name = "gopher_quality"
@@ -91,8 +91,7 @@ class GopherQuality(TextRuleFilter):
         stop_words: Annotated[list[str], "the stop words counted (Gopher's eight English words)"] = list(GOPHER_STOP_WORDS),
         flavor: Annotated[Flavor, FLAVOR_HELP] = "paper",
     ):
-        for option in ("max_bullet_lines_ratio", "max_ellipsis_lines_ratio", "min_alpha_words_ratio"):
-            require_fraction(option, locals()[option])
+        require_fractions(locals(), ("max_bullet_lines_ratio", "max_ellipsis_lines_ratio", "min_alpha_words_ratio"))
         if min_words > max_words:
             raise OptionError("min_words", f"min_words ({min_words}) exceeds max_words ({max_words})")
         if min_mean_word_length > max_mean_word_length:
@@ -112,12 +111,10 @@ class GopherQuality(TextRuleFilter):
     def setup(self) -> None:
         self._stop = frozenset(self.stop_words)
         _char_tables()
-        if self.flavor == "fineweb":
-            fineweb_words("Build the tokenizer's rules once per process.")
+        super().setup()
 
-    def check(self, text: str) -> str | None:
-        if self.flavor == "fineweb":
-            return self.check_fineweb(text)
+    def check_paper(self, text: str) -> str | None:
+        """Gopher's quality rules as the paper states them."""
         tokens = text.split()
         n = len(tokens)
         if n < self.min_words:

@@ -30,7 +30,7 @@ from typing import Annotated
 import numpy as np
 
 from webcorpus.stages.base import OptionError
-from webcorpus.stages.quality import FLAVOR_HELP, Flavor, TextRuleFilter, require_fraction
+from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, require_fraction, require_fractions
 from webcorpus.stages.quality.fineweb_text import words as fineweb_words
 
 TOP_NGRAM_DEFAULTS = {2: 0.20, 3: 0.18, 4: 0.16}
@@ -62,7 +62,7 @@ def ngram_hashes(ids: np.ndarray, n: int) -> np.ndarray:
     return h
 
 
-class GopherRepetition(TextRuleFilter):
+class GopherRepetition(FlavoredRuleFilter):
     """Drop documents with repeated lines, paragraphs or n-grams (Gopher, MassiveText)."""
 
     name = "gopher_repetition"
@@ -77,8 +77,7 @@ class GopherRepetition(TextRuleFilter):
         dup_ngram_ratios: Annotated[dict[int, float], "n -> max character share of repeated n-grams (Gopher: 5: .15 ... 10: .10)"] = dict(DUP_NGRAM_DEFAULTS),
         flavor: Annotated[Flavor, FLAVOR_HELP] = "paper",
     ):
-        for option in ("max_dup_line_ratio", "max_dup_para_ratio", "max_dup_line_char_ratio", "max_dup_para_char_ratio"):
-            require_fraction(option, locals()[option])
+        require_fractions(locals(), ("max_dup_line_ratio", "max_dup_para_ratio", "max_dup_line_char_ratio", "max_dup_para_char_ratio"))
         for option, table in (("top_ngram_ratios", top_ngram_ratios), ("dup_ngram_ratios", dup_ngram_ratios)):
             for n, ratio in table.items():
                 if int(n) < 1:
@@ -92,13 +91,8 @@ class GopherRepetition(TextRuleFilter):
         self.dup_ngram_ratios = {int(n): float(r) for n, r in dup_ngram_ratios.items()}
         self.flavor = flavor
 
-    def setup(self) -> None:
-        if self.flavor == "fineweb":
-            fineweb_words("Build the tokenizer's rules once per process.")
-
-    def check(self, text: str) -> str | None:
-        if self.flavor == "fineweb":
-            return self.check_fineweb(text)
+    def check_paper(self, text: str) -> str | None:
+        """Gopher's repetition rules as the paper states them."""
         paragraphs = [p for p in map(str.strip, text.split("\n\n")) if p]
         share, chars = duplicate_share(paragraphs)
         if share > self.max_dup_para_ratio:
