@@ -92,6 +92,19 @@ def require_fractions(options: dict[str, float], names: Sequence[str]) -> None:
         require_fraction(name, options[name])
 
 
+def repeats(parts: list[str]) -> tuple[int, int]:
+    """(parts equal to an earlier part, their characters)."""
+    seen: set[str] = set()
+    count = chars = 0
+    for part in parts:
+        if part in seen:
+            count += 1
+            chars += len(part)
+        else:
+            seen.add(part)
+    return count, chars
+
+
 def nonempty_lines(text: str) -> list[str]:
     """Lines with their surrounding whitespace removed; blank lines left out."""
     return [line for line in (raw.strip() for raw in text.split("\n")) if line]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from webcorpus.stages.base import OptionError
-from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, nonempty_lines, require_fractions
+from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, nonempty_lines, repeats, require_fractions
 from webcorpus.stages.quality.fineweb_text import TERMINAL_PUNCTUATION, words as fineweb_words
 
 LINE_END_PUNCTUATION = (".", "!", "?", '"', "'", "”", "’", "…", ":", ";", ")", "»")
@@ -63,13 +63,7 @@ class FineWebQuality(FlavoredRuleFilter):
             return "line_punct_ratio"
         if sum(len(line) < self.short_line_length for line in lines) / len(lines) >= self.max_short_line_ratio:
             return "short_line_ratio"
-        seen: set[str] = set()
-        dup_chars = 0
-        for line in lines:
-            if line in seen:
-                dup_chars += len(line)
-            else:
-                seen.add(line)
+        _, dup_chars = repeats(lines)
         if dup_chars / max(1, len(text.replace("\n", ""))) >= self.max_dup_line_char_ratio:
             return "dup_line_char_ratio"
         words = len(text.split())
@@ -87,13 +81,7 @@ class FineWebQuality(FlavoredRuleFilter):
             return "line_punct_ratio"
         if sum(len(line) <= self.short_line_length for line in lines) / len(lines) > self.max_short_line_ratio:
             return "short_line_ratio"
-        seen: set[str] = set()
-        dup_chars = 0
-        for line in lines:
-            if line in seen:
-                dup_chars += len(line)
-            else:
-                seen.add(line)
+        _, dup_chars = repeats(lines)
         if dup_chars / len(text.replace("\n", "")) > self.max_dup_line_char_ratio:
             return "dup_line_char_ratio"
         newlines = text.count("\n")

@@ -30,7 +30,7 @@ from typing import Annotated
 import numpy as np
 
 from webcorpus.stages.base import OptionError
-from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, require_fraction, require_fractions
+from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, repeats, require_fraction, require_fractions
 from webcorpus.stages.quality.fineweb_text import words as fineweb_words
 
 TOP_NGRAM_DEFAULTS = {2: 0.20, 3: 0.18, 4: 0.16}
@@ -91,20 +91,29 @@ class GopherRepetition(FlavoredRuleFilter):
         self.dup_ngram_ratios = {int(n): float(r) for n, r in dup_ngram_ratios.items()}
         self.flavor = flavor
 
+    def repeated_parts_rule(self, part: str, share: float, char_share: float) -> str | None:
+        """``dup_<part>_ratio`` when the share of repeated parts (``para``: paragraphs, ``line``: lines) passes
+        its maximum, else ``dup_<part>_char_ratio`` when the share of their characters does, else None."""
+        max_share, max_char_share = {
+            "para": (self.max_dup_para_ratio, self.max_dup_para_char_ratio),
+            "line": (self.max_dup_line_ratio, self.max_dup_line_char_ratio),
+        }[part]
+        if share > max_share:
+            return f"dup_{part}_ratio"
+        if char_share > max_char_share:
+            return f"dup_{part}_char_ratio"
+        return None
+
     def check_paper(self, text: str) -> str | None:
         """Gopher's repetition rules as the paper states them."""
         paragraphs = [p for p in map(str.strip, text.split("\n\n")) if p]
-        share, chars = duplicate_share(paragraphs)
-        if share > self.max_dup_para_ratio:
-            return "dup_para_ratio"
-        if chars > self.max_dup_para_char_ratio:
-            return "dup_para_char_ratio"
+        rule = self.repeated_parts_rule("para", *duplicate_share(paragraphs))
+        if rule is not None:
+            return rule
         lines = [line for line in map(str.strip, text.split("\n")) if line]
-        share, chars = duplicate_share(lines)
-        if share > self.max_dup_line_ratio:
-            return "dup_line_ratio"
-        if chars > self.max_dup_line_char_ratio:
-            return "dup_line_char_ratio"
+        rule = self.repeated_parts_rule("line", *duplicate_share(lines))
+        if rule is not None:
+            return rule
         words = text.split()
         count = len(words)
         if count < 2:
@@ -161,17 +170,15 @@ class GopherRepetition(FlavoredRuleFilter):
         """datatrove 0.10.1's GopherRepetitionFilter, rule by rule."""
         size = len(text)
         paragraphs = _PARAGRAPH_BREAK.split(text.strip())
-        count, chars = _repeats(paragraphs)
-        if count / len(paragraphs) > self.max_dup_para_ratio:
-            return "dup_para_ratio"
-        if chars / size > self.max_dup_para_char_ratio:
-            return "dup_para_char_ratio"
+        count, chars = repeats(paragraphs)
+        rule = self.repeated_parts_rule("para", count / len(paragraphs), chars / size)
+        if rule is not None:
+            return rule
         lines = _LINE_BREAK.split(text)
-        count, chars = _repeats(lines)
-        if count / len(lines) > self.max_dup_line_ratio:
-            return "dup_line_ratio"
-        if chars / size > self.max_dup_line_char_ratio:
-            return "dup_line_char_ratio"
+        count, chars = repeats(lines)
+        rule = self.repeated_parts_rule("line", count / len(lines), chars / size)
+        if rule is not None:
+            return rule
         words = fineweb_words(text)
         total = len(words)
         if total < 2:
@@ -222,19 +229,6 @@ def word_ids(words: list[str]) -> np.ndarray:
     """An id per distinct word, for the words in order. n-grams are compared by hashes of ids; only their
     equality matters, so ids may skip numbers: ``setdefault`` with a running counter keeps the walk in C."""
     return np.fromiter(map({}.setdefault, words, count()), np.uint64, len(words))
-
-
-def _repeats(parts: list[str]) -> tuple[int, int]:
-    """(parts equal to an earlier part, their characters)."""
-    seen: set[str] = set()
-    count = chars = 0
-    for part in parts:
-        if part in seen:
-            count += 1
-            chars += len(part)
-        else:
-            seen.add(part)
-    return count, chars
 
 
 def _scanned_repeat_chars(h: np.ndarray, ends: np.ndarray, n: int, members: list[int]) -> int:
