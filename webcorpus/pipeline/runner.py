@@ -11,6 +11,7 @@ Output layout::
     OUTPUT/documents/*.parquet    final documents (zstd), named after their input task
     OUTPUT/stats.json             merged statistics of the whole run
     OUTPUT/run.json               the config the folder was made with
+    OUTPUT/run.lease              the lock of the run working in the folder (owner, heartbeat); gone when it ends
     OUTPUT/logs/run.log           one line per finished task, every error with file and offset
     OUTPUT/markers/step-N/        completion markers (JSON stats of each finished task)
     OUTPUT/steps/step-N/          shards between steps, and global stages' scratch
@@ -33,7 +34,7 @@ from webcorpus.document_shards import list_shards
 from webcorpus.pipeline.config import ConfigError, PipelineConfig, resolve_inputs
 from webcorpus.pipeline.progress import BarSafeHandler, Progress
 from webcorpus.pipeline.stats import merge_step_stats
-from webcorpus.ledger import Ledger, commit_json, digest, input_identity
+from webcorpus.ledger import Ledger, LeaseHeld, commit_json, digest, input_identity
 from webcorpus.pipeline.tasks import FileTask, StepResult, TaskResult, read_marker, run_file_task
 from webcorpus.executors.base import Failure
 from webcorpus.stages.base import StageStats
@@ -48,7 +49,12 @@ EXIT_OK = 0
 EXIT_FAILED_TASKS = 1
 EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130
+RUN_LEASE = "run"  # OUTPUT/run.lease
 OWNED = ("documents", "markers", "steps", "excluded", "tokenizer", "tokens", "dedup", "logs", "stats.json", "report.html")
+
+
+class OutputInUse(ConfigError):
+    """Another live run holds the output folder's lease: this one refuses before touching it (exit 2)."""
 
 
 @dataclass
@@ -84,6 +90,25 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
     """Run ``config`` to the end (or resume it), write stats.json, and return the result."""
     inputs = config.inputs or resolve_inputs(config)
     output = Path(config.output)
+    refuse_foreign_output(output, config)
+    lease = take_run_lease(output)  # before anything in the folder is touched: one run per folder
+    try:
+        return _run_locked(config, inputs, output, executor, quiet, overwrite)
+    finally:
+        lease.release()
+
+
+def take_run_lease(output: Path):
+    """The run folder's lease (``OUTPUT/run.lease``), or :class:`OutputInUse` naming the run holding it."""
+    try:
+        return Ledger(output).lease(RUN_LEASE).acquire()
+    except LeaseHeld as exc:
+        raise OutputInUse(str(exc)) from None
+    except OSError as exc:  # a file where the folder should be, a read-only parent: no re-run fixes it
+        raise ConfigError(f"output {output} is not writable: {exc}") from None
+
+
+def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executor, quiet: bool, overwrite) -> RunResult:
     prepare_output(output, config, inputs, overwrite)
     handlers = setup_logging(output, quiet)
     executor = executor or make_executor(config)
@@ -281,10 +306,15 @@ def prepare_output(output: Path, config: PipelineConfig, inputs: list[str], over
             )
         if previous != current or overwrite is True:
             clear_output(output)
-    elif output.exists() and any(output.iterdir()):
-        raise ConfigError(f"{config.source}: output {output} exists and is not a webcorpus run folder (no run.json); choose an empty or new folder")
     output.mkdir(parents=True, exist_ok=True)
     commit_json(run_file, {"fingerprint": current, "config": config.describe(), "inputs": inputs})
+
+
+def refuse_foreign_output(output: Path, config: PipelineConfig) -> None:
+    """Refuse a folder that holds something other than a webcorpus run (before its lease is taken)."""
+    if output.is_dir() and not (output / "run.json").exists():
+        if any(p.name != RUN_LEASE + ".lease" for p in output.iterdir()):
+            raise ConfigError(f"{config.source}: output {output} exists and is not a webcorpus run folder (no run.json); choose an empty or new folder")
 
 
 def clear_output(output: Path) -> None:
