@@ -114,6 +114,8 @@ def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executo
     executor = executor or make_executor(config)
     started = time.time()
     try:
+        for warning in config.input_warnings:
+            log.warning("%s", warning)
         log.info("webcorpus: %d input file(s) -> %s, %s executor, %d worker(s)", len(inputs), output, executor.name, executor.workers)
         steps = split_steps(config.stages)
         shards = list(inputs)
@@ -149,7 +151,8 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
     excluded = str(output / "excluded") if config.excluded else None
     tasks = [
         # Shards made by an earlier step are named after their file alone: the run folder may move.
-        FileTask(src, str(out_dir), str(markers), excluded, config.batch_size, name=Path(src).stem if number else None)
+        FileTask(src, str(out_dir), str(markers), excluded, config.batch_size, name=Path(src).stem if number else None,
+                 max_record_bytes=config.max_record_bytes)
         for src in inputs
     ]
     results: dict[str, TaskResult] = {}
