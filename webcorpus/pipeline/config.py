@@ -118,28 +118,41 @@ def config_from_dict(data: dict, source: str = "<python>") -> PipelineConfig:
 
 
 def build_stages(specs: list[tuple[str, dict]], source: str) -> list:
-    stages = []
+    """Build every stage and check the plan as a whole; one :class:`ConfigError` listing every problem
+    (a bad option, a missing file a stage reads, a stage out of order), each on a line of its own."""
+    from webcorpus.pipeline.plan_checks import order_problems
+
+    built: dict[int, object] = {}
+    problems: list[str] = []
     for index, (name, options) in enumerate(specs, start=1):
         try:
-            stages.append(registry.build_stage(name, options))
+            built[index] = registry.build_stage(name, options)
         except KeyError:
-            raise ConfigError(
-                f"{source}: stage {index}: unknown stage '{name}' (valid: {', '.join(registry.STAGES)})"
-            ) from None
+            problems.append(f"stage {index}: unknown stage '{name}' (valid: {', '.join(registry.STAGES)})")
         except registry.OptionError as exc:
             choices = f" (valid: {', '.join(exc.choices)})" if exc.choices else ""
-            raise ConfigError(f"{source}: stage {index} '{name}': {exc}{choices}") from None
+            problems.append(f"stage {index} '{name}': {exc}{choices}")
     # Checks that need the stages before this one (e.g. a vocabulary too large for a token format).
-    for index, stage in enumerate(stages):
+    for index, stage in built.items():
         check = getattr(stage, "check_with_earlier", None)
         if check is not None:
             try:
-                check(stages[:index])
+                check([built[i] for i in sorted(built) if i < index])
             except ValueError as exc:
                 option = getattr(exc, "option", "")
                 where = f" option '{option}'" if option else ""
-                raise ConfigError(f"{source}: stage {index + 1} '{specs[index][0]}'{where}: {exc}") from None
-    return stages
+                problems.append(f"stage {index} '{specs[index - 1][0]}'{where}: {exc}")
+    problems += order_problems([name for name, _ in specs], built)
+    raise_problems(source, problems)
+    return [built[i] for i in sorted(built)]
+
+
+def raise_problems(source: str, problems: list[str]) -> None:
+    """One ConfigError for all ``problems``: the one line as before, or a line per problem."""
+    if len(problems) == 1:
+        raise ConfigError(f"{source}: {problems[0]}")
+    if problems:
+        raise ConfigError(f"{source}: {len(problems)} problems:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 def validate_settings(config: PipelineConfig) -> None:

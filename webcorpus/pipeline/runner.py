@@ -90,6 +90,10 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
     """Run ``config`` to the end (or resume it), write stats.json, and return the result."""
     inputs = config.inputs or resolve_inputs(config)
     output = Path(config.output)
+    from webcorpus.pipeline.config import raise_problems
+    from webcorpus.pipeline.plan_checks import output_problems
+
+    raise_problems(config.source, output_problems(output))
     refuse_foreign_output(output, config)
     lease = take_run_lease(output)  # before anything in the folder is touched: one run per folder
     try:
