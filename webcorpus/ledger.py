@@ -64,6 +64,17 @@ def file_digest(path: str | os.PathLike) -> str:
     return sha.hexdigest()
 
 
+def contents_digest(path: str | os.PathLike) -> str:
+    """SHA-1 of a file's bytes, or of a folder's files (relative names and bytes, in sorted order)."""
+    path = Path(path)
+    if not path.is_dir():
+        return file_digest(path)
+    sha = hashlib.sha1()
+    for child in sorted(p for p in path.rglob("*") if p.is_file()):
+        sha.update(child.relative_to(path).as_posix().encode() + b"\0" + file_digest(child).encode())
+    return sha.hexdigest()
+
+
 def commit_json(path: str | os.PathLike, data: Any, indent: int | None = 1) -> None:
     """Write ``data`` as JSON so that a reader sees the whole file or none of it (temp name, rename).
 

@@ -34,7 +34,7 @@ from webcorpus.document_shards import list_shards
 from webcorpus.pipeline.config import ConfigError, PipelineConfig, resolve_inputs
 from webcorpus.pipeline.progress import BarSafeHandler, Progress
 from webcorpus.pipeline.stats import merge_step_stats
-from webcorpus.ledger import Ledger, LeaseHeld, commit_json, digest, input_identity
+from webcorpus.ledger import Ledger, LeaseHeld, commit_json, contents_digest, digest, input_identity
 from webcorpus.pipeline.tasks import FileTask, StepResult, TaskResult, read_marker, run_file_task
 from webcorpus.executors.base import Failure
 from webcorpus.stages.base import StageStats
@@ -113,8 +113,10 @@ def take_run_lease(output: Path):
 
 
 def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executor, quiet: bool, overwrite) -> RunResult:
-    prepare_output(output, config, inputs, overwrite)
+    notes = prepare_output(output, config, inputs, overwrite)
     handlers = setup_logging(output, quiet)
+    for note in notes:
+        log.warning("%s", note)
     executor = executor or make_executor(config)
     started = time.time()
     try:
@@ -292,20 +294,85 @@ def _progress_iter(items, desc: str, quiet: bool):
 
 
 def fingerprint(config: PipelineConfig, inputs: list[str]) -> str:
-    payload = json.dumps({"stages": config.stage_specs, "inputs": inputs, "excluded": config.excluded}, sort_keys=True, default=str)
+    """Key of what the YAML and the command line decide: stages and options, inputs, side outputs."""
+    parts = {"stages": config.stage_specs, "inputs": inputs, "excluded": config.excluded}
+    if config.max_record_bytes != 64 << 20:  # only when set: folders made before the option resume as they were
+        parts["max_record_bytes"] = config.max_record_bytes
+    payload = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def prepare_output(output: Path, config: PipelineConfig, inputs: list[str], overwrite: bool | str) -> None:
+def what_decides(config: PipelineConfig) -> dict[str, dict]:
+    """What outside the YAML decides each stage's output, by stage number: the contents hash of
+    every file it reads (a model, a list, a tokenizer) and the key of user code (a ``python:``
+    function's source and module). A stage without either is absent."""
+    decides = {}
+    for index, stage in enumerate(config.stages, start=1):
+        entry = {}
+        files = {}
+        for path in stage.files_read():
+            if "://" not in str(path) and os.path.exists(path):
+                files[str(path)] = contents_digest(path)
+        if files:
+            entry["files"] = files
+        code = stage.code_identity()
+        if code is not None:
+            entry["code"] = code
+        if entry:
+            decides[f"{index} {stage.name}"] = entry
+    return decides
+
+
+def first_changed_step(config: PipelineConfig, before: dict, now: dict) -> tuple[int | None, list[str]]:
+    """The first step whose stage's files or code changed since the folder was made, and what changed."""
+    changed = sorted((key for key in set(before) | set(now) if before.get(key) != now.get(key)), key=lambda k: int(k.split()[0]))
+    if not changed:
+        return None, []
+    step_of = {}
+    for number, (_, stages) in enumerate(split_steps(config.stages)):
+        for stage in stages:
+            step_of[id(stage)] = number
+    first = min(step_of[id(config.stages[int(key.split()[0]) - 1])] for key in changed)
+    return first, [f"stage {key}: " + ", ".join(
+        sorted(k for k in set(before.get(key, {})) | set(now.get(key, {})) if before.get(key, {}).get(k) != now.get(key, {}).get(k))
+    ) for key in changed]
+
+
+def redo_from(output: Path, first: int) -> None:
+    """Forget step ``first`` and every later step, so the re-run redoes them and keeps the steps before.
+
+    Markers only: each task deletes its own shards before writing, and a global step whose inputs
+    marker is gone clears its output and its stage's work (see run_global_step), so nothing of the
+    earlier version is kept beside the new one.
+    """
+    markers = Ledger(output / "markers")
+    root = output / "markers"
+    numbers = {int(p.name.split(".")[0].split("-")[1]) for p in root.glob("step-*") if p.name.split(".")[0].split("-")[1].isdigit()} if root.is_dir() else set()
+    for number in sorted(n for n in numbers if n >= first):
+        markers.forget(f"step-{number}/")
+        markers.forget(f"step-{number}.")
+
+
+def prepare_output(output: Path, config: PipelineConfig, inputs: list[str], overwrite: bool | str) -> list[str]:
     """Make sure ``output`` is ours and holds this config.
 
     ``overwrite=True`` starts it afresh; ``overwrite="changed"`` starts it afresh only when it holds
-    another config (and resumes otherwise); ``False`` refuses another config.
+    another config (and resumes otherwise); ``False`` refuses another config. When only a file a
+    stage reads or user code changed, the steps from the first affected one on are redone; the
+    returned notes say so (logged once the run's log is open).
     """
     run_file = output / "run.json"
     current = fingerprint(config, inputs)
+    decides = what_decides(config)
+    notes: list[str] = []
     if run_file.exists():
-        previous = json.loads(run_file.read_text(encoding="utf-8")).get("fingerprint")
+        recorded = json.loads(run_file.read_text(encoding="utf-8"))
+        previous = recorded.get("fingerprint")
+        if previous == current and overwrite is not True:
+            first, changes = first_changed_step(config, recorded.get("decides", {}), decides)
+            if first is not None:  # a file a stage reads, or user code, changed: redo from its step on
+                notes.append(f"changed since this folder was made: {'; '.join(changes)}; redoing step {first} and after")
+                redo_from(output, first)
         if previous != current and overwrite is False:
             raise ConfigError(
                 f"{config.source}: output {output} holds a run of another config or input list "
@@ -314,7 +381,8 @@ def prepare_output(output: Path, config: PipelineConfig, inputs: list[str], over
         if previous != current or overwrite is True:
             clear_output(output)
     output.mkdir(parents=True, exist_ok=True)
-    commit_json(run_file, {"fingerprint": current, "config": config.describe(), "inputs": inputs})
+    commit_json(run_file, {"fingerprint": current, "decides": decides, "config": config.describe(), "inputs": inputs})
+    return notes
 
 
 def refuse_foreign_output(output: Path, config: PipelineConfig) -> None:

@@ -39,6 +39,7 @@ class FunctionStage(Stage):
         self,
         function: Annotated[Any, "a callable, or 'module:function' to import"],
         label: Annotated[str | None, "name used in stats and drop reasons (default: the function's name)"] = None,
+        version: Annotated[str | None, "a version of the function you declare; default: the source of the function and its module decide whether a re-run redoes its work"] = None,
     ):
         if isinstance(function, str):
             try:
@@ -49,6 +50,30 @@ class FunctionStage(Stage):
             raise OptionError("function", f"function must be callable or 'module:function', got {function!r}")
         self.function = function
         self.label = label or getattr(function, "__name__", "function")
+        self.version = version
+
+    def code_identity(self) -> str:
+        """The declared ``version``, else a hash of the function's source and its module's file
+        (a closure or a lambda without a source file: its pickled bytes)."""
+        if self.version is not None:
+            return f"version:{self.version}"
+        import hashlib
+        import inspect
+        import sys
+
+        sha = hashlib.sha1()
+        module = sys.modules.get(getattr(self.function, "__module__", None) or "")
+        module_file = getattr(module, "__file__", None)
+        try:
+            sha.update(inspect.getsource(self.function).encode())
+            if module_file:
+                with open(module_file, "rb") as handle:
+                    sha.update(handle.read())
+        except (OSError, TypeError):
+            import cloudpickle
+
+            sha.update(cloudpickle.dumps(self.function))
+        return "source:" + sha.hexdigest()[:16]
 
     def __getstate__(self) -> dict:
         # cloudpickle carries lambdas, closures and decorated functions to worker processes.

@@ -89,6 +89,9 @@ class Tokenize(GlobalStage):
             self.check_vocab_size(loaded.vocab_size)
             find_separator(loaded, separator)
 
+    def files_read(self) -> list[str]:
+        return [self.tokenizer] if self.tokenizer is not None else []  # a trained one is the run's own
+
     def check_vocab_size(self, vocab_size: int) -> None:
         """Raise (option ``formats``) if a listed format cannot store this vocabulary."""
         check_vocab_size(self.formats, vocab_size)

@@ -62,6 +62,12 @@ class LanguageId(Filter):
         self.top_k = top_k
         self.max_chars = max_chars
 
+    def files_read(self) -> list[str]:
+        try:
+            return [self.model or default_model_path()]
+        except Exception:  # the default model's package is absent: setup() will say so
+            return []
+
     def setup(self) -> None:
         import fasttext
 
