@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from webcorpus.document_shards import list_shards
 from webcorpus.pipeline.config import ConfigError, PipelineConfig, resolve_inputs
+from webcorpus.pipeline.failures import exit_code_of, explain, task_error_needs_action
 from webcorpus.pipeline.progress import BarSafeHandler, Progress
 from webcorpus.pipeline.stats import merge_step_stats
 from webcorpus.ledger import Ledger, LeaseHeld, commit_json, contents_digest, digest, input_identity
@@ -62,10 +63,17 @@ class RunResult:
     output: Path
     stats: dict
     failed: list = field(default_factory=list)
+    fatal: str | None = None  # a failure that stopped the run (a global step, writing stats): its one line
+    fatal_code: int = EXIT_OK
 
     @property
     def exit_code(self) -> int:
-        return EXIT_FAILED_TASKS if self.failed else EXIT_OK
+        """0 finished; 1 a re-run can fix what failed; 2 it cannot (disk full, permissions, a bug)."""
+        if self.fatal is not None:
+            return self.fatal_code
+        if self.failed:
+            return EXIT_CONFIG if all(task_error_needs_action(f.error) for f in self.failed) else EXIT_FAILED_TASKS
+        return EXIT_OK
 
     @property
     def documents(self) -> list[str]:
@@ -98,6 +106,8 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
     lease = take_run_lease(output)  # before anything in the folder is touched: one run per folder
     try:
         return _run_locked(config, inputs, output, executor, quiet, overwrite)
+    except OSError as exc:  # before the run's log exists (run.json unwritable, disk full): still one line
+        raise ConfigError(f"{config.source}: {explain(exc)}") from None
     finally:
         lease.release()
 
@@ -117,6 +127,9 @@ def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executo
     handlers = setup_logging(output, quiet)
     for note in notes:
         log.warning("%s", note)
+    swept = remove_leftovers(output)
+    if swept:
+        log.info("removed %d temporary file(s) a killed run left", swept)
     executor = executor or make_executor(config)
     started = time.time()
     try:
@@ -137,7 +150,9 @@ def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executo
             step_stats.append(result)
             failed += result.failed
             if failed:
-                log.error("step %d: %d task(s) failed; later steps not run. Re-run the same command to retry them.", number, len(failed))
+                action = ("Fix what the errors below say, then re-run the same command to resume."
+                          if all(task_error_needs_action(f.error) for f in failed) else "Re-run the same command to retry them.")
+                log.error("step %d: %d task(s) failed; later steps not run. %s", number, len(failed), action)
                 break
             shards = result.shards
         stats = merge_step_stats(step_stats, config, inputs, executor, started)
@@ -145,7 +160,15 @@ def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executo
         commit_json(output / "stats.json", stats)
         for item in failed:
             log.error("FAILED %s: %s", item.source, item.error)
+            if item.traceback:
+                log.info("traceback of %s:\n%s", item.source, item.traceback, extra=FILE_ONLY)
         return RunResult(output, stats, failed)
+    except Exception as exc:  # a global step, or writing the stats: one line here, the traceback in run.log
+        code = exit_code_of(exc)
+        line = explain(exc)
+        log.error("run stopped: %s%s", line, "; re-run the same command to resume" if code == EXIT_FAILED_TASKS else "")
+        log.info("traceback:", exc_info=True, extra=FILE_ONLY)
+        return RunResult(output, {}, [], fatal=line, fatal_code=code)
     finally:
         for handler in handlers:
             logging.getLogger("webcorpus").removeHandler(handler)
@@ -401,6 +424,23 @@ def clear_output(output: Path) -> None:
             path.unlink()
 
 
+FILE_ONLY = {"file_only": True}  # ``extra=`` of a log record that goes to run.log only (tracebacks)
+
+
+def remove_leftovers(output: Path) -> int:
+    """Delete the ``*.tmp-PID`` files writers killed mid-write left in the run folder; how many.
+
+    Safe because the caller holds the folder's lease: no live writer of another run is there, and
+    this run has not started writing yet. Every writer names its temporary ``.NAME.tmp-PID``.
+    """
+    count = 0
+    for path in output.rglob("*.tmp-*"):
+        if path.is_file() and path.name.rsplit(".tmp-", 1)[1].isdigit():
+            path.unlink(missing_ok=True)
+            count += 1
+    return count
+
+
 def setup_logging(output: Path, quiet: bool) -> list[logging.Handler]:
     logger = logging.getLogger("webcorpus")
     logger.setLevel(logging.INFO)
@@ -410,6 +450,7 @@ def setup_logging(output: Path, quiet: bool) -> list[logging.Handler]:
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     console = BarSafeHandler(sys.stderr) if sys.stderr.isatty() else logging.StreamHandler(sys.stderr)
     console.setFormatter(logging.Formatter("%(levelname)s %(message)s" if quiet else "%(message)s"))
+    console.addFilter(lambda record: not getattr(record, "file_only", False))
     # With a progress bar on the terminal, only warnings interrupt it; quiet shows errors only.
     console.setLevel(logging.ERROR if quiet else logging.WARNING if sys.stderr.isatty() else logging.INFO)
     logger.addHandler(file_handler)

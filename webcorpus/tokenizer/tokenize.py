@@ -86,6 +86,8 @@ class Tokenize(GlobalStage):
                 loaded = load_tokenizer(tokenizer)
             except FileNotFoundError as exc:
                 raise OptionError("tokenizer", str(exc)) from None
+            except Exception as exc:  # a file that is not a tokenizer: said at plan time, not as a traceback
+                raise OptionError("tokenizer", f"cannot load {tokenizer}: {type(exc).__name__}: {exc}") from None
             self.check_vocab_size(loaded.vocab_size)
             find_separator(loaded, separator)
 
