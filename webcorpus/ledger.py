@@ -250,7 +250,10 @@ class Lease:
 
     def _beat(self) -> None:
         while not self._stop.wait(max(self.timeout / 4, 0.05)):
-            self.renew()
+            try:
+                self.renew()
+            except OSError:  # a full disk for a moment: the next beat tries again, well within the timeout
+                pass
 
     def renew(self) -> bool:
         """Refresh the heartbeat; False (and :attr:`lost`) if the record is no longer ours."""

@@ -105,3 +105,15 @@ def test_heartbeat_renews_and_only_one_of_two_takers_wins(tmp_path):
         assert not first.lost
     finally:
         first.release()
+
+
+def test_two_runs_started_together_never_double_the_output(tmp_path, shared_data):
+    inputs = small_inputs(shared_data)
+    reference = tmp_path / "reference"
+    assert run_cli("run", str(write_pipeline(tmp_path / "r.yaml", inputs, reference, [])), "--quiet").returncode == 0
+    output = tmp_path / "out"
+    paths = [write_pipeline(tmp_path / f"{n}.yaml", inputs, output, []) for n in "ab"]
+    runs = [cli("run", str(p), "--quiet") for p in paths]  # started together, as in the finding
+    codes = sorted(r.wait(timeout=300) for r in runs)
+    assert codes in ([0, 0], [0, 2]), [r.communicate() for r in runs]  # 0, 0: the second came after the first
+    assert documents(output) == documents(reference)  # never twice the documents

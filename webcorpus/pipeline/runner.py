@@ -434,8 +434,10 @@ def remove_leftovers(output: Path) -> int:
     this run has not started writing yet. Every writer names its temporary ``.NAME.tmp-PID``.
     """
     count = 0
+    mine = str(os.getpid())  # this run's own lease heartbeat writes through a temporary too
     for path in output.rglob("*.tmp-*"):
-        if path.is_file() and path.name.rsplit(".tmp-", 1)[1].isdigit():
+        pid = path.name.rsplit(".tmp-", 1)[1]
+        if path.is_file() and pid.isdigit() and pid != mine:
             path.unlink(missing_ok=True)
             count += 1
     return count
