@@ -53,15 +53,16 @@ def test_a_tokenizer_file_that_is_not_one_is_refused_at_plan_time(tmp_path, shar
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
-def test_disk_full_during_global_steps_exits_2_with_one_line_then_resumes_identically(tmp_path, shared_data):
+@pytest.mark.parametrize("size", ["120k", "600k"], ids=["full-in-per-file-step", "full-in-dedup"])
+def test_disk_full_exits_2_with_one_line_then_resumes_identically(tmp_path, shared_data, size):
     reference = tmp_path / "reference"
     assert run_cli("run", str(write_pipeline(tmp_path / "r.yaml", crawl(shared_data), reference, STAGES)), "--quiet").returncode == 0
     disk = tmp_path / "disk"
     disk.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(disk)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)], check=True)
     try:
         output = disk / "out"
-        path = write_pipeline(tmp_path / "p.yaml", crawl(shared_data), output, STAGES)
+        path = write_pipeline(tmp_path / "p.yaml", crawl(shared_data), output, STAGES, workers=2)
         full = run_cli("run", str(path), "--quiet")
         assert full.returncode == 2, full.stderr
         assert "No space left on device" in full.stderr and "free space" in full.stderr

@@ -155,13 +155,13 @@ def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executo
                 log.error("step %d: %d task(s) failed; later steps not run. %s", number, len(failed), action)
                 break
             shards = result.shards
-        stats = merge_step_stats(step_stats, config, inputs, executor, started)
-        stats["documents"]["shards"] = [] if failed else [os.path.basename(p) for p in shards]
-        commit_json(output / "stats.json", stats)
-        for item in failed:
+        for item in failed:  # named before the stats are written: that may fail too (a full disk)
             log.error("FAILED %s: %s", item.source, item.error)
             if item.traceback:
                 log.info("traceback of %s:\n%s", item.source, item.traceback, extra=FILE_ONLY)
+        stats = merge_step_stats(step_stats, config, inputs, executor, started)
+        stats["documents"]["shards"] = [] if failed else [os.path.basename(p) for p in shards]
+        commit_json(output / "stats.json", stats)
         return RunResult(output, stats, failed)
     except Exception as exc:  # a global step, or writing the stats: one line here, the traceback in run.log
         code = exit_code_of(exc)
@@ -172,7 +172,10 @@ def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executo
     finally:
         for handler in handlers:
             logging.getLogger("webcorpus").removeHandler(handler)
-            handler.close()
+            try:
+                handler.close()
+            except OSError:  # its last lines could not be flushed (a full disk): already said on the console
+                pass
 
 
 def run_batch_step(number, stages, inputs, out_dir, output, config, executor, quiet) -> StepResult:
@@ -443,12 +446,20 @@ def remove_leftovers(output: Path) -> int:
     return count
 
 
+class RunLogHandler(logging.FileHandler):
+    """run.log; a line it cannot write (a full disk) is lost quietly: the console still has the one line,
+    and logging's own traceback on stderr would bury it."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
+
+
 def setup_logging(output: Path, quiet: bool) -> list[logging.Handler]:
     logger = logging.getLogger("webcorpus")
     logger.setLevel(logging.INFO)
     logger.propagate = False
     (output / "logs").mkdir(parents=True, exist_ok=True)
-    file_handler = logging.FileHandler(output / "logs" / "run.log", encoding="utf-8")
+    file_handler = RunLogHandler(output / "logs" / "run.log", encoding="utf-8")
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     console = BarSafeHandler(sys.stderr) if sys.stderr.isatty() else logging.StreamHandler(sys.stderr)
     console.setFormatter(logging.Formatter("%(levelname)s %(message)s" if quiet else "%(message)s"))
