@@ -21,7 +21,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import zlib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]

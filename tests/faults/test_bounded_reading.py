@@ -57,10 +57,7 @@ def test_a_2_gib_gzip_bomb_is_skipped_reported_and_the_next_record_read_in_bound
 @pytest.mark.parametrize("encoding", ["gzip", "deflate", "br"])
 def test_every_content_encoding_stops_at_the_limit(encoding):
     zeros = bytes(8 << 20)
-    encoded = {"gzip": lambda b: zlib.compressobj(6, zlib.DEFLATED, 31).compress(b) + b"",
-               "deflate": zlib.compress, "br": brotli.compress}[encoding]
-    body = zlib.compressobj(6, zlib.DEFLATED, 31) if encoding == "gzip" else None
-    data = (body.compress(zeros) + body.flush()) if body else encoded(zeros)
+    data = {"gzip": lambda b: zlib.compress(b, wbits=31), "deflate": zlib.compress, "br": brotli.compress}[encoding](zeros)
     assert decode_content(data, encoding, limit=8 << 20) == zeros
     with pytest.raises(BodyTooLarge):
         decode_content(data, encoding, limit=(8 << 20) - 1)
