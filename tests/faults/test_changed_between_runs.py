@@ -82,3 +82,17 @@ def test_a_blocklist_changed_between_runs_is_redone(tmp_path, shared_data):
     assert run_cli("run", str(write_pipeline(tmp_path / "f.yaml", inputs(shared_data), fresh, stages)), "--quiet").returncode == 0
     assert documents(output) == documents(fresh) and len(documents(fresh)) < len(everything)
     assert json.loads((output / "run.json").read_text())["decides"]["1 url_filter"]["files"]
+
+
+def test_a_user_extract_engine_and_a_declared_version_are_part_of_the_key(tmp_path, monkeypatch):
+    from webcorpus.stages.functions import FunctionStage
+    from webcorpus.stages.registry import build_stage
+
+    (tmp_path / "user_engine.py").write_text("def text(html, url):\n    return 'one'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    stage = build_stage("extract", {"engine": "user_engine:text"})
+    before = stage.code_identity()
+    (tmp_path / "user_engine.py").write_text("def text(html, url):\n    return 'two'\n")
+    assert stage.code_identity() != before and build_stage("extract", {}).code_identity() is None
+    declared = FunctionStage("tests.pipeline.helpers:slow", version="2024-06")
+    assert declared.code_identity() == "version:2024-06"

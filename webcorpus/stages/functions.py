@@ -57,23 +57,7 @@ class FunctionStage(Stage):
         (a closure or a lambda without a source file: its pickled bytes)."""
         if self.version is not None:
             return f"version:{self.version}"
-        import hashlib
-        import inspect
-        import sys
-
-        sha = hashlib.sha1()
-        module = sys.modules.get(getattr(self.function, "__module__", None) or "")
-        module_file = getattr(module, "__file__", None)
-        try:
-            sha.update(inspect.getsource(self.function).encode())
-            if module_file:
-                with open(module_file, "rb") as handle:
-                    sha.update(handle.read())
-        except (OSError, TypeError):
-            import cloudpickle
-
-            sha.update(cloudpickle.dumps(self.function))
-        return "source:" + sha.hexdigest()[:16]
+        return code_key(self.function)
 
     def __getstate__(self) -> dict:
         # cloudpickle carries lambdas, closures and decorated functions to worker processes.
@@ -122,6 +106,37 @@ def _rows_to_table(rows: list[dict], schema: pa.Schema) -> pa.Table:
         else:
             arrays.append(pa.array(values))
     return pa.table(dict(zip(names, arrays)))
+
+
+def code_key(function: Callable | None = None, module_name: str | None = None) -> str:
+    """A key of user code: the function's source and its module's file (found without importing it
+    when only ``module_name`` is given); a function without a source file, its pickled bytes."""
+    import hashlib
+    import importlib.util
+    import inspect
+    import sys
+
+    sha = hashlib.sha1()
+    module_name = module_name or getattr(function, "__module__", None) or ""
+    module = sys.modules.get(module_name)
+    module_file = getattr(module, "__file__", None)
+    if module_file is None and module_name:
+        try:
+            spec = importlib.util.find_spec(module_name)
+            module_file = spec.origin if spec is not None and spec.has_location else None
+        except (ImportError, ValueError):
+            module_file = None
+    try:
+        if function is not None:
+            sha.update(inspect.getsource(function).encode())
+        if module_file:
+            with open(module_file, "rb") as handle:
+                sha.update(handle.read())
+    except (OSError, TypeError):
+        import cloudpickle
+
+        sha.update(cloudpickle.dumps(function))
+    return "source:" + sha.hexdigest()[:16]
 
 
 def _import_function(spec: str) -> Callable:
