@@ -48,3 +48,17 @@ def test_a_read_only_output_is_refused_with_exit_2(tmp_path, shared_data):
         assert done.returncode == 2 and "is not writable" in done.stderr
     finally:
         parent.chmod(0o755)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a read-only tmpfs needs root")
+def test_an_output_on_a_read_only_file_system_is_refused_with_exit_2(tmp_path, shared_data):
+    import subprocess
+
+    disk = tmp_path / "ro"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(disk)], check=True)
+    try:
+        done = run_cli("run", str(write_pipeline(tmp_path / "p.yaml", [str(shared_data / WARC)], disk / "out", [])))
+        assert done.returncode == 2 and "is not writable" in done.stderr and "Traceback" not in done.stderr
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
