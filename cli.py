@@ -11,8 +11,11 @@ REPO = Path(__file__).resolve().parent
 EXIT_CODES = """\b
 Exit codes:
   0    the run finished (bad records are counted in stats.json, not fatal)
-  1    one or more tasks failed; re-run the same command to retry only those
-  2    the pipeline file or a flag is invalid (nothing was run)
+  1    something failed that a re-run can fix (a worker killed, a network error);
+       re-run the same command to retry only that
+  2    a re-run alone cannot fix it: the pipeline, a flag or a file it reads is invalid, the
+       output is in use by another run or not writable (nothing was run), or the disk is full,
+       a permission is missing, a step has a bug; the one line says what to do, run.log has the traceback
   130  interrupted; re-run the same command to resume
 """
 

@@ -24,7 +24,8 @@ import yaml
 from webcorpus.stages import registry
 
 EXECUTORS = ("local", "ray")
-TOP_LEVEL_KEYS = ("input", "output", "workers", "executor", "address", "batch_size", "excluded", "stages")
+TOP_LEVEL_KEYS = ("input", "output", "workers", "executor", "address", "batch_size", "max_record_bytes", "excluded", "stages")
+MAX_RECORD_CEILING = 1 << 30  # a page is one Arrow string: keep it well under the 2 GiB of int32 offsets
 CRAWL_KEYS = ("commoncrawl", "kind", "limit", "sample", "seed", "base_url")
 
 
@@ -42,9 +43,11 @@ class PipelineConfig:
     executor: str = "local"
     ray_address: str | None = None
     batch_size: int = 1000
+    max_record_bytes: int = 64 << 20  # a crawl record, or a page once decoded, over this is skipped and reported
     excluded: bool = False  # also write dropped documents, with their reason, under OUTPUT/excluded/
     source: str = "<python>"  # the YAML file, for messages
     inputs: list[str] = field(default_factory=list)  # input expanded to files, filled by resolve_inputs()
+    input_warnings: list[str] = field(default_factory=list)  # glob matches skipped, empty files: logged by the run
 
     def describe(self) -> dict:
         return {
@@ -52,6 +55,7 @@ class PipelineConfig:
             "output": self.output,
             "executor": self.executor,
             "batch_size": self.batch_size,
+            "max_record_bytes": self.max_record_bytes,
             "excluded": self.excluded,
             "stages": [{name: options} for name, options in self.stage_specs],
         }
@@ -105,6 +109,7 @@ def config_from_dict(data: dict, source: str = "<python>") -> PipelineConfig:
         executor=data.get("executor", "local"),
         ray_address=data.get("address"),
         batch_size=data.get("batch_size", 1000),
+        max_record_bytes=data.get("max_record_bytes", 64 << 20),
         excluded=data.get("excluded", False),
         source=source,
     )
@@ -113,28 +118,41 @@ def config_from_dict(data: dict, source: str = "<python>") -> PipelineConfig:
 
 
 def build_stages(specs: list[tuple[str, dict]], source: str) -> list:
-    stages = []
+    """Build every stage and check the plan as a whole; one :class:`ConfigError` listing every problem
+    (a bad option, a missing file a stage reads, a stage out of order), each on a line of its own."""
+    from webcorpus.pipeline.plan_checks import order_problems
+
+    built: dict[int, object] = {}
+    problems: list[str] = []
     for index, (name, options) in enumerate(specs, start=1):
         try:
-            stages.append(registry.build_stage(name, options))
+            built[index] = registry.build_stage(name, options)
         except KeyError:
-            raise ConfigError(
-                f"{source}: stage {index}: unknown stage '{name}' (valid: {', '.join(registry.STAGES)})"
-            ) from None
+            problems.append(f"stage {index}: unknown stage '{name}' (valid: {', '.join(registry.STAGES)})")
         except registry.OptionError as exc:
             choices = f" (valid: {', '.join(exc.choices)})" if exc.choices else ""
-            raise ConfigError(f"{source}: stage {index} '{name}': {exc}{choices}") from None
+            problems.append(f"stage {index} '{name}': {exc}{choices}")
     # Checks that need the stages before this one (e.g. a vocabulary too large for a token format).
-    for index, stage in enumerate(stages):
+    for index, stage in built.items():
         check = getattr(stage, "check_with_earlier", None)
         if check is not None:
             try:
-                check(stages[:index])
+                check([built[i] for i in sorted(built) if i < index])
             except ValueError as exc:
                 option = getattr(exc, "option", "")
                 where = f" option '{option}'" if option else ""
-                raise ConfigError(f"{source}: stage {index + 1} '{specs[index][0]}'{where}: {exc}") from None
-    return stages
+                problems.append(f"stage {index} '{specs[index - 1][0]}'{where}: {exc}")
+    problems += order_problems([name for name, _ in specs], built)
+    raise_problems(source, problems)
+    return [built[i] for i in sorted(built)]
+
+
+def raise_problems(source: str, problems: list[str]) -> None:
+    """One ConfigError for all ``problems``: the one line as before, or a line per problem."""
+    if len(problems) == 1:
+        raise ConfigError(f"{source}: {problems[0]}")
+    if problems:
+        raise ConfigError(f"{source}: {len(problems)} problems:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 def validate_settings(config: PipelineConfig) -> None:
@@ -143,6 +161,9 @@ def validate_settings(config: PipelineConfig) -> None:
         raise ConfigError(f"{source}: 'workers' must be a positive integer, got {config.workers!r}")
     if config.executor not in EXECUTORS:
         raise ConfigError(f"{source}: 'executor' must be one of {', '.join(EXECUTORS)}, got {config.executor!r}")
+    limit = config.max_record_bytes
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1024 <= limit <= MAX_RECORD_CEILING:
+        raise ConfigError(f"{source}: 'max_record_bytes' must be an integer from 1024 to {MAX_RECORD_CEILING}, got {limit!r}")
     if not isinstance(config.batch_size, int) or isinstance(config.batch_size, bool) or config.batch_size < 1:
         raise ConfigError(f"{source}: 'batch_size' must be a positive integer, got {config.batch_size!r}")
     if not isinstance(config.excluded, bool):
@@ -175,7 +196,7 @@ def resolve_inputs(config: PipelineConfig) -> list[str]:
             crawl_id = crawl.pop("commoncrawl")
             config.inputs = list_crawl_files(crawl_id, **crawl)
         else:
-            config.inputs = expand_inputs(config.input)
+            config.inputs = expand_inputs(config.input, config.input_warnings)
     except (FileNotFoundError, ValueError, OSError) as exc:
         raise ConfigError(f"{config.source}: input: {exc}") from None
     if not config.inputs:

@@ -11,6 +11,7 @@ Output layout::
     OUTPUT/documents/*.parquet    final documents (zstd), named after their input task
     OUTPUT/stats.json             merged statistics of the whole run
     OUTPUT/run.json               the config the folder was made with
+    OUTPUT/run.lease              the lock of the run working in the folder (owner, heartbeat); gone when it ends
     OUTPUT/logs/run.log           one line per finished task, every error with file and offset
     OUTPUT/markers/step-N/        completion markers (JSON stats of each finished task)
     OUTPUT/steps/step-N/          shards between steps, and global stages' scratch
@@ -31,9 +32,10 @@ from typing import TYPE_CHECKING
 
 from webcorpus.document_shards import list_shards
 from webcorpus.pipeline.config import ConfigError, PipelineConfig, resolve_inputs
+from webcorpus.pipeline.failures import exit_code_of, explain, task_error_needs_action
 from webcorpus.pipeline.progress import BarSafeHandler, Progress
 from webcorpus.pipeline.stats import merge_step_stats
-from webcorpus.ledger import Ledger, commit_json, digest, input_identity
+from webcorpus.ledger import Ledger, LeaseHeld, commit_json, contents_digest, digest, input_identity
 from webcorpus.pipeline.tasks import FileTask, StepResult, TaskResult, read_marker, run_file_task
 from webcorpus.executors.base import Failure
 from webcorpus.stages.base import StageStats
@@ -48,7 +50,12 @@ EXIT_OK = 0
 EXIT_FAILED_TASKS = 1
 EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130
+RUN_LEASE = "run"  # OUTPUT/run.lease
 OWNED = ("documents", "markers", "steps", "excluded", "tokenizer", "tokens", "dedup", "logs", "stats.json", "report.html")
+
+
+class OutputInUse(ConfigError):
+    """Another live run holds the output folder's lease: this one refuses before touching it (exit 2)."""
 
 
 @dataclass
@@ -56,10 +63,17 @@ class RunResult:
     output: Path
     stats: dict
     failed: list = field(default_factory=list)
+    fatal: str | None = None  # a failure that stopped the run (a global step, writing stats): its one line
+    fatal_code: int = EXIT_OK
 
     @property
     def exit_code(self) -> int:
-        return EXIT_FAILED_TASKS if self.failed else EXIT_OK
+        """0 finished; 1 a re-run can fix what failed; 2 it cannot (disk full, permissions, a bug)."""
+        if self.fatal is not None:
+            return self.fatal_code
+        if self.failed:
+            return EXIT_CONFIG if all(task_error_needs_action(f.error) for f in self.failed) else EXIT_FAILED_TASKS
+        return EXIT_OK
 
     @property
     def documents(self) -> list[str]:
@@ -84,11 +98,43 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
     """Run ``config`` to the end (or resume it), write stats.json, and return the result."""
     inputs = config.inputs or resolve_inputs(config)
     output = Path(config.output)
-    prepare_output(output, config, inputs, overwrite)
+    from webcorpus.pipeline.config import raise_problems
+    from webcorpus.pipeline.plan_checks import output_problems
+
+    raise_problems(config.source, output_problems(output))
+    refuse_foreign_output(output, config)
+    lease = take_run_lease(output)  # before anything in the folder is touched: one run per folder
+    try:
+        return _run_locked(config, inputs, output, executor, quiet, overwrite)
+    except OSError as exc:  # before the run's log exists (run.json unwritable, disk full): still one line
+        raise ConfigError(f"{config.source}: {explain(exc)}") from None
+    finally:
+        lease.release()
+
+
+def take_run_lease(output: Path):
+    """The run folder's lease (``OUTPUT/run.lease``), or :class:`OutputInUse` naming the run holding it."""
+    try:
+        return Ledger(output).lease(RUN_LEASE).acquire()
+    except LeaseHeld as exc:
+        raise OutputInUse(str(exc)) from None
+    except OSError as exc:  # a file where the folder should be, a read-only parent: no re-run fixes it
+        raise ConfigError(f"output {output} is not writable: {exc}") from None
+
+
+def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executor, quiet: bool, overwrite) -> RunResult:
+    notes = prepare_output(output, config, inputs, overwrite)
     handlers = setup_logging(output, quiet)
+    for note in notes:
+        log.warning("%s", note)
+    swept = remove_leftovers(output)
+    if swept:
+        log.info("removed %d temporary file(s) a killed run left", swept)
     executor = executor or make_executor(config)
     started = time.time()
     try:
+        for warning in config.input_warnings:
+            log.warning("%s", warning)
         log.info("webcorpus: %d input file(s) -> %s, %s executor, %d worker(s)", len(inputs), output, executor.name, executor.workers)
         steps = split_steps(config.stages)
         shards = list(inputs)
@@ -104,19 +150,32 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
             step_stats.append(result)
             failed += result.failed
             if failed:
-                log.error("step %d: %d task(s) failed; later steps not run. Re-run the same command to retry them.", number, len(failed))
+                action = ("Fix what the errors below say, then re-run the same command to resume."
+                          if all(task_error_needs_action(f.error) for f in failed) else "Re-run the same command to retry them.")
+                log.error("step %d: %d task(s) failed; later steps not run. %s", number, len(failed), action)
                 break
             shards = result.shards
+        for item in failed:  # named before the stats are written: that may fail too (a full disk)
+            log.error("FAILED %s: %s", item.source, item.error)
+            if item.traceback:
+                log.info("traceback of %s:\n%s", item.source, item.traceback, extra=FILE_ONLY)
         stats = merge_step_stats(step_stats, config, inputs, executor, started)
         stats["documents"]["shards"] = [] if failed else [os.path.basename(p) for p in shards]
         commit_json(output / "stats.json", stats)
-        for item in failed:
-            log.error("FAILED %s: %s", item.source, item.error)
         return RunResult(output, stats, failed)
+    except Exception as exc:  # a global step, or writing the stats: one line here, the traceback in run.log
+        code = exit_code_of(exc)
+        line = explain(exc)
+        log.error("run stopped: %s%s", line, "; re-run the same command to resume" if code == EXIT_FAILED_TASKS else "")
+        log.info("traceback:", exc_info=True, extra=FILE_ONLY)
+        return RunResult(output, {}, [], fatal=line, fatal_code=code)
     finally:
         for handler in handlers:
             logging.getLogger("webcorpus").removeHandler(handler)
-            handler.close()
+            try:
+                handler.close()
+            except OSError:  # its last lines could not be flushed (a full disk): already said on the console
+                pass
 
 
 def run_batch_step(number, stages, inputs, out_dir, output, config, executor, quiet) -> StepResult:
@@ -124,7 +183,8 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
     excluded = str(output / "excluded") if config.excluded else None
     tasks = [
         # Shards made by an earlier step are named after their file alone: the run folder may move.
-        FileTask(src, str(out_dir), str(markers), excluded, config.batch_size, name=Path(src).stem if number else None)
+        FileTask(src, str(out_dir), str(markers), excluded, config.batch_size, name=Path(src).stem if number else None,
+                 max_record_bytes=config.max_record_bytes)
         for src in inputs
     ]
     results: dict[str, TaskResult] = {}
@@ -260,20 +320,85 @@ def _progress_iter(items, desc: str, quiet: bool):
 
 
 def fingerprint(config: PipelineConfig, inputs: list[str]) -> str:
-    payload = json.dumps({"stages": config.stage_specs, "inputs": inputs, "excluded": config.excluded}, sort_keys=True, default=str)
+    """Key of what the YAML and the command line decide: stages and options, inputs, side outputs."""
+    parts = {"stages": config.stage_specs, "inputs": inputs, "excluded": config.excluded}
+    if config.max_record_bytes != 64 << 20:  # only when set: folders made before the option resume as they were
+        parts["max_record_bytes"] = config.max_record_bytes
+    payload = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def prepare_output(output: Path, config: PipelineConfig, inputs: list[str], overwrite: bool | str) -> None:
+def what_decides(config: PipelineConfig) -> dict[str, dict]:
+    """What outside the YAML decides each stage's output, by stage number: the contents hash of
+    every file it reads (a model, a list, a tokenizer) and the key of user code (a ``python:``
+    function's source and module). A stage without either is absent."""
+    decides = {}
+    for index, stage in enumerate(config.stages, start=1):
+        entry = {}
+        files = {}
+        for path in stage.files_read():
+            if "://" not in str(path) and os.path.exists(path):
+                files[str(path)] = contents_digest(path)
+        if files:
+            entry["files"] = files
+        code = stage.code_identity()
+        if code is not None:
+            entry["code"] = code
+        if entry:
+            decides[f"{index} {stage.name}"] = entry
+    return decides
+
+
+def first_changed_step(config: PipelineConfig, before: dict, now: dict) -> tuple[int | None, list[str]]:
+    """The first step whose stage's files or code changed since the folder was made, and what changed."""
+    changed = sorted((key for key in set(before) | set(now) if before.get(key) != now.get(key)), key=lambda k: int(k.split()[0]))
+    if not changed:
+        return None, []
+    step_of = {}
+    for number, (_, stages) in enumerate(split_steps(config.stages)):
+        for stage in stages:
+            step_of[id(stage)] = number
+    first = min(step_of[id(config.stages[int(key.split()[0]) - 1])] for key in changed)
+    return first, [f"stage {key}: " + ", ".join(
+        sorted(k for k in set(before.get(key, {})) | set(now.get(key, {})) if before.get(key, {}).get(k) != now.get(key, {}).get(k))
+    ) for key in changed]
+
+
+def redo_from(output: Path, first: int) -> None:
+    """Forget step ``first`` and every later step, so the re-run redoes them and keeps the steps before.
+
+    Markers only: each task deletes its own shards before writing, and a global step whose inputs
+    marker is gone clears its output and its stage's work (see run_global_step), so nothing of the
+    earlier version is kept beside the new one.
+    """
+    markers = Ledger(output / "markers")
+    root = output / "markers"
+    numbers = {int(p.name.split(".")[0].split("-")[1]) for p in root.glob("step-*") if p.name.split(".")[0].split("-")[1].isdigit()} if root.is_dir() else set()
+    for number in sorted(n for n in numbers if n >= first):
+        markers.forget(f"step-{number}/")
+        markers.forget(f"step-{number}.")
+
+
+def prepare_output(output: Path, config: PipelineConfig, inputs: list[str], overwrite: bool | str) -> list[str]:
     """Make sure ``output`` is ours and holds this config.
 
     ``overwrite=True`` starts it afresh; ``overwrite="changed"`` starts it afresh only when it holds
-    another config (and resumes otherwise); ``False`` refuses another config.
+    another config (and resumes otherwise); ``False`` refuses another config. When only a file a
+    stage reads or user code changed, the steps from the first affected one on are redone; the
+    returned notes say so (logged once the run's log is open).
     """
     run_file = output / "run.json"
     current = fingerprint(config, inputs)
+    decides = what_decides(config)
+    notes: list[str] = []
     if run_file.exists():
-        previous = json.loads(run_file.read_text(encoding="utf-8")).get("fingerprint")
+        recorded = json.loads(run_file.read_text(encoding="utf-8"))
+        previous = recorded.get("fingerprint")
+        if previous == current and overwrite is not True:
+            first, changes = first_changed_step(config, recorded.get("decides", {}), decides)
+            if first is not None:  # a file a stage reads, or user code, changed: redo from its step on
+                notes.append(f"changed since this folder was made: {'; '.join(changes)}; redoing step {first} and after")
+                redo_from(output, first)
         if previous != current and overwrite is False:
             raise ConfigError(
                 f"{config.source}: output {output} holds a run of another config or input list "
@@ -281,10 +406,16 @@ def prepare_output(output: Path, config: PipelineConfig, inputs: list[str], over
             )
         if previous != current or overwrite is True:
             clear_output(output)
-    elif output.exists() and any(output.iterdir()):
-        raise ConfigError(f"{config.source}: output {output} exists and is not a webcorpus run folder (no run.json); choose an empty or new folder")
     output.mkdir(parents=True, exist_ok=True)
-    commit_json(run_file, {"fingerprint": current, "config": config.describe(), "inputs": inputs})
+    commit_json(run_file, {"fingerprint": current, "decides": decides, "config": config.describe(), "inputs": inputs})
+    return notes
+
+
+def refuse_foreign_output(output: Path, config: PipelineConfig) -> None:
+    """Refuse a folder that holds something other than a webcorpus run (before its lease is taken)."""
+    if output.is_dir() and not (output / "run.json").exists():
+        if any(p.name != RUN_LEASE + ".lease" for p in output.iterdir()):
+            raise ConfigError(f"{config.source}: output {output} exists and is not a webcorpus run folder (no run.json); choose an empty or new folder")
 
 
 def clear_output(output: Path) -> None:
@@ -296,15 +427,43 @@ def clear_output(output: Path) -> None:
             path.unlink()
 
 
+FILE_ONLY = {"file_only": True}  # ``extra=`` of a log record that goes to run.log only (tracebacks)
+
+
+def remove_leftovers(output: Path) -> int:
+    """Delete the ``*.tmp-PID`` files writers killed mid-write left in the run folder; how many.
+
+    Safe because the caller holds the folder's lease: no live writer of another run is there, and
+    this run has not started writing yet. Every writer names its temporary ``.NAME.tmp-PID``.
+    """
+    count = 0
+    mine = str(os.getpid())  # this run's own lease heartbeat writes through a temporary too
+    for path in output.rglob("*.tmp-*"):
+        pid = path.name.rsplit(".tmp-", 1)[1]
+        if path.is_file() and pid.isdigit() and pid != mine:
+            path.unlink(missing_ok=True)
+            count += 1
+    return count
+
+
+class RunLogHandler(logging.FileHandler):
+    """run.log; a line it cannot write (a full disk) is lost quietly: the console still has the one line,
+    and logging's own traceback on stderr would bury it."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
+
+
 def setup_logging(output: Path, quiet: bool) -> list[logging.Handler]:
     logger = logging.getLogger("webcorpus")
     logger.setLevel(logging.INFO)
     logger.propagate = False
     (output / "logs").mkdir(parents=True, exist_ok=True)
-    file_handler = logging.FileHandler(output / "logs" / "run.log", encoding="utf-8")
+    file_handler = RunLogHandler(output / "logs" / "run.log", encoding="utf-8")
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     console = BarSafeHandler(sys.stderr) if sys.stderr.isatty() else logging.StreamHandler(sys.stderr)
     console.setFormatter(logging.Formatter("%(levelname)s %(message)s" if quiet else "%(message)s"))
+    console.addFilter(lambda record: not getattr(record, "file_only", False))
     # With a progress bar on the terminal, only warnings interrupt it; quiet shows errors only.
     console.setLevel(logging.ERROR if quiet else logging.WARNING if sys.stderr.isatty() else logging.INFO)
     logger.addHandler(file_handler)

@@ -37,6 +37,9 @@ def summary_lines(stats: dict) -> list[str]:
 
 def print_summary(result, stream=None) -> None:
     stream = stream or sys.stderr
+    if getattr(result, "fatal", None) is not None:  # stopped: its one line is already on the console
+        print(f"full traceback: {result.output}/logs/run.log", file=stream)
+        return
     for line in summary_lines(result.stats):
         print(line, file=stream)
     print(f"output: {result.output}/documents  stats: {result.output}/stats.json", file=stream)

@@ -41,6 +41,7 @@ class FileTask:
     excluded_dir: str | None = None
     batch_size: int = 1000
     name: str | None = None  # set for shards inside the run folder, whose full path differs between runs
+    max_record_bytes: int = 64 << 20  # a record or decoded page over this is skipped and reported
 
     @property
     def task_id(self) -> str:
@@ -155,7 +156,8 @@ def run_file_task(task: FileTask, stages: list, progress: Callable[[int], None] 
     report = ReadReport(task.source)
     records = 0
     try:
-        for batch in read_documents(task.source, report, batch_size=task.batch_size):
+        for batch in read_documents(task.source, report, batch_size=task.batch_size,
+                                    max_record_bytes=task.max_record_bytes):
             records += batch.num_rows
             for index, stage in enumerate(stages):
                 if batch.num_rows == 0:

@@ -86,8 +86,13 @@ class Tokenize(GlobalStage):
                 loaded = load_tokenizer(tokenizer)
             except FileNotFoundError as exc:
                 raise OptionError("tokenizer", str(exc)) from None
+            except Exception as exc:  # a file that is not a tokenizer: said at plan time, not as a traceback
+                raise OptionError("tokenizer", f"cannot load {tokenizer}: {type(exc).__name__}: {exc}") from None
             self.check_vocab_size(loaded.vocab_size)
             find_separator(loaded, separator)
+
+    def files_read(self) -> list[str]:
+        return [self.tokenizer] if self.tokenizer is not None else []  # a trained one is the run's own
 
     def check_vocab_size(self, vocab_size: int) -> None:
         """Raise (option ``formats``) if a listed format cannot store this vocabulary."""

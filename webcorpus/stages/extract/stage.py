@@ -82,6 +82,14 @@ class Extract(Filter):
             "include_links": self.include_links, "fast": self.fast,
         }
 
+    def code_identity(self) -> str | None:
+        """A user engine (``module:function``) decides the text: the key of its module's source."""
+        if self.engine in BUILTIN:
+            return None
+        from webcorpus.stages.functions import code_key
+
+        return code_key(module_name=self.engine.partition(":")[0])
+
     def make_engine(self):
         """The bare extraction function, in this process (no limits): for benchmarks and debugging."""
         return make_engine(self.engine, **self.engine_options())

@@ -88,6 +88,12 @@ class LanguageId(Filter):
                 raise OptionError("keep", f"keep: {qualified[0]!r} names a script; set scripts: true to write such codes")
             check_keep(self.keep, engine, codes)
 
+    def files_read(self) -> list[str]:
+        try:
+            return [self.model or default_model_path()]
+        except Exception:  # the default model's package is absent: setup() will say so
+            return []
+
     def setup(self) -> None:
         self._engine = make_engine(self.engine, self.model, self.top_k)
         self._engine.load()
