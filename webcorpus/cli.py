@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-REPO = Path(__file__).resolve().parent
 EXIT_CODES = """\b
 Exit codes:
   0    the run finished (bad records are counted in stats.json, not fatal)
@@ -24,7 +23,7 @@ def main() -> None:
 
 
 @main.command(epilog=EXIT_CODES)
-@click.argument("pipeline", type=click.Path(dir_okay=False))
+@click.argument("pipeline")
 @click.option("--input", "inputs", multiple=True, help="Input file, glob or URL (repeatable); overrides the file's 'input'.")
 @click.option("--crawl", help="A Common Crawl id such as CC-MAIN-2024-10: its WARC paths become the input.")
 @click.option("--crawl-kind", type=click.Choice(["warc", "wet"]), default="warc", show_default=True, help="Which files of --crawl.")
@@ -40,7 +39,8 @@ def main() -> None:
 @click.option("--quiet", is_flag=True, help="No progress bar or per-task lines; errors only.")
 @click.option("--report", "with_report", is_flag=True, help="Write OUTPUT/report.html at the end (see `webcorpus report`).")
 def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, crawl_base_url, output, workers, executor, ray_address, excluded, overwrite, quiet, with_report):
-    """Run PIPELINE (a YAML file). A re-run of the same command resumes where it stopped."""
+    """Run PIPELINE (a YAML file, or a shipped pipeline's name: main, fineweb-en, multilingual).
+    A re-run of the same command resumes where it stopped."""
     from webcorpus.pipeline.summary import print_summary
 
     overrides = {"output": output, "workers": workers, "executor": executor, "address": ray_address, "excluded": excluded}
@@ -99,7 +99,8 @@ def sample_crawl(directory, seed, pages):
 
 @main.command(epilog=EXIT_CODES)
 @click.option("--output", default="demo-out", show_default=True, help="Folder for the sample crawl, the run and the model.")
-@click.option("--pipeline", "pipeline_path", default=str(REPO / "pipelines" / "main.yaml"), show_default=True)
+@click.option("--pipeline", "pipeline_path", default="main", show_default=True,
+              help="A pipeline file, or the name of a shipped one (main, fineweb-en, multilingual).")
 @click.option("--input", "inputs", multiple=True, help="Real crawl files instead of the generated sample.")
 @click.option("--workers", type=int, default=2, show_default=True)
 @click.option("--train-steps", type=int, default=200, show_default=True,
@@ -134,8 +135,10 @@ def _run_or_exit(pipeline: str, overrides: dict, quiet: bool, overwrite):
     """Load and run a pipeline file; a config error exits with 2, an interruption with 130."""
     from webcorpus.pipeline import ConfigError, load_config, run_pipeline
 
+    from webcorpus.pipeline.shipped import pipeline_path
+
     try:
-        return run_pipeline(load_config(pipeline, overrides), quiet=quiet, overwrite=overwrite)
+        return run_pipeline(load_config(pipeline_path(pipeline), overrides), quiet=quiet, overwrite=overwrite)
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

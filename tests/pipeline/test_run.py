@@ -182,7 +182,7 @@ def test_jsonl_columns_that_appear_or_change_type_in_later_batches_are_all_writt
 def test_inspect_lists_columns_of_every_shard(tmp_path):
     from click.testing import CliRunner
 
-    from cli import main
+    from webcorpus.cli import main
 
     lines = [{"text": f"document {i}", "id": f"d{i}"} for i in range(8)]
     for i in range(4, 8):
