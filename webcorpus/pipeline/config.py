@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from webcorpus.stages import registry
+from webcorpus.suggest import did_you_mean
 
 EXECUTORS = ("local", "ray")
 TOP_LEVEL_KEYS = ("input", "output", "workers", "executor", "address", "batch_size", "excluded", "stages")
@@ -29,7 +30,19 @@ CRAWL_KEYS = ("commoncrawl", "kind", "limit", "sample", "seed", "base_url")
 
 
 class ConfigError(ValueError):
-    """A pipeline that cannot run as written. The message says where and what is valid."""
+    """A pipeline that cannot run as written. The message says where and what is valid.
+
+    ``problems`` lists every problem found (the message shows them all, one per line), so that a
+    user fixes a file in one round rather than one error per run.
+    """
+
+    def __init__(self, message: str | None = None, problems: list[str] | None = None):
+        self.problems = list(problems) if problems else [message or ""]
+        if len(self.problems) == 1:
+            text = self.problems[0]
+        else:
+            text = f"{len(self.problems)} problems:\n" + "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(text)
 
 
 @dataclass
@@ -49,7 +62,7 @@ class PipelineConfig:
     def describe(self) -> dict:
         return {
             "input": self.input,
-            "output": self.output,
+            "output": os.path.abspath(self.output) if self.output else None,
             "executor": self.executor,
             "batch_size": self.batch_size,
             "excluded": self.excluded,
@@ -78,26 +91,33 @@ def load_config(path: str | os.PathLike, overrides: dict | None = None) -> Pipel
 
 
 def config_from_dict(data: dict, source: str = "<python>") -> PipelineConfig:
-    unknown = [k for k in data if k not in TOP_LEVEL_KEYS]
-    if unknown:
-        raise ConfigError(f"{source}: unknown top-level key '{unknown[0]}' (valid: {', '.join(TOP_LEVEL_KEYS)})")
+    """Build and validate a config; every problem found is reported at once in one ConfigError."""
+    problems = [
+        f"{source}: unknown top-level key '{k}'{did_you_mean(k, TOP_LEVEL_KEYS)} (valid: {', '.join(TOP_LEVEL_KEYS)})"
+        for k in data if k not in TOP_LEVEL_KEYS
+    ]
     stages_data = data.get("stages") or []
     if not isinstance(stages_data, list):
-        raise ConfigError(f"{source}: 'stages' must be a list of single-key mappings like '- extract: {{}}'")
+        problems.append(f"{source}: 'stages' must be a list of single-key mappings like '- extract: {{}}'")
+        stages_data = []
     specs = []
     for index, item in enumerate(stages_data, start=1):
         if isinstance(item, str):
             item = {item: {}}
         if not isinstance(item, dict) or len(item) != 1:
-            raise ConfigError(f"{source}: stage {index} must be a single-key mapping like '- extract: {{engine: trafilatura}}', got {item!r}")
+            problems.append(f"{source}: stage {index} must be a single-key mapping like '- extract: {{engine: trafilatura}}', got {item!r}")
+            continue
         (name, options), = item.items()
         if options is None:
             options = {}
         if not isinstance(options, dict):
-            raise ConfigError(f"{source}: stage {index} '{name}': options must be a mapping, got {options!r}")
+            problems.append(f"{source}: stage {index} '{name}': options must be a mapping, got {options!r}")
+            continue
         specs.append((name, options))
+    stages, stage_problems = build_stages(specs, source)
+    problems += stage_problems
     config = PipelineConfig(
-        stages=build_stages(specs, source),
+        stages=stages,
         stage_specs=specs,
         input=data.get("input"),
         output=data.get("output"),
@@ -108,22 +128,28 @@ def config_from_dict(data: dict, source: str = "<python>") -> PipelineConfig:
         excluded=data.get("excluded", False),
         source=source,
     )
-    validate_settings(config)
+    problems += settings_problems(config)
+    if problems:
+        raise ConfigError(problems=problems)
     return config
 
 
-def build_stages(specs: list[tuple[str, dict]], source: str) -> list:
-    stages = []
+def build_stages(specs: list[tuple[str, dict]], source: str) -> tuple[list, list[str]]:
+    """The stage objects of ``specs`` and the problems found building them (all of them)."""
+    stages, problems = [], []
     for index, (name, options) in enumerate(specs, start=1):
         try:
             stages.append(registry.build_stage(name, options))
         except KeyError:
-            raise ConfigError(
-                f"{source}: stage {index}: unknown stage '{name}' (valid: {', '.join(registry.STAGES)})"
-            ) from None
+            problems.append(
+                f"{source}: stage {index}: unknown stage '{name}'{did_you_mean(name, registry.STAGES)}"
+                f" (valid: {', '.join(registry.STAGES)})"
+            )
         except registry.OptionError as exc:
             choices = f" (valid: {', '.join(exc.choices)})" if exc.choices else ""
-            raise ConfigError(f"{source}: stage {index} '{name}': {exc}{choices}") from None
+            problems.append(f"{source}: stage {index} '{name}': {exc}{choices}")
+    if problems:  # checks against earlier stages need every stage built
+        return stages, problems
     # Checks that need the stages before this one (e.g. a vocabulary too large for a token format).
     for index, stage in enumerate(stages):
         check = getattr(stage, "check_with_earlier", None)
@@ -133,31 +159,41 @@ def build_stages(specs: list[tuple[str, dict]], source: str) -> list:
             except ValueError as exc:
                 option = getattr(exc, "option", "")
                 where = f" option '{option}'" if option else ""
-                raise ConfigError(f"{source}: stage {index + 1} '{specs[index][0]}'{where}: {exc}") from None
-    return stages
+                problems.append(f"{source}: stage {index + 1} '{specs[index][0]}'{where}: {exc}")
+    return stages, problems
 
 
 def validate_settings(config: PipelineConfig) -> None:
+    """Raise one ConfigError listing every problem of the top-level settings."""
+    problems = settings_problems(config)
+    if problems:
+        raise ConfigError(problems=problems)
+
+
+def settings_problems(config: PipelineConfig) -> list[str]:
+    """Problems of the top-level settings (workers, executor, batch_size, excluded, output, input)."""
     source = config.source
+    problems = []
     if not isinstance(config.workers, int) or isinstance(config.workers, bool) or config.workers < 1:
-        raise ConfigError(f"{source}: 'workers' must be a positive integer, got {config.workers!r}")
+        problems.append(f"{source}: 'workers' must be a positive integer, got {config.workers!r}")
     if config.executor not in EXECUTORS:
-        raise ConfigError(f"{source}: 'executor' must be one of {', '.join(EXECUTORS)}, got {config.executor!r}")
+        problems.append(f"{source}: 'executor' must be one of {', '.join(EXECUTORS)}, got {config.executor!r}")
     if not isinstance(config.batch_size, int) or isinstance(config.batch_size, bool) or config.batch_size < 1:
-        raise ConfigError(f"{source}: 'batch_size' must be a positive integer, got {config.batch_size!r}")
+        problems.append(f"{source}: 'batch_size' must be a positive integer, got {config.batch_size!r}")
     if not isinstance(config.excluded, bool):
-        raise ConfigError(f"{source}: 'excluded' must be true or false, got {config.excluded!r}")
+        problems.append(f"{source}: 'excluded' must be true or false, got {config.excluded!r}")
     if config.output is not None and not isinstance(config.output, str):
-        raise ConfigError(f"{source}: 'output' must be a folder path, got {config.output!r}")
+        problems.append(f"{source}: 'output' must be a folder path, got {config.output!r}")
     if isinstance(config.input, dict):
         unknown = [k for k in config.input if k not in CRAWL_KEYS]
         if unknown or "commoncrawl" not in config.input:
-            raise ConfigError(
+            problems.append(
                 f"{source}: 'input' as a mapping names a Common Crawl crawl: keys {', '.join(CRAWL_KEYS)}"
                 f" ('commoncrawl' required){'; unknown: ' + unknown[0] if unknown else ''}"
             )
     elif config.input is not None and not isinstance(config.input, (str, list)):
-        raise ConfigError(f"{source}: 'input' must be a path, a glob, a list of them, or a commoncrawl mapping")
+        problems.append(f"{source}: 'input' must be a path, a glob, a list of them, or a commoncrawl mapping")
+    return problems
 
 
 def resolve_inputs(config: PipelineConfig) -> list[str]:
@@ -175,7 +211,8 @@ def resolve_inputs(config: PipelineConfig) -> list[str]:
             crawl_id = crawl.pop("commoncrawl")
             config.inputs = list_crawl_files(crawl_id, **crawl)
         else:
-            config.inputs = expand_inputs(config.input)
+            # Absolute local paths: the same pipeline started from another folder is the same run.
+            config.inputs = [p if "://" in p else os.path.abspath(p) for p in expand_inputs(config.input)]
     except (FileNotFoundError, ValueError, OSError) as exc:
         raise ConfigError(f"{config.source}: input: {exc}") from None
     if not config.inputs:

@@ -81,13 +81,16 @@ class Pipeline:
     def stages(self) -> list:
         return self.config.stages
 
-    def run(self, quiet: bool = False, overwrite: bool = False, executor=None, check: bool = True) -> RunResult:
+    def run(self, quiet: bool = False, overwrite: bool = False, executor=None, check: bool = True,
+            keep_intermediates: bool = False) -> RunResult:
         """Run (or resume) the pipeline; the output layout is that of `webcorpus run`.
 
         A task that failed raises :class:`RunFailed` (its ``result`` holds what finished), unless
         ``check=False``: then look at ``result.failed`` (or ``result.exit_code``) yourself.
+        OUTPUT/steps/ (documents between steps) is deleted after a successful run unless ``keep_intermediates``.
         """
-        result = run_pipeline(self.config, executor=executor, quiet=quiet, overwrite=overwrite)
+        result = run_pipeline(self.config, executor=executor, quiet=quiet, overwrite=overwrite,
+                              keep_intermediates=keep_intermediates)
         if check and result.failed:
             raise RunFailed(result)
         return result

@@ -80,14 +80,27 @@ def split_steps(stages: list) -> list[tuple[str, list]]:
     return steps
 
 
-def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, overwrite: bool | str = False) -> RunResult:
-    """Run ``config`` to the end (or resume it), write stats.json, and return the result."""
+def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, overwrite: bool | str = False,
+                 keep_intermediates: bool = False) -> RunResult:
+    """Run ``config`` to the end (or resume it), write stats.json, and return the result.
+
+    After a run without failures OUTPUT/steps/ (the documents between steps, and global stages'
+    scratch) is deleted unless ``keep_intermediates``; the ``complete`` marker then lets a re-run
+    with unchanged inputs return at once (and a re-run with changed inputs start afresh).
+    """
     inputs = config.inputs or resolve_inputs(config)
-    output = Path(config.output)
+    output = Path(config.output).absolute()
     prepare_output(output, config, inputs, overwrite)
+    finished, restarted = finished_run(output, inputs)  # before the log opens: a restart clears logs/
     handlers = setup_logging(output, quiet)
-    executor = executor or make_executor(config)
     started = time.time()
+    if finished is not None:
+        log.info("this run finished earlier with the same inputs; nothing to do (%s)", output / "stats.json")
+        _close(handlers)
+        return finished
+    if restarted:
+        log.info("the inputs changed since this run finished and its intermediates were removed: starting afresh")
+    executor = executor or make_executor(config)
     try:
         log.info("webcorpus: %d input file(s) -> %s, %s executor, %d worker(s)", len(inputs), output, executor.name, executor.workers)
         steps = split_steps(config.stages)
@@ -96,7 +109,7 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
         failed: list = []
         for number, (kind, stages) in enumerate(steps):
             last = number == len(steps) - 1
-            out_dir = output / "documents" if last else output / "steps" / f"step-{number}" / "documents"
+            out_dir = step_output(output, number, last)
             if kind == "batch":
                 result = run_batch_step(number, stages, shards, out_dir, output, config, executor, quiet)
             else:
@@ -112,21 +125,51 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
         commit_json(output / "stats.json", stats)
         for item in failed:
             log.error("FAILED %s: %s", item.source, item.error)
+        if not failed and not keep_intermediates and len(steps) > 1:
+            clean_intermediates(output, inputs)
         return RunResult(output, stats, failed)
     finally:
-        for handler in handlers:
-            logging.getLogger("webcorpus").removeHandler(handler)
-            handler.close()
+        _close(handlers)
+
+
+def _close(handlers: list[logging.Handler]) -> None:
+    for handler in handlers:
+        logging.getLogger("webcorpus").removeHandler(handler)
+        handler.close()
+
+
+def clean_intermediates(output: Path, inputs: list[str]) -> None:
+    """Delete OUTPUT/steps/ after a successful run, first committing the ``complete`` marker with the
+    inputs' identities: the steps' markers no longer have their shards, so only that marker says
+    whether a re-run has anything to do."""
+    Ledger(output / "markers").commit("complete", {"input_stamps": [input_identity(p) for p in inputs]})
+    size = sum(f.stat().st_size for f in (output / "steps").rglob("*") if f.is_file())
+    shutil.rmtree(output / "steps", ignore_errors=True)
+    log.info("removed the intermediate documents in %s (%.1f MB; --keep-intermediates keeps them)", output / "steps", size / 1e6)
+
+
+def finished_run(output: Path, inputs: list[str]) -> tuple[RunResult | None, bool]:
+    """(the result of a run that finished and cleaned its intermediates, when its inputs are unchanged;
+    whether the folder was cleared). With changed inputs the intermediates a resume would need are
+    gone: the folder starts afresh."""
+    markers = Ledger(output / "markers")
+    complete = markers.read("complete")
+    if complete is None:
+        return None, False
+    if complete.get("input_stamps") == [input_identity(p) for p in inputs] and (output / "stats.json").is_file():
+        stats = json.loads((output / "stats.json").read_text(encoding="utf-8"))
+        global_steps = sum(1 for stage in stats["stages"] if stage["kind"] == "global")
+        stats["tasks"]["resumed"] = stats["tasks"]["finished"] + global_steps  # everything was skipped
+        return RunResult(output, stats, []), False
+    run_json = (output / "run.json").read_text(encoding="utf-8")
+    clear_output(output)
+    (output / "logs").mkdir(parents=True, exist_ok=True)
+    commit_json(output / "run.json", json.loads(run_json))
+    return None, True
 
 
 def run_batch_step(number, stages, inputs, out_dir, output, config, executor, quiet) -> StepResult:
-    markers = output / "markers" / f"step-{number}"
-    excluded = str(output / "excluded") if config.excluded else None
-    tasks = [
-        # Shards made by an earlier step are named after their file alone: the run folder may move.
-        FileTask(src, str(out_dir), str(markers), excluded, config.batch_size, name=Path(src).stem if number else None)
-        for src in inputs
-    ]
+    tasks = file_tasks(number, inputs, out_dir, output, config)
     results: dict[str, TaskResult] = {}
     todo = []
     for task in tasks:
@@ -167,6 +210,22 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
         ],
         resumed=len(tasks) - len(todo),
     )
+
+
+def file_tasks(number: int, inputs: list[str], out_dir: Path, output: Path, config: PipelineConfig) -> list[FileTask]:
+    """The tasks of a per-batch step: one per input file (step 0) or shard (later steps)."""
+    markers = output / "markers" / f"step-{number}"
+    excluded = str(output / "excluded") if config.excluded else None
+    return [
+        # Shards made by an earlier step are named after their file alone: the run folder may move.
+        FileTask(src, str(out_dir), str(markers), excluded, config.batch_size, name=Path(src).stem if number else None)
+        for src in inputs
+    ]
+
+
+def step_output(output: Path, number: int, last: bool) -> Path:
+    """Where step ``number`` writes its documents: OUTPUT/documents/ for the last step."""
+    return output / "documents" if last else output / "steps" / f"step-{number}" / "documents"
 
 
 def run_global_step(number, stage, inputs, out_dir, output, last, executor, quiet) -> StepResult:
@@ -272,19 +331,49 @@ def prepare_output(output: Path, config: PipelineConfig, inputs: list[str], over
     """
     run_file = output / "run.json"
     current = fingerprint(config, inputs)
+    record = {"fingerprint": current, "config": config.describe(), "inputs": inputs}
     if run_file.exists():
-        previous = json.loads(run_file.read_text(encoding="utf-8")).get("fingerprint")
+        before = json.loads(run_file.read_text(encoding="utf-8"))
+        previous = before.get("fingerprint")
         if previous != current and overwrite is False:
             raise ConfigError(
                 f"{config.source}: output {output} holds a run of another config or input list "
-                f"(see {run_file}); pass --overwrite to start it afresh, or choose another --output"
+                f"({run_differences(before, record)}; see {run_file}); pass --overwrite to start it afresh, "
+                f"or choose another --output"
             )
         if previous != current or overwrite is True:
             clear_output(output)
     elif output.exists() and any(output.iterdir()):
         raise ConfigError(f"{config.source}: output {output} exists and is not a webcorpus run folder (no run.json); choose an empty or new folder")
     output.mkdir(parents=True, exist_ok=True)
-    commit_json(run_file, {"fingerprint": current, "config": config.describe(), "inputs": inputs})
+    commit_json(run_file, record)
+
+
+def run_differences(before: dict, now: dict) -> str:
+    """What differs between two run.json records, in words: the stages, their options, the inputs."""
+    said = []
+    old_stages, new_stages = before.get("config", {}).get("stages", []), now["config"]["stages"]
+    old_names = [next(iter(s)) for s in old_stages]
+    new_names = [next(iter(s)) for s in new_stages]
+    if old_names != new_names:
+        said.append(f"stages were {', '.join(old_names) or 'none'}, now {', '.join(new_names) or 'none'}")
+    else:
+        for name, old, new in zip(new_names, old_stages, new_stages):
+            old, new = old[name] or {}, new[name] or {}
+            changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+            said += [f"stage '{name}' option '{k}' was {old.get(k, '(default)')!r}, now {new.get(k, '(default)')!r}" for k in changed]
+    old_inputs, new_inputs = before.get("inputs", []), now["inputs"]
+    if old_inputs != new_inputs:
+        gone, added = sorted(set(old_inputs) - set(new_inputs)), sorted(set(new_inputs) - set(old_inputs))
+        parts = [f"{len(old_inputs)} input file(s) before, {len(new_inputs)} now"]
+        if gone:
+            parts.append(f"no longer: {gone[0]}" + (f" and {len(gone) - 1} more" if len(gone) > 1 else ""))
+        if added:
+            parts.append(f"new: {added[0]}" + (f" and {len(added) - 1} more" if len(added) > 1 else ""))
+        said.append("; ".join(parts))
+    if before.get("config", {}).get("excluded") != now["config"].get("excluded"):
+        said.append(f"'excluded' was {before.get('config', {}).get('excluded')}, now {now['config'].get('excluded')}")
+    return "; ".join(said) or "the fingerprint differs"
 
 
 def clear_output(output: Path) -> None:
@@ -294,6 +383,17 @@ def clear_output(output: Path) -> None:
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
+
+
+def log_refusal(output: str | os.PathLike | None, message: str) -> None:
+    """Append a refused run's message to OUTPUT/logs/run.log when OUTPUT already is a run folder (a
+    re-run's log then says why it stopped); a new or foreign folder is left as it is."""
+    if not output or not (Path(output) / "run.json").is_file():
+        return
+    (Path(output) / "logs").mkdir(exist_ok=True)
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    with open(Path(output) / "logs" / "run.log", "a", encoding="utf-8") as handle:
+        handle.write(f"{stamp} ERROR refused before any work (exit 2): {message}\n")
 
 
 def setup_logging(output: Path, quiet: bool) -> list[logging.Handler]:
