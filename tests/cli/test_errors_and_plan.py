@@ -61,7 +61,7 @@ def test_a_refusal_is_written_to_the_run_log_of_an_existing_run(tmp_path, shared
     write(pipeline, f"input: {crawl(shared_data)}\noutput: {out}\nstages:\n  - extrakt: {{}}\n")
     assert run_cli("run", pipeline, "--quiet").exit_code == 2
     log = (out / "logs" / "run.log").read_text()
-    assert "refused before any work (exit 2)" in log and "extrakt" in log
+    assert "refused (exit 2)" in log and "extrakt" in log
 
 
 def test_dry_run_prints_the_plan_and_what_a_resume_skips(tmp_path, shared_data):
@@ -111,3 +111,42 @@ def test_intermediates_are_removed_after_success_unless_kept(tmp_path, shared_da
     write(pipeline, f"input: {crawl(shared_data)}\noutput: {kept}\n{stages}")
     assert run_cli("run", pipeline, "--quiet", "--keep-intermediates").exit_code == 0
     assert any((kept / "steps").rglob("*.parquet"))
+
+
+def test_a_vocabulary_smaller_than_the_samples_alphabet_is_a_clear_exit_2(tmp_path, shared_data):
+    out = tmp_path / "out"
+    pipeline = write(tmp_path / "p.yaml", f"input: {crawl(shared_data)}\noutput: {out}\nstages:\n"
+                     "  - extract: {}\n  - train_tokenizer: {vocab_size: 300}\n")
+    result = run_cli("run", pipeline, "--quiet")
+    assert result.exit_code == 2, result.output
+    assert "too small for the sample's alphabet" in result.output and "raise vocab_size to at least" in result.output
+    assert "Traceback" not in result.output and "required_chars" not in result.output
+    assert "too small for the sample's alphabet" in (out / "logs" / "run.log").read_text()
+    assert not (out / "tokenizer").exists()
+
+
+def test_the_alphabet_count_is_sentencepieces_own(tmp_path):
+    """The count decides refusals: one piece less than it needs must fail in sentencepiece, the count must pass."""
+    import sentencepiece as spm
+
+    from webcorpus.tokenizer.train import TrainTokenizer, required_characters
+
+    text = tmp_path / "sample.txt"
+    rng = __import__("random").Random(0)
+    alphabet = "abcdefghijklmnopqrstuvwxyzäöüßéèàçñøåæœ日本語中文한국어абвгдежзийклмнопрстуфхцчшщ ,.!?0123456789"
+    text.write_text("\n".join("".join(rng.choice(alphabet) for _ in range(rng.randint(20, 200))) for _ in range(3000)))
+    stage = TrainTokenizer(vocab_size=1000)
+    for coverage in (1.0, 0.9995, 0.98):
+        needed = required_characters([str(text)], (coverage,))[coverage] + stage._meta_pieces()
+        for vocab, fits in ((needed - 1, False), (needed, True)):
+            try:
+                spm.SentencePieceTrainer.train(
+                    input=str(text), model_prefix=str(tmp_path / "m"), model_type="bpe", vocab_size=vocab,
+                    byte_fallback=True, character_coverage=coverage, add_dummy_prefix=False, remove_extra_whitespaces=False,
+                    normalization_rule_name="identity", control_symbols=["<|endoftext|>"], unk_id=0, bos_id=1, eos_id=2,
+                    pad_id=3, minloglevel=2)
+                trained = True
+            except RuntimeError as exc:
+                assert "required_chars" in str(exc)
+                trained = False
+            assert trained == fits, (coverage, vocab, needed)

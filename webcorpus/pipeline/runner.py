@@ -36,7 +36,7 @@ from webcorpus.pipeline.stats import merge_step_stats
 from webcorpus.ledger import Ledger, commit_json, digest, input_identity
 from webcorpus.pipeline.tasks import FileTask, StepResult, TaskResult, read_marker, run_file_task
 from webcorpus.executors.base import Failure
-from webcorpus.stages.base import StageStats
+from webcorpus.stages.base import OptionError, StageStats
 from webcorpus.stages.global_stage import GlobalContext
 
 if TYPE_CHECKING:
@@ -264,7 +264,10 @@ def run_global_step(number, stage, inputs, out_dir, output, last, executor, quie
     )
     log.info("step %d (%s): %d shard(s) in", number, stage.name, len(inputs))
     start = time.perf_counter()
-    written = stage.execute(ctx)
+    try:
+        written = stage.execute(ctx)
+    except OptionError as exc:  # found in the data, yet no re-run can fix it: the user's to change (exit 2)
+        raise ConfigError(f"step {number + 1} '{stage.name}' option '{exc.option}': {exc}") from None
     ctx.stats.seconds += time.perf_counter() - start
     if written is None:  # passes documents through unchanged
         written = link_into(inputs, out_dir) if last else list(inputs)
@@ -393,7 +396,7 @@ def log_refusal(output: str | os.PathLike | None, message: str) -> None:
     (Path(output) / "logs").mkdir(exist_ok=True)
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
     with open(Path(output) / "logs" / "run.log", "a", encoding="utf-8") as handle:
-        handle.write(f"{stamp} ERROR refused before any work (exit 2): {message}\n")
+        handle.write(f"{stamp} ERROR refused (exit 2): {message}\n")
 
 
 def setup_logging(output: Path, quiet: bool) -> list[logging.Handler]:
