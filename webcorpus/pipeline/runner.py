@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING
 
 from webcorpus.document_shards import list_shards
 from webcorpus.pipeline.config import ConfigError, PipelineConfig, resolve_inputs
-from webcorpus.pipeline.progress import BarSafeHandler, Progress
+from webcorpus.pipeline.publish import publish
+from webcorpus.pipeline.progress import NOTE, BarSafeHandler, Progress, Timer, step_label
 from webcorpus.pipeline.stats import merge_step_stats
 from webcorpus.ledger import Ledger, commit_json, digest, input_identity
 from webcorpus.pipeline.tasks import FileTask, StepResult, TaskResult, read_marker, run_file_task
@@ -48,7 +49,7 @@ EXIT_OK = 0
 EXIT_FAILED_TASKS = 1
 EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130
-OWNED = ("documents", "markers", "steps", "excluded", "tokenizer", "tokens", "dedup", "logs", "stats.json", "report.html")
+OWNED = ("documents", "markers", "steps", "excluded", "tokenizer", "tokens", "dedup", "logs", "stats.json", "report.html", "README.md")
 
 
 @dataclass
@@ -110,10 +111,11 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
         for number, (kind, stages) in enumerate(steps):
             last = number == len(steps) - 1
             out_dir = step_output(output, number, last)
+            label = step_label(number, len(steps), [s.name for s in stages])
             if kind == "batch":
-                result = run_batch_step(number, stages, shards, out_dir, output, config, executor, quiet)
+                result = run_batch_step(number, stages, shards, out_dir, output, config, executor, quiet, label)
             else:
-                result = run_global_step(number, stages[0], shards, out_dir, output, last, executor, quiet)
+                result = run_global_step(number, stages[0], shards, out_dir, output, last, executor, quiet, label)
             step_stats.append(result)
             failed += result.failed
             if failed:
@@ -122,6 +124,8 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
             shards = result.shards
         stats = merge_step_stats(step_stats, config, inputs, executor, started)
         stats["documents"]["shards"] = [] if failed else [os.path.basename(p) for p in shards]
+        if not failed:
+            publish(output, stats, [str(p) for p in shards])
         commit_json(output / "stats.json", stats)
         for item in failed:
             log.error("FAILED %s: %s", item.source, item.error)
@@ -168,7 +172,7 @@ def finished_run(output: Path, inputs: list[str]) -> tuple[RunResult | None, boo
     return None, True
 
 
-def run_batch_step(number, stages, inputs, out_dir, output, config, executor, quiet) -> StepResult:
+def run_batch_step(number, stages, inputs, out_dir, output, config, executor, quiet, label="") -> StepResult:
     tasks = file_tasks(number, inputs, out_dir, output, config)
     results: dict[str, TaskResult] = {}
     todo = []
@@ -178,20 +182,27 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
             results[task.task_id] = marker
         else:
             todo.append(task)
-    if results:
-        log.info("step %d: %d of %d task(s) already finished; skipping them", number, len(results), len(tasks))
-    names = ", ".join(s.name for s in stages) or "read"
-    progress = Progress(len(todo), f"step {number} ({names})", quiet)
+    label = label or f"step {number + 1}"
+    if results and not quiet:
+        log.log(NOTE, "%s: %d of %d task(s) finished in an earlier run; skipping them", label, len(results), len(tasks))
+    sizes = [t.size for t in todo]
+    if todo and all(sizes):  # crawl files: bytes read
+        progress = Progress(sum(sizes), label, quiet, unit="B", files=len(todo))
+    elif todo and number > 0:  # shards of the run: documents, counted from their footers
+        progress = Progress(count_rows([t.source for t in todo]), label, quiet, unit="doc", files=len(todo))
+    else:
+        progress = Progress(len(todo), label, quiet)
 
     def on_result(task: FileTask, value) -> None:
         result = TaskResult.failure(task, value.error, value.traceback) if isinstance(value, Failure) else value
         results[task.task_id] = result
         if result.failed:
-            progress.task_done(f"{result.source}: FAILED {result.error}")
+            progress.task_done(f"{result.source}: FAILED {result.error}", size=task.size or 0)
             return
         for error in result.reader.errors:
             log.warning("bad input %s at offset %s: %s", error["source"], error["offset"], error["error"])
-        progress.task_done(f"{result.source}: {result.documents_read} read, {result.documents_written} written", result.documents_read)
+        progress.task_done(f"{result.source}: {result.documents_read} read, {result.documents_written} written",
+                           result.documents_read, size=task.size or result.documents_read)
 
     try:
         executor.run(run_file_task, todo, stages, on_result, progress.records, needs=stages)
@@ -218,9 +229,20 @@ def file_tasks(number: int, inputs: list[str], out_dir: Path, output: Path, conf
     excluded = str(output / "excluded") if config.excluded else None
     return [
         # Shards made by an earlier step are named after their file alone: the run folder may move.
-        FileTask(src, str(out_dir), str(markers), excluded, config.batch_size, name=Path(src).stem if number else None)
+        FileTask(src, str(out_dir), str(markers), excluded, config.batch_size, name=Path(src).stem if number else None,
+                 size=None if number else _crawl_file_size(src))
         for src in inputs
     ]
+
+
+def _crawl_file_size(source: str) -> int | None:
+    """Bytes of a local crawl file, for progress in bytes (None: a Parquet input or a remote one)."""
+    if source.endswith(".parquet") or "://" in source:
+        return None
+    try:
+        return os.path.getsize(source) or None
+    except OSError:
+        return None
 
 
 def step_output(output: Path, number: int, last: bool) -> Path:
@@ -228,14 +250,14 @@ def step_output(output: Path, number: int, last: bool) -> Path:
     return output / "documents" if last else output / "steps" / f"step-{number}" / "documents"
 
 
-def run_global_step(number, stage, inputs, out_dir, output, last, executor, quiet) -> StepResult:
+def run_global_step(number, stage, inputs, out_dir, output, last, executor, quiet, label="") -> StepResult:
     markers = Ledger(output / "markers")
     step = f"step-{number}"
     identities = [input_identity(p) for p in inputs]
     recorded = markers.read(step)
     if recorded is not None:
         if recorded.get("input_stamps") == identities:
-            log.info("step %d (%s): already finished; skipping it", number, stage.name)
+            log.log(NOTE, "%s: finished in an earlier run; skipping it", label or stage.name)
             return StepResult(number, "global", [stage.name], recorded["shards"], stats=recorded["stats"], resumed=1)
         log.info("step %d (%s): its input changed since it finished; running it again", number, stage.name)
     # The stage resumes its own work from its ledger (markers/step-N/) and its work folder, for these
@@ -256,13 +278,15 @@ def run_global_step(number, stage, inputs, out_dir, output, last, executor, quie
         work_dir=work,
         run_dir=output,
         workers=executor.workers,
-        map=lambda fn, items: _map_with_progress(executor, fn, items, f"step {number} ({stage.name}): {fn.__name__}", quiet),
+        map=lambda fn, items: _map_with_progress(executor, fn, items, ctx.phase or f"{stage.name}: {fn.__name__}", quiet),
         stats=StageStats(),
         progress=lambda items, desc: _progress_iter(items, desc, quiet),
+        timer=lambda desc: Timer(desc, quiet),
         ledger=ledger,
         inputs_key=inputs_key,
     )
-    log.info("step %d (%s): %d shard(s) in", number, stage.name, len(inputs))
+    if not quiet:
+        log.log(NOTE, "%s: %d shard(s) in", label or stage.name, len(inputs))
     start = time.perf_counter()
     try:
         written = stage.execute(ctx)
@@ -409,7 +433,7 @@ def setup_logging(output: Path, quiet: bool) -> list[logging.Handler]:
     console = BarSafeHandler(sys.stderr) if sys.stderr.isatty() else logging.StreamHandler(sys.stderr)
     console.setFormatter(logging.Formatter("%(levelname)s %(message)s" if quiet else "%(message)s"))
     # With a progress bar on the terminal, only warnings interrupt it; quiet shows errors only.
-    console.setLevel(logging.ERROR if quiet else logging.WARNING if sys.stderr.isatty() else logging.INFO)
+    console.setLevel(logging.ERROR if quiet else NOTE if sys.stderr.isatty() else logging.INFO)
     logger.addHandler(file_handler)
     logger.addHandler(console)
     return [file_handler, console]

@@ -74,7 +74,7 @@ def _funnel(stats: dict) -> dict:
     for stage in stats["stages"]:
         dropped = stage["documents_in"] - stage["documents_out"]
         rows.append({
-            "name": stage["name"],
+            "name": f"{stage['name']}: {stage['label']}" if stage.get("label") else stage["name"],
             "kind": stage["kind"],
             "step": stage["step"],
             "documents_in": stage["documents_in"],

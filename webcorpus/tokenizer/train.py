@@ -110,9 +110,10 @@ class TrainTokenizer(GlobalStage):
         shutil.rmtree(scratch, ignore_errors=True)
         scratch.mkdir(parents=True)
         salt = f"sample{self.seed}"
-        limits = thresholds(ctx.map, list(ctx.inputs), salt, self.sample_bytes, self.heldout_bytes)
+        limits = thresholds(lambda fn, items: ctx.phase_map("train_tokenizer: sizing the sample", fn, items),
+                            list(ctx.inputs), salt, self.sample_bytes, self.heldout_bytes)
         jobs = [(p, salt, limits, str(scratch / f"{i:05d}"), MAX_SENTENCE_BYTES) for i, p in enumerate(ctx.inputs)]
-        written = ctx.map(write_shard_sample, jobs)
+        written = ctx.phase_map("train_tokenizer: writing the sample", write_shard_sample, jobs)
         train_files = [w[0] for w in written if w[1] > 0]
         sample_bytes = sum(w[1] for w in written)
         if not train_files:
@@ -123,7 +124,8 @@ class TrainTokenizer(GlobalStage):
         building.mkdir(parents=True)
         self._check_alphabet(train_files)  # before training: a vocabulary too small fails there only at the end
         start = time.perf_counter()
-        self._train(train_files, building / "tokenizer", self.threads or max(1, ctx.workers))
+        with ctx.timer(f"train_tokenizer: training sentencepiece on {sample_bytes / 1e6:,.1f} MB"):
+            self._train(train_files, building / "tokenizer", self.threads or max(1, ctx.workers))
         seconds = time.perf_counter() - start
         _drop_machine_details(building / MODEL)
 
