@@ -66,7 +66,8 @@ class Progress:
             from tqdm import tqdm
 
             self._bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=unit == "B", file=stream,
-                             ncols=min(_columns(stream), 100), bar_format=BAR_FORMAT, mininterval=0.5)
+                             ncols=min(_columns(stream), 100), nrows=_rows(), bar_format=BAR_FORMAT,
+                             mininterval=0.5)
             self._postfix()
 
     def records(self, n: int) -> None:
@@ -175,7 +176,14 @@ def _clock(seconds: float) -> str:
 def _columns(stream) -> int:
     import shutil
 
-    return shutil.get_terminal_size((WIDTH, 24)).columns
+    return shutil.get_terminal_size((WIDTH, 24)).columns or WIDTH
+
+
+def _rows() -> int:
+    """Terminal height; tqdm hides bars below it, and some terminals (a pty with no size) report 0."""
+    import shutil
+
+    return max(shutil.get_terminal_size((WIDTH, 24)).lines, 24)
 
 
 class BarSafeHandler(logging.StreamHandler):
