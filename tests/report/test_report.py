@@ -189,7 +189,8 @@ def test_a_run_without_dedup_pii_or_tokenizer_says_so(tmp_path, shared_data):
     assert result.exit_code == 0
     page = lxml.html.fromstring(write_report(output).read_text())
     absent = {s.get("id"): s.text_content() for s in page.xpath('//section[@class="absent"]')}
-    assert set(absent) == {"dedup", "pii", "tokenizer", "training"}
+    assert set(absent) == {"dedup", "pii", "tokenizer", "training", "examples"}  # examples need --excluded
+    assert "--excluded" in absent["examples"]
     assert "No dedup stage" in absent["dedup"] and "not scrubbed" in absent["pii"]
     assert set(headline(page)) == {"pages_read", "documents_written", "bad_records", "seconds"}
     assert int(headline(page)["pages_read"]) == result.stats["documents"]["read"]
@@ -235,3 +236,17 @@ def test_report_command(full_run, tmp_path):
     assert result.output.strip() == str(out) and out.read_text().startswith("<!DOCTYPE html>")
     missing = CliRunner().invoke(report, [str(tmp_path)])
     assert missing.exit_code == 2 and "stats.json" in missing.output
+
+
+def test_examples_per_drop_reason_and_top_domains(page, full_run):
+    excluded = pq.read_table(sorted((full_run / "excluded").glob("*.parquet"))[0], columns=["drop_stage", "drop_reason", "url"])
+    first = excluded.to_pylist()[0]
+    key = f"{first['drop_stage']} · {first['drop_reason']}"
+    heading = page.xpath(f'//section[@id="examples"]//h3[@data-reason="{key}"]')
+    assert heading and first["url"] in heading[0].getnext().text_content()
+    rows = page.xpath('//table[@id="domains-table"]//tr')[1:]
+    kept = [r.xpath("td")[0].text_content() for r in rows if r.xpath("td")[0].text_content()]
+    from urllib.parse import urlsplit
+    documents = pq.read_table(sorted((full_run / "documents").glob("*.parquet"))[0], columns=["url"]).column("url").to_pylist()
+    assert urlsplit(documents[0]).hostname in kept or len(kept) == 15
+    assert any(r.xpath("td")[2].text_content() for r in rows)  # dropped domains, from excluded/

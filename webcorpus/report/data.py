@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from webcorpus.report.dropped import drop_examples, top_domains
 from webcorpus.report.token_files import open_token_shard, split_of
 
 LANGUAGE_REASON = "language:"
@@ -46,6 +47,8 @@ def gather(output_dir: str | Path, train_dir: str | Path | None = None) -> dict:
         "training": _training(Path(train_dir)) if train_dir else None,
         "timing": [{"name": s["name"], "kind": s["kind"], "seconds": s["seconds"]} for s in stages],
         "bad_input": _bad_input(stats),
+        "examples": drop_examples(output),
+        "domains": top_domains(output, documents),
     }
     data["headline"] = _headline(data)
     return data
