@@ -77,7 +77,11 @@ def load_config(path: str | os.PathLike, overrides: dict | None = None) -> Pipel
         with open(path, encoding="utf-8") as handle:
             data = yaml.safe_load(handle)
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such pipeline file") from None
+        from webcorpus.pipeline.shipped import shipped_pipelines
+
+        names = sorted(shipped_pipelines())
+        stem = os.path.basename(path).removesuffix(".yaml")
+        raise ConfigError(f"{path}: no such pipeline file{did_you_mean(stem, names)} (shipped: {', '.join(names)})") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if data is None:

@@ -78,8 +78,11 @@ RUN_FILES = ("checkpoint.pt", "metrics.jsonl", "config.json")
 
 def _check_out(out: str, resume: bool, overwrite: bool) -> None:
     """An --out that holds a run is continued (--resume) or replaced (--overwrite), never silently overwritten."""
+    import os
     from pathlib import Path
 
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        return  # under torchrun a rank could see what another rank already wrote: no check there
     found = [name for name in RUN_FILES if (Path(out) / name).exists()]
     if not found:
         if resume:
