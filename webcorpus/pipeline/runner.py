@@ -185,6 +185,8 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
     label = label or f"step {number + 1}"
     if results and not quiet:
         log.log(NOTE, "%s: %d of %d task(s) finished in an earlier run; skipping them", label, len(results), len(tasks))
+    if todo:  # on a terminal the bar carries the label; plain output gets the step's first line here
+        log.info("%s: %d %s to read", label, len(todo), "crawl file(s)" if number == 0 else "shard(s)")
     sizes = [t.size for t in todo]
     if todo and all(sizes):  # crawl files: bytes read
         progress = Progress(sum(sizes), label, quiet, unit="B", files=len(todo))
