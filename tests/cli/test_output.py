@@ -37,3 +37,15 @@ def test_documents_are_a_publishable_dataset(tmp_path, shared_data):
     assert schema.metadata[b"webcorpus.version"]
     funnel = {s.get("label", s["name"]) for s in result.stats["stages"]}
     assert "even" in funnel
+
+
+def test_dates_in_another_form_stay_text_rather_than_becoming_null(tmp_path):
+    from webcorpus.pipeline.publish import tidy_shard
+
+    shard = tmp_path / "a.parquet"
+    pq.write_table(pa.table({"id": ["1", "2"], "date": ["2024-02-21T11:04:01Z", "21 Feb 2024"]}), shard)
+    tidy_shard(shard, set(), {b"webcorpus.pipeline": b"{}", b"webcorpus.version": b"0"})
+    assert pq.read_table(shard).column("date").to_pylist() == ["2024-02-21T11:04:01Z", "21 Feb 2024"]
+    pq.write_table(pa.table({"id": ["1", "2"], "date": ["2024-02-21T11:04:01Z", None]}), shard)
+    tidy_shard(shard, set(), {b"webcorpus.pipeline": b"{}", b"webcorpus.version": b"0"})
+    assert str(pq.read_table(shard).column("date")[0].as_py()) == "2024-02-21 11:04:01+00:00"

@@ -65,9 +65,11 @@ def tidy_shard(path: Path, drop: set[str], metadata: dict[bytes, bytes]) -> None
     table = pq.read_table(path)
     table = table.drop_columns([c for c in table.column_names if c in drop])
     if DATE in table.column_names and pa.types.is_string(table.schema.field(DATE).type):
-        stamps = pc.strptime(table.column(DATE), format="%Y-%m-%dT%H:%M:%SZ", unit="s", error_is_null=True)
-        table = table.set_column(table.column_names.index(DATE), pa.field(DATE, pa.timestamp("ms", tz="UTC")),
-                                 stamps.cast(pa.timestamp("ms", tz="UTC")))
+        dates = table.column(DATE)
+        stamps = pc.strptime(dates, format="%Y-%m-%dT%H:%M:%SZ", unit="s", error_is_null=True)
+        if stamps.null_count == dates.null_count:  # the readers' form; dates from text inputs in another form stay text
+            table = table.set_column(table.column_names.index(DATE), pa.field(DATE, pa.timestamp("ms", tz="UTC")),
+                                     stamps.cast(pa.timestamp("ms", tz="UTC")))
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
     tmp = path.with_name(path.name + ".publishing")
     pq.write_table(table, tmp, compression="zstd")
