@@ -250,3 +250,18 @@ def test_examples_per_drop_reason_and_top_domains(page, full_run):
     documents = pq.read_table(sorted((full_run / "documents").glob("*.parquet"))[0], columns=["url"]).column("url").to_pylist()
     assert urlsplit(documents[0]).hostname in kept or len(kept) == 15
     assert any(r.xpath("td")[2].text_content() for r in rows)  # dropped domains, from excluded/
+
+
+def test_language_score_distribution_with_its_threshold_line(page, full_run, full_stats):
+    section = page.xpath('//section[@id="signals"]')[0]
+    assert section.xpath('.//h3[@data-stage="language"]')
+    line = section.xpath('.//*[local-name()="line"][@class="threshold"]')
+    assert len(line) == 1
+    config = next(next(iter(s.values())) for s in full_stats["run"]["config"]["stages"] if "language" in s) or {}
+    assert f"min_score {config.get('min_score', 0.65)}" in section.text_content()
+    from webcorpus.report.data import gather
+
+    signal = gather(full_run)["signals"][0]
+    documents = pq.read_table(sorted((full_run / "documents").glob("*.parquet"))).column("language_score")
+    assert sum(signal["kept"]) == len(documents) - documents.null_count
+    assert sum(signal["dropped"]) == sum(v for k, v in next(s for s in full_stats["stages"] if s["name"] == "language")["dropped"].items() if "low_score" in k)

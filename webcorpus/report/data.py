@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from webcorpus.report.dropped import drop_examples, top_domains
+from webcorpus.report.dropped import drop_examples, filter_signals, top_domains
 from webcorpus.report.token_files import open_token_shard, split_of
 
 LANGUAGE_REASON = "language:"
@@ -49,6 +49,7 @@ def gather(output_dir: str | Path, train_dir: str | Path | None = None) -> dict:
         "bad_input": _bad_input(stats),
         "examples": drop_examples(output),
         "domains": top_domains(output, documents),
+        "signals": filter_signals(output, stats, documents),
     }
     data["headline"] = _headline(data)
     return data

@@ -19,6 +19,7 @@ from webcorpus.report.charts import COLORS
 #: (id, title) of every section, in page order; a part that did not run keeps its section with a note.
 SECTIONS = [
     ("funnel", "Funnel: what each stage kept and dropped"),
+    ("signals", "Filter signals and their thresholds"),
     ("examples", "Examples of dropped documents, per reason"),
     ("domains", "Top domains kept and dropped"),
     ("languages", "Languages"),
@@ -60,7 +61,7 @@ def render(data: dict) -> str:
     """The whole page for the data of :func:`webcorpus.report.data.gather`."""
     run = data["run"]
     parts = {
-        "funnel": _funnel, "examples": _examples, "domains": _domains, "languages": _languages, "lengths": _lengths, "dedup": _dedup, "pii": _pii,
+        "funnel": _funnel, "signals": _signals, "examples": _examples, "domains": _domains, "languages": _languages, "lengths": _lengths, "dedup": _dedup, "pii": _pii,
         "tokenizer": _tokenizer, "training": _training, "config": _config, "bad-input": _bad_input,
     }
     sections = "".join(_section(key, title, parts[key](data)) for key, title in SECTIONS)
@@ -173,6 +174,28 @@ def _languages(data: dict):
         "(stats.json); “score too low” means no language was identified confidently. Pages removed by other stages "
         "are not counted here.")
     return caption + charts.legend(series) + charts.hbars(rows, series) + "".join(table), None
+
+
+def _signals(data: dict):
+    signals = data["signals"]
+    if not signals:
+        return "", "No filter with a signal column ran (the language stage's language_score is the one drawn here)."
+    parts = []
+    for signal in signals:
+        edges, threshold = signal["edges"], signal["threshold"]
+        labels = [f"{edges[i]:.2f}" for i in range(len(edges) - 1)]
+        position = (threshold - edges[0]) / (edges[-1] - edges[0]) * (len(edges) - 1)
+        series = [("final documents", COLORS["kept"], signal["kept"]),
+                  ("dropped below the threshold", COLORS["dropped"], signal["dropped"])]
+        chart = charts.legend([(n, c) for n, c, _ in series]) + charts.columns(
+            labels, series, y_label="documents", marker=(position, f"{signal['option']} {threshold}"))
+        note = "" if signal["excluded_written"] else " Dropped documents need --excluded."
+        parts.append(f'<h3 data-stage="{escape(signal["stage"])}">{escape(signal["stage"])}: '
+                     f'{escape(signal["signal"])}</h3>{chart}<p class="caption">{escape(note)}</p>')
+    caption = _caption("The distribution of each filter's signal over the final documents (documents/*.parquet) and over "
+                       "the documents it dropped for falling short (excluded/*.parquet), with the threshold as a dashed "
+                       "line: how many documents a move of the threshold would keep or drop. Bins are left edges.")
+    return caption + "".join(parts), None
 
 
 def _examples(data: dict):
