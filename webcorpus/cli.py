@@ -144,7 +144,7 @@ def _run_or_exit(pipeline: str, overrides: dict, quiet: bool, overwrite, dry_run
     from webcorpus.pipeline import ConfigError, load_config, run_pipeline
     from webcorpus.pipeline.config import resolve_inputs
     from webcorpus.pipeline.plan import describe_plan
-    from webcorpus.pipeline.runner import log_refusal
+    from webcorpus.pipeline.run_record import log_refusal
     from webcorpus.pipeline.shipped import pipeline_path
 
     path = pipeline_path(pipeline)
