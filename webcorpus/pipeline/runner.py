@@ -204,7 +204,7 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
             return
         for error in result.reader.errors:
             log.warning("bad input %s at offset %s: %s", error["source"], error["offset"], error["error"])
-        progress.task_done(f"{result.source}: {result.documents_read} read, {result.documents_written} written",
+        progress.task_done(f"{result.source}: {result.documents_read:,} read, {result.documents_written:,} written",
                            result.documents_read, size=task.size or result.documents_read)
 
     try:
