@@ -65,3 +65,18 @@ def test_plain_lines_name_phases_plainly_and_a_resume_says_what_it_skipped(tmp_p
     again = CliRunner().invoke(main, ["run", str(pipeline), "--keep-intermediates"])
     assert "step 1/2 extract: 1 of 1 task(s) finished in an earlier run; skipping them" in again.output
     assert "step 2/2 dedup: finished in an earlier run; skipping it" in again.output
+
+
+def test_a_resumed_step_draws_no_empty_bar(tmp_path, shared_data, monkeypatch):
+    import sys
+
+    from webcorpus import Pipeline, build_stage
+
+    source = str(shared_data / "warc" / "aut-example" / "warc" / "example.warc.gz")
+    pipeline = Pipeline([build_stage("python", {"function": "tests.pipeline.helpers:url_length"})], input=source,
+                        output=tmp_path / "out")
+    pipeline.run(quiet=True)
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    pipeline.run()
+    assert "0/0" not in terminal.getvalue() and "finished in an earlier run" in terminal.getvalue()

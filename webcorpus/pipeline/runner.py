@@ -194,7 +194,7 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
     elif todo and number > 0:  # shards of the run: documents, counted from their footers
         progress = Progress(count_rows([t.source for t in todo]), label, quiet, unit="doc", files=len(todo))
     else:
-        progress = Progress(len(todo), label, quiet)
+        progress = Progress(len(todo), label, quiet or not todo)  # a step with nothing to do draws no empty bar
 
     def on_result(task: FileTask, value) -> None:
         result = TaskResult.failure(task, value.error, value.traceback) if isinstance(value, Failure) else value
