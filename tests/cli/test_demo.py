@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 pytest.importorskip("torch")
 
-from cli import main  # noqa: E402
+from webcorpus.cli import main  # noqa: E402
 
 
 def test_demo_goes_from_crawl_to_model_and_report_and_quiet_means_quiet(tmp_path):

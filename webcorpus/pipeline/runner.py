@@ -33,12 +33,14 @@ from typing import TYPE_CHECKING
 from webcorpus.document_shards import list_shards
 from webcorpus.pipeline.config import ConfigError, PipelineConfig, resolve_inputs
 from webcorpus.pipeline.failures import exit_code_of, explain, task_error_needs_action
-from webcorpus.pipeline.progress import BarSafeHandler, Progress
+from webcorpus.pipeline.publish import publish
+from webcorpus.pipeline.run_record import run_differences
+from webcorpus.pipeline.progress import NOTE, BarSafeHandler, Progress, Timer, step_label
 from webcorpus.pipeline.stats import merge_step_stats
 from webcorpus.ledger import Ledger, LeaseHeld, commit_json, contents_digest, digest, input_identity
 from webcorpus.pipeline.tasks import FileTask, StepResult, TaskResult, read_marker, run_file_task
 from webcorpus.executors.base import Failure
-from webcorpus.stages.base import StageStats
+from webcorpus.stages.base import OptionError, StageStats
 from webcorpus.stages.global_stage import GlobalContext
 
 if TYPE_CHECKING:
@@ -51,7 +53,7 @@ EXIT_FAILED_TASKS = 1
 EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130
 RUN_LEASE = "run"  # OUTPUT/run.lease
-OWNED = ("documents", "markers", "steps", "excluded", "tokenizer", "tokens", "dedup", "logs", "stats.json", "report.html")
+OWNED = ("documents", "markers", "steps", "excluded", "tokenizer", "tokens", "dedup", "logs", "stats.json", "report.html", "README.md")
 
 
 class OutputInUse(ConfigError):
@@ -94,10 +96,16 @@ def split_steps(stages: list) -> list[tuple[str, list]]:
     return steps
 
 
-def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, overwrite: bool | str = False) -> RunResult:
-    """Run ``config`` to the end (or resume it), write stats.json, and return the result."""
+def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, overwrite: bool | str = False,
+                 keep_intermediates: bool = False) -> RunResult:
+    """Run ``config`` to the end (or resume it), write stats.json, and return the result.
+
+    After a run without failures OUTPUT/steps/ (the documents between steps, and global stages'
+    scratch) is deleted unless ``keep_intermediates``; the ``complete`` marker then lets a re-run
+    with unchanged inputs return at once (and a re-run with changed inputs start afresh).
+    """
     inputs = config.inputs or resolve_inputs(config)
-    output = Path(config.output)
+    output = Path(config.output).absolute()
     from webcorpus.pipeline.config import raise_problems
     from webcorpus.pipeline.plan_checks import output_problems
 
@@ -105,7 +113,7 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
     refuse_foreign_output(output, config)
     lease = take_run_lease(output)  # before anything in the folder is touched: one run per folder
     try:
-        return _run_locked(config, inputs, output, executor, quiet, overwrite)
+        return _run_locked(config, inputs, output, executor, quiet, overwrite, keep_intermediates)
     except OSError as exc:  # before the run's log exists (run.json unwritable, disk full): still one line
         raise ConfigError(f"{config.source}: {explain(exc)}") from None
     finally:
@@ -122,16 +130,24 @@ def take_run_lease(output: Path):
         raise ConfigError(f"output {output} is not writable: {exc}") from None
 
 
-def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executor, quiet: bool, overwrite) -> RunResult:
+def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executor, quiet: bool, overwrite,
+                keep_intermediates: bool) -> RunResult:
     notes = prepare_output(output, config, inputs, overwrite)
+    finished, restarted = finished_run(output, inputs)  # before the log opens: a restart clears logs/
     handlers = setup_logging(output, quiet)
     for note in notes:
         log.warning("%s", note)
     swept = remove_leftovers(output)
     if swept:
         log.info("removed %d temporary file(s) a killed run left", swept)
-    executor = executor or make_executor(config)
     started = time.time()
+    if finished is not None:
+        log.info("this run finished earlier with the same inputs; nothing to do (%s)", output / "stats.json")
+        _close(handlers)
+        return finished
+    if restarted:
+        log.info("the inputs changed since this run finished and its intermediates were removed: starting afresh")
+    executor = executor or make_executor(config)
     try:
         for warning in config.input_warnings:
             log.warning("%s", warning)
@@ -142,11 +158,12 @@ def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executo
         failed: list = []
         for number, (kind, stages) in enumerate(steps):
             last = number == len(steps) - 1
-            out_dir = output / "documents" if last else output / "steps" / f"step-{number}" / "documents"
+            out_dir = step_output(output, number, last)
+            label = step_label(number, len(steps), [s.name for s in stages])
             if kind == "batch":
-                result = run_batch_step(number, stages, shards, out_dir, output, config, executor, quiet)
+                result = run_batch_step(number, stages, shards, out_dir, output, config, executor, quiet, label)
             else:
-                result = run_global_step(number, stages[0], shards, out_dir, output, last, executor, quiet)
+                result = run_global_step(number, stages[0], shards, out_dir, output, last, executor, quiet, label)
             step_stats.append(result)
             failed += result.failed
             if failed:
@@ -161,7 +178,11 @@ def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executo
                 log.info("traceback of %s:\n%s", item.source, item.traceback, extra=FILE_ONLY)
         stats = merge_step_stats(step_stats, config, inputs, executor, started)
         stats["documents"]["shards"] = [] if failed else [os.path.basename(p) for p in shards]
+        if not failed:
+            publish(output, stats, [str(p) for p in shards])
         commit_json(output / "stats.json", stats)
+        if not failed and not keep_intermediates and len(steps) > 1:
+            clean_intermediates(output, inputs)
         return RunResult(output, stats, failed)
     except Exception as exc:  # a global step, or writing the stats: one line here, the traceback in run.log
         code = exit_code_of(exc)
@@ -170,23 +191,50 @@ def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executo
         log.info("traceback:", exc_info=True, extra=FILE_ONLY)
         return RunResult(output, {}, [], fatal=line, fatal_code=code)
     finally:
-        for handler in handlers:
-            logging.getLogger("webcorpus").removeHandler(handler)
-            try:
-                handler.close()
-            except OSError:  # its last lines could not be flushed (a full disk): already said on the console
-                pass
+        _close(handlers)
 
 
-def run_batch_step(number, stages, inputs, out_dir, output, config, executor, quiet) -> StepResult:
-    markers = output / "markers" / f"step-{number}"
-    excluded = str(output / "excluded") if config.excluded else None
-    tasks = [
-        # Shards made by an earlier step are named after their file alone: the run folder may move.
-        FileTask(src, str(out_dir), str(markers), excluded, config.batch_size, name=Path(src).stem if number else None,
-                 max_record_bytes=config.max_record_bytes)
-        for src in inputs
-    ]
+def _close(handlers: list[logging.Handler]) -> None:
+    for handler in handlers:
+        logging.getLogger("webcorpus").removeHandler(handler)
+        try:
+            handler.close()
+        except OSError:  # its last lines could not be flushed (a full disk): already said on the console
+            pass
+
+
+def clean_intermediates(output: Path, inputs: list[str]) -> None:
+    """Delete OUTPUT/steps/ after a successful run, first committing the ``complete`` marker with the
+    inputs' identities: the steps' markers no longer have their shards, so only that marker says
+    whether a re-run has anything to do."""
+    Ledger(output / "markers").commit("complete", {"input_stamps": [input_identity(p) for p in inputs]})
+    size = sum(f.stat().st_size for f in (output / "steps").rglob("*") if f.is_file())
+    shutil.rmtree(output / "steps", ignore_errors=True)
+    log.info("removed the intermediate documents in %s (%.1f MB; --keep-intermediates keeps them)", output / "steps", size / 1e6)
+
+
+def finished_run(output: Path, inputs: list[str]) -> tuple[RunResult | None, bool]:
+    """(the result of a run that finished and cleaned its intermediates, when its inputs are unchanged;
+    whether the folder was cleared). With changed inputs the intermediates a resume would need are
+    gone: the folder starts afresh."""
+    markers = Ledger(output / "markers")
+    complete = markers.read("complete")
+    if complete is None:
+        return None, False
+    if complete.get("input_stamps") == [input_identity(p) for p in inputs] and (output / "stats.json").is_file():
+        stats = json.loads((output / "stats.json").read_text(encoding="utf-8"))
+        global_steps = sum(1 for stage in stats["stages"] if stage["kind"] == "global")
+        stats["tasks"]["resumed"] = stats["tasks"]["finished"] + global_steps  # everything was skipped
+        return RunResult(output, stats, []), False
+    run_json = (output / "run.json").read_text(encoding="utf-8")
+    clear_output(output)
+    (output / "logs").mkdir(parents=True, exist_ok=True)
+    commit_json(output / "run.json", json.loads(run_json))
+    return None, True
+
+
+def run_batch_step(number, stages, inputs, out_dir, output, config, executor, quiet, label="") -> StepResult:
+    tasks = file_tasks(number, inputs, out_dir, output, config)
     results: dict[str, TaskResult] = {}
     todo = []
     for task in tasks:
@@ -195,20 +243,29 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
             results[task.task_id] = marker
         else:
             todo.append(task)
-    if results:
-        log.info("step %d: %d of %d task(s) already finished; skipping them", number, len(results), len(tasks))
-    names = ", ".join(s.name for s in stages) or "read"
-    progress = Progress(len(todo), f"step {number} ({names})", quiet)
+    label = label or f"step {number + 1}"
+    if results and not quiet:
+        log.log(NOTE, "%s: %d of %d task(s) finished in an earlier run; skipping them", label, len(results), len(tasks))
+    if todo:  # on a terminal the bar carries the label; plain output gets the step's first line here
+        log.info("%s: %d %s to read", label, len(todo), "crawl file(s)" if number == 0 else "shard(s)")
+    sizes = [t.size for t in todo]
+    if todo and all(sizes):  # crawl files: bytes read
+        progress = Progress(sum(sizes), label, quiet, unit="B", files=len(todo))
+    elif todo and number > 0:  # shards of the run: documents, counted from their footers
+        progress = Progress(count_rows([t.source for t in todo]), label, quiet, unit="doc", files=len(todo))
+    else:
+        progress = Progress(len(todo), label, quiet or not todo)  # a step with nothing to do draws no empty bar
 
     def on_result(task: FileTask, value) -> None:
         result = TaskResult.failure(task, value.error, value.traceback) if isinstance(value, Failure) else value
         results[task.task_id] = result
         if result.failed:
-            progress.task_done(f"{result.source}: FAILED {result.error}")
+            progress.task_done(f"{result.source}: FAILED {result.error}", size=task.size or 0)
             return
         for error in result.reader.errors:
             log.warning("bad input %s at offset %s: %s", error["source"], error["offset"], error["error"])
-        progress.task_done(f"{result.source}: {result.documents_read} read, {result.documents_written} written", result.documents_read)
+        progress.task_done(f"{result.source}: {result.documents_read:,} read, {result.documents_written:,} written",
+                           result.documents_read, size=task.size or result.documents_read)
 
     try:
         executor.run(run_file_task, todo, stages, on_result, progress.records, needs=stages)
@@ -229,14 +286,41 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
     )
 
 
-def run_global_step(number, stage, inputs, out_dir, output, last, executor, quiet) -> StepResult:
+def file_tasks(number: int, inputs: list[str], out_dir: Path, output: Path, config: PipelineConfig) -> list[FileTask]:
+    """The tasks of a per-batch step: one per input file (step 0) or shard (later steps)."""
+    markers = output / "markers" / f"step-{number}"
+    excluded = str(output / "excluded") if config.excluded else None
+    return [
+        # Shards made by an earlier step are named after their file alone: the run folder may move.
+        FileTask(src, str(out_dir), str(markers), excluded, config.batch_size, name=Path(src).stem if number else None,
+                 max_record_bytes=config.max_record_bytes, size=None if number else _crawl_file_size(src))
+        for src in inputs
+    ]
+
+
+def _crawl_file_size(source: str) -> int | None:
+    """Bytes of a local crawl file, for progress in bytes (None: a Parquet input or a remote one)."""
+    if source.endswith(".parquet") or "://" in source:
+        return None
+    try:
+        return os.path.getsize(source) or None
+    except OSError:
+        return None
+
+
+def step_output(output: Path, number: int, last: bool) -> Path:
+    """Where step ``number`` writes its documents: OUTPUT/documents/ for the last step."""
+    return output / "documents" if last else output / "steps" / f"step-{number}" / "documents"
+
+
+def run_global_step(number, stage, inputs, out_dir, output, last, executor, quiet, label="") -> StepResult:
     markers = Ledger(output / "markers")
     step = f"step-{number}"
     identities = [input_identity(p) for p in inputs]
     recorded = markers.read(step)
     if recorded is not None:
         if recorded.get("input_stamps") == identities:
-            log.info("step %d (%s): already finished; skipping it", number, stage.name)
+            log.log(NOTE, "%s: finished in an earlier run; skipping it", label or stage.name)
             return StepResult(number, "global", [stage.name], recorded["shards"], stats=recorded["stats"], resumed=1)
         log.info("step %d (%s): its input changed since it finished; running it again", number, stage.name)
     # The stage resumes its own work from its ledger (markers/step-N/) and its work folder, for these
@@ -257,15 +341,20 @@ def run_global_step(number, stage, inputs, out_dir, output, last, executor, quie
         work_dir=work,
         run_dir=output,
         workers=executor.workers,
-        map=lambda fn, items: _map_with_progress(executor, fn, items, f"step {number} ({stage.name}): {fn.__name__}", quiet),
+        map=lambda fn, items: _map_with_progress(executor, fn, items, ctx.phase or f"{stage.name}: {fn.__name__}", quiet),
         stats=StageStats(),
         progress=lambda items, desc: _progress_iter(items, desc, quiet),
+        timer=lambda desc: Timer(desc, quiet),
         ledger=ledger,
         inputs_key=inputs_key,
     )
-    log.info("step %d (%s): %d shard(s) in", number, stage.name, len(inputs))
+    if not quiet:
+        log.log(NOTE, "%s: %d shard(s) in", label or stage.name, len(inputs))
     start = time.perf_counter()
-    written = stage.execute(ctx)
+    try:
+        written = stage.execute(ctx)
+    except OptionError as exc:  # found in the data, yet no re-run can fix it: the user's to change (exit 2)
+        raise ConfigError(f"step {number + 1} '{stage.name}' option '{exc.option}': {exc}") from None
     ctx.stats.seconds += time.perf_counter() - start
     if written is None:  # passes documents through unchanged
         written = link_into(inputs, out_dir) if last else list(inputs)
@@ -391,23 +480,25 @@ def prepare_output(output: Path, config: PipelineConfig, inputs: list[str], over
     current = fingerprint(config, inputs)
     decides = what_decides(config)
     notes: list[str] = []
+    record = {"fingerprint": current, "decides": decides, "config": config.describe(), "inputs": inputs}
     if run_file.exists():
-        recorded = json.loads(run_file.read_text(encoding="utf-8"))
-        previous = recorded.get("fingerprint")
+        before = json.loads(run_file.read_text(encoding="utf-8"))
+        previous = before.get("fingerprint")
         if previous == current and overwrite is not True:
-            first, changes = first_changed_step(config, recorded.get("decides", {}), decides)
+            first, changes = first_changed_step(config, before.get("decides", {}), decides)
             if first is not None:  # a file a stage reads, or user code, changed: redo from its step on
                 notes.append(f"changed since this folder was made: {'; '.join(changes)}; redoing step {first} and after")
                 redo_from(output, first)
         if previous != current and overwrite is False:
             raise ConfigError(
                 f"{config.source}: output {output} holds a run of another config or input list "
-                f"(see {run_file}); pass --overwrite to start it afresh, or choose another --output"
+                f"({run_differences(before, record)}; see {run_file}); pass --overwrite to start it afresh, "
+                f"or choose another --output"
             )
         if previous != current or overwrite is True:
             clear_output(output)
     output.mkdir(parents=True, exist_ok=True)
-    commit_json(run_file, {"fingerprint": current, "decides": decides, "config": config.describe(), "inputs": inputs})
+    commit_json(run_file, record)
     return notes
 
 
@@ -465,7 +556,7 @@ def setup_logging(output: Path, quiet: bool) -> list[logging.Handler]:
     console.setFormatter(logging.Formatter("%(levelname)s %(message)s" if quiet else "%(message)s"))
     console.addFilter(lambda record: not getattr(record, "file_only", False))
     # With a progress bar on the terminal, only warnings interrupt it; quiet shows errors only.
-    console.setLevel(logging.ERROR if quiet else logging.WARNING if sys.stderr.isatty() else logging.INFO)
+    console.setLevel(logging.ERROR if quiet else NOTE if sys.stderr.isatty() else logging.INFO)
     logger.addHandler(file_handler)
     logger.addHandler(console)
     return [file_handler, console]

@@ -42,6 +42,7 @@ class FileTask:
     batch_size: int = 1000
     name: str | None = None  # set for shards inside the run folder, whose full path differs between runs
     max_record_bytes: int = 64 << 20  # a record or decoded page over this is skipped and reported
+    size: int | None = None  # bytes of a crawl file: progress is then reported in bytes read, else in documents
 
     @property
     def task_id(self) -> str:
@@ -50,6 +51,16 @@ class FileTask:
     @property
     def ledger(self) -> Ledger:
         return Ledger(self.marker_dir)
+
+
+def _position(batch: pa.Table, size: int) -> int:
+    """How far into its file a batch of a crawl file reaches: the byte offset of its last record."""
+    import pyarrow.compute as pc
+
+    if "offset" not in batch.column_names or batch.num_rows == 0:
+        return 0
+    last = pc.max(batch.column("offset")).as_py() or 0
+    return min(int(last), size)
 
 
 def task_id(source: str) -> str:
@@ -159,19 +170,23 @@ def run_file_task(task: FileTask, stages: list, progress: Callable[[int], None] 
         for batch in read_documents(task.source, report, batch_size=task.batch_size,
                                     max_record_bytes=task.max_record_bytes):
             records += batch.num_rows
+            read_batch = batch
             for index, stage in enumerate(stages):
                 if batch.num_rows == 0:
                     break
                 output = stage.apply(batch)
                 batch = output.kept
                 if excluded is not None and output.dropped is not None and output.dropped.num_rows:
-                    label = f"{index + 1}:{stage.name or type(stage).__name__}"
+                    name = stage.name or type(stage).__name__
+                    label = f"{index + 1}:{name}" + (f":{stage.label}" if getattr(stage, "label", None) else "")
                     dropped = output.dropped.append_column(STAGE_COLUMN, pa.array([label] * output.dropped.num_rows))
                     excluded.write(dropped)
             writer.write(batch)
             if progress is not None:
-                progress(records)
+                progress(_position(read_batch, task.size) if task.size else records)
         shards = writer.close()
+        if progress is not None and task.size:
+            progress(task.size)  # the whole file, whatever followed its last record
         if excluded is not None:
             excluded.close()
     except BaseException:

@@ -110,3 +110,16 @@ class _Prefixed(io.RawIOBase):
                 return head + self._raw.read()
             return head + self._raw.read(max(0, size - len(head)))
         return self._raw.read(size)
+
+
+def read_batches(input, batch_size: int = 1000) -> Iterator[pa.Table]:
+    """Batches of documents from crawl or text files, for trying stages in Python.
+
+    ``input`` is what a pipeline's ``input`` takes: a path, a glob, a URL, or a list of them.
+    Files are read in sorted order; bad records are skipped and counted as in a run (what was
+    counted is not returned here: a run's stats.json has it).
+    """
+    from .inputs import expand_inputs
+
+    for source in expand_inputs(input):
+        yield from read_documents(source, ReadReport(source), batch_size)

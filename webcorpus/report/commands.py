@@ -1,4 +1,4 @@
-"""Click commands `report` and `inspect`; cli.py registers them with ``main.add_command``."""
+"""Click commands `report` and `inspect`; webcorpus.cli registers them with ``main.add_command``."""
 from __future__ import annotations
 
 import sys

@@ -16,6 +16,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from webcorpus.report.ablation import read_ablation
+from webcorpus.report.dropped import drop_examples, filter_signals, top_domains
 from webcorpus.report.token_files import open_token_shard, split_of
 
 LANGUAGE_REASON = "language:"
@@ -49,6 +50,9 @@ def gather(output_dir: str | Path, train_dir: str | Path | None = None, ablation
         "ablation": read_ablation(ablation_dir) if ablation_dir else None,
         "timing": [{"name": s["name"], "kind": s["kind"], "seconds": s["seconds"]} for s in stages],
         "bad_input": _bad_input(stats),
+        "examples": drop_examples(output),
+        "domains": top_domains(output, documents),
+        "signals": filter_signals(output, stats, documents),
     }
     data["headline"] = _headline(data)
     return data
@@ -77,7 +81,7 @@ def _funnel(stats: dict) -> dict:
     for stage in stats["stages"]:
         dropped = stage["documents_in"] - stage["documents_out"]
         rows.append({
-            "name": stage["name"],
+            "name": f"{stage['name']}: {stage['label']}" if stage.get("label") else stage["name"],
             "kind": stage["kind"],
             "step": stage["step"],
             "documents_in": stage["documents_in"],

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Callable
 
 import pyarrow as pa
 
+from webcorpus.suggest import did_you_mean
 from webcorpus.stages.base import REASON, OptionError, Stage, StageOutput
 
 
@@ -140,14 +141,22 @@ def code_key(function: Callable | None = None, module_name: str | None = None) -
 
 
 def _import_function(spec: str) -> Callable:
+    """``module:function`` imported now, in the driver, so a typo stops the run before any work."""
     module_name, _, attr = spec.partition(":")
     if not attr:
         raise ValueError(f"expected 'module:function', got {spec!r}")
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        where = "" if exc.name != module_name.split(".")[0] else " (is its folder the current directory, or on PYTHONPATH?)"
+        raise ValueError(f"cannot import module {module_name!r}: {exc}{where}") from None
+    except Exception as exc:  # the user's module itself fails: a syntax error, a failing import in it
+        raise ValueError(f"importing module {module_name!r} failed: {type(exc).__name__}: {exc}") from None
     try:
         return getattr(module, attr)
     except AttributeError:
-        raise ValueError(f"module {module_name!r} has no attribute {attr!r}") from None
+        names = [n for n in dir(module) if not n.startswith("_")]
+        raise ValueError(f"module {module_name!r} has no attribute {attr!r}{did_you_mean(attr, names)}") from None
 
 
 def document_stage(function: DocumentFunction | None = None, *, label: str | None = None):

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
-REPO = Path(__file__).resolve().parent
 EXIT_CODES = """\b
 Exit codes:
   0    the run finished (bad records are counted in stats.json, not fatal)
@@ -27,7 +27,7 @@ def main() -> None:
 
 
 @main.command(epilog=EXIT_CODES)
-@click.argument("pipeline", type=click.Path(dir_okay=False))
+@click.argument("pipeline")
 @click.option("--input", "inputs", multiple=True, help="Input file, glob or URL (repeatable); overrides the file's 'input'.")
 @click.option("--crawl", help="A Common Crawl id such as CC-MAIN-2024-10: its WARC paths become the input.")
 @click.option("--crawl-kind", type=click.Choice(["warc", "wet"]), default="warc", show_default=True, help="Which files of --crawl.")
@@ -42,10 +42,15 @@ def main() -> None:
 @click.option("--overwrite", is_flag=True, help="Start OUTPUT afresh even if it holds another run.")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-task lines; errors only.")
 @click.option("--report", "with_report", is_flag=True, help="Write OUTPUT/report.html at the end (see `webcorpus report`).")
-def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, crawl_base_url, output, workers, executor, ray_address, excluded, overwrite, quiet, with_report):
-    """Run PIPELINE (a YAML file). A re-run of the same command resumes where it stopped."""
+@click.option("--dry-run", is_flag=True, help="Check everything, print the plan (steps, stages, inputs, outputs, what a resume skips) and exit.")
+@click.option("--keep-intermediates", is_flag=True, help="Keep OUTPUT/steps/ (documents between steps) after a successful run.")
+def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, crawl_base_url, output, workers, executor, ray_address, excluded, overwrite, quiet, with_report, dry_run, keep_intermediates):
+    """Run PIPELINE (a YAML file, or a shipped pipeline's name: main, fineweb-en, multilingual).
+    A re-run of the same command resumes where it stopped."""
     from webcorpus.pipeline.summary import print_summary
 
+    if os.getcwd() not in sys.path:  # as `python -m` does: `python: {function: "mymodule:f"}` finds ./mymodule.py
+        sys.path.insert(0, os.getcwd())
     overrides = {"output": output, "workers": workers, "executor": executor, "address": ray_address, "excluded": excluded}
     if inputs:
         overrides["input"] = list(inputs) if len(inputs) > 1 else inputs[0]
@@ -53,7 +58,8 @@ def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, crawl_ba
         overrides["input"] = {
             "commoncrawl": crawl, "kind": crawl_kind, "limit": crawl_limit, "sample": crawl_sample, "base_url": crawl_base_url,
         }
-    result = _run_or_exit(pipeline, overrides, quiet=quiet, overwrite=overwrite)
+    result = _run_or_exit(pipeline, overrides, quiet=quiet, overwrite=overwrite, dry_run=dry_run,
+                          keep_intermediates=keep_intermediates)
     if not quiet:
         print_summary(result)
     if with_report:
@@ -102,7 +108,8 @@ def sample_crawl(directory, seed, pages):
 
 @main.command(epilog=EXIT_CODES)
 @click.option("--output", default="demo-out", show_default=True, help="Folder for the sample crawl, the run and the model.")
-@click.option("--pipeline", "pipeline_path", default=str(REPO / "pipelines" / "main.yaml"), show_default=True)
+@click.option("--pipeline", "pipeline_path", default="main", show_default=True,
+              help="A pipeline file, or the name of a shipped one (main, fineweb-en, multilingual).")
 @click.option("--input", "inputs", multiple=True, help="Real crawl files instead of the generated sample.")
 @click.option("--workers", type=int, default=2, show_default=True)
 @click.option("--train-steps", type=int, default=200, show_default=True,
@@ -140,18 +147,45 @@ def demo(output, pipeline_path, inputs, workers, train_steps, ablation_steps, qu
     click.echo(f"report: {report}  (open it in a browser)", err=True)
 
 
-def _run_or_exit(pipeline: str, overrides: dict, quiet: bool, overwrite):
-    """Load and run a pipeline file; a config error exits with 2, an interruption with 130."""
+def _run_or_exit(pipeline: str, overrides: dict, quiet: bool, overwrite, dry_run: bool = False,
+                 keep_intermediates: bool = False):
+    """Load and run a pipeline file; a config error exits with 2 (and goes to OUTPUT/logs/run.log when
+    OUTPUT is a run folder), an interruption with 130. ``dry_run`` prints the plan and exits 0."""
     from webcorpus.pipeline import ConfigError, load_config, run_pipeline
+    from webcorpus.pipeline.config import resolve_inputs
+    from webcorpus.pipeline.plan import describe_plan
+    from webcorpus.pipeline.run_record import log_refusal
+    from webcorpus.pipeline.shipped import pipeline_path
 
+    path = pipeline_path(pipeline)
+    config = None
     try:
-        return run_pipeline(load_config(pipeline, overrides), quiet=quiet, overwrite=overwrite)
+        config = load_config(path, overrides)
+        if dry_run:
+            click.echo("\n".join(describe_plan(config, resolve_inputs(config))))
+            sys.exit(0)
+        return run_pipeline(config, quiet=quiet, overwrite=overwrite, keep_intermediates=keep_intermediates)
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
+        log_refusal(config.output if config else _output_of(path, overrides), str(exc))
         sys.exit(2)
     except KeyboardInterrupt:
         click.echo("interrupted: re-run the same command to resume", err=True)
         sys.exit(130)
+
+
+def _output_of(path: str, overrides: dict) -> str | None:
+    """OUTPUT of a pipeline file that did not load: the --output flag, else the file's 'output' if readable."""
+    if overrides.get("output"):
+        return overrides["output"]
+    try:
+        import yaml
+
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+        return data.get("output") if isinstance(data, dict) and isinstance(data.get("output"), str) else None
+    except Exception:  # the file itself is the problem; the message already says so
+        return None
 
 
 def _demo_training(tokens: Path, out: Path, steps: int, quiet: bool = False) -> Path | None:
