@@ -220,7 +220,9 @@ def _demo_ablation(pipeline_path: str, inputs: list, output: Path, workers: int,
     from webcorpus.ablate.demo import demo_ablation_config, without_quality_filters
     from webcorpus.ablate.runner import run_ablation
 
-    variant = without_quality_filters(pipeline_path, output / "no-quality.yaml")
+    from webcorpus.pipeline.shipped import pipeline_path as resolve_pipeline
+
+    variant = without_quality_filters(resolve_pipeline(pipeline_path), output / "no-quality.yaml")
     # one worker: the variant is small, and a pool of spawned workers costs more CPU than it saves here
     overrides = {"input": inputs, "output": str(output / "run-no-quality"), "workers": 1}
     click.echo(f"ablation: the same crawl without quality filters ({variant}) -> {output / 'run-no-quality'}", err=True)
