@@ -166,8 +166,11 @@ def _run_or_exit(pipeline: str, overrides: dict, quiet: bool, overwrite, dry_run
             sys.exit(0)
         return run_pipeline(config, quiet=quiet, overwrite=overwrite, keep_intermediates=keep_intermediates)
     except ConfigError as exc:
+        from webcorpus.pipeline.runner import OutputInUse
+
         click.echo(f"error: {exc}", err=True)
-        log_refusal(config.output if config else _output_of(path, overrides), str(exc))
+        if not isinstance(exc, OutputInUse):  # the folder belongs to the run holding it: not a line of ours
+            log_refusal(config.output if config else _output_of(path, overrides), str(exc))
         sys.exit(2)
     except KeyboardInterrupt:
         click.echo("interrupted: re-run the same command to resume", err=True)

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 pytest.importorskip("torch")
 
-from cli import main  # noqa: E402
+from webcorpus.cli import main  # noqa: E402
 from tests.ablate.conftest import TINY  # noqa: E402
 from webcorpus.ablate import corpora as cp  # noqa: E402
 from webcorpus.ablate.config import load_yaml  # noqa: E402

@@ -22,7 +22,7 @@ def write_pipeline(path: Path, inputs: list[str], output: Path, stages: list[str
 def cli(*args: str, env: dict | None = None) -> subprocess.Popen:
     """`webcorpus ARGS` as a real process in its own process group (so a test can signal all of it)."""
     return subprocess.Popen(
-        [sys.executable, str(REPO / "cli.py"), *args],
+        [sys.executable, "-m", "webcorpus", *args],
         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, text=True,
     )
@@ -39,7 +39,9 @@ def documents(output: Path) -> list[tuple]:
     shards = sorted((output / "documents").glob("*.parquet"))
     rows = []
     for shard in shards:
-        table = pq.read_table(shard, columns=["id", "url", "html"])
+        # the page as the run left it: its text after extract (an all-null html column is not written)
+        names = pq.read_schema(shard).names
+        table = pq.read_table(shard, columns=["id", "url"] + [c for c in ("html", "text") if c in names])
         rows += list(zip(*(table.column(c).to_pylist() for c in table.column_names)))
     return rows
 

@@ -63,7 +63,7 @@ def test_user_code_changed_between_kill_and_rerun_is_redone_never_mixed(tmp_path
     assert documents(output) == documents(reference)
     # and with nothing changed, a re-run redoes nothing
     again = run_cli("run", str(path), env=env)
-    assert again.returncode == 0 and "changed since" not in again.stderr and "already finished" in again.stderr
+    assert again.returncode == 0 and "changed since" not in again.stderr and "finished in an earlier run" in again.stderr
 
 
 def test_a_blocklist_changed_between_runs_is_redone(tmp_path, shared_data):
