@@ -110,15 +110,21 @@ class ByteStream:
             cut = self.break_within(self.pos, end)
             if cut is not None:
                 return cut
-            self.base, self.buf = self.end, b""
-            self.pos = self.base
-            data = self._read_chunk()
-            if data is None:
+            if not self.next_chunk():
                 return self.end
-            self.buf = data
-            self._prune()
         cut = self.break_within(self.pos, end)
         return cut if cut is not None else end
+
+    def next_chunk(self) -> bool:
+        """Drop the buffer and read the next chunk in its place (nothing is kept); False at EOF."""
+        self.base, self.buf = self.end, b""
+        self.pos = self.base
+        data = self._read_chunk()
+        if data is None:
+            return False
+        self.buf = data
+        self._prune()
+        return True
 
     def _read_chunk(self) -> bytes | None:
         """The next decompressed chunk (never empty); None at the end of the file."""
@@ -328,13 +334,8 @@ def _skip_block(stream: ByteStream, record: int, end: int) -> int:
                 member = stream.next_member_start(member)
         if stream.end >= end:
             return end
-        stream.base, stream.buf = stream.end, b""
-        stream.pos = stream.base
-        data = stream._read_chunk()
-        if data is None:
+        if not stream.next_chunk():
             return stream.end
-        stream.buf = data
-        stream._prune()
 
 
 def too_large_message(kind: str, offset: int, size: int, limit: int, stop: int, end: int, stream: ByteStream) -> str:
