@@ -14,6 +14,16 @@ Sources (nothing is copied into the repository; each is read where it lies):
   removed; at most 10 per language. Label = the locale folder (``pt_BR`` ->
   ``pt``; ``zh_Hant`` -> ``zh``). Skipped when the package is not installed
   (``pip install django sphinx``).
+* ``gfonts`` (held out: never used to choose anything): the sample texts of
+  the ``gflanguages`` wheel (Google Fonts' language data, Apache-2.0), one
+  paragraph per language and script (its ``specimen_36/32/21/16`` texts
+  joined, >= 250 characters), mostly articles of the Universal Declaration of
+  Human Rights: formal prose in ~400 languages, the nearest to declaration
+  texts we have. Scripts marked historical or with no population are left out
+  (Sanskrit in Brahmi, English in Shavian), so are texts shared by two
+  languages, and languages no engine of the stage can name (the report
+  says how many). Label = the file's ``language``. Skipped when the package
+  is not installed (``pip install gflanguages``).
 * ``pages``: the text of Readability's expected output for the 130 real pages
   of ../shared/data/extract/readability-testpages, labelled by the page's
   declared ``lang`` (mostly English).
@@ -125,6 +135,36 @@ def po_paragraphs(package: str, per_language: int = 10, min_chars: int = 250) ->
     return out
 
 
+#: textproto string escapes (\n, \", \\); the files hold UTF-8 text, no octal escapes.
+_TEXTPROTO_ESCAPE = re.compile(r"\\(.)")
+_SPECIMENS = ("specimen_36", "specimen_32", "specimen_21", "specimen_16")
+
+
+def gfonts_paragraphs(min_chars: int = 250) -> list[Item]:
+    """One paragraph per living language and script from the sample texts of the gflanguages wheel."""
+    spec = importlib.util.find_spec("gflanguages")
+    if spec is None or spec.origin is None:
+        return []
+    rows, languages_of = [], collections.defaultdict(set)
+    for path in sorted((Path(spec.origin).parent / "data" / "languages").glob("*.textproto")):
+        proto = path.read_text("utf-8")
+        field = lambda name: re.search(rf'^{name}: "?([^"\n]*)"?$', proto, re.M)  # noqa: E731
+        population = field("population")
+        if field("historical") or not population or int(population.group(1)) == 0:
+            continue  # transliterations into historical scripts: no engine is meant to read those
+        parts = []
+        for key in _SPECIMENS:
+            found = re.search(rf'^\s+{key}: "((?:[^"\\]|\\.)*)"\s*$', proto, re.M)
+            if found:
+                parts.append(_TEXTPROTO_ESCAPE.sub(lambda m: " " if m.group(1) in "nt" else m.group(1), found.group(1)))
+        text = " ".join(" ".join(parts).split())
+        if len(text) >= min_chars:
+            language = field("language").group(1)
+            rows.append((language, text))
+            languages_of[text].add(language)
+    return [(language, text) for language, text in rows if len(languages_of[text]) == 1]
+
+
 def pages(data: Path = DATA) -> list[Item]:
     """Readability's expected text of each test page, labelled by the page's declared language."""
     out: list[Item] = []
@@ -145,8 +185,14 @@ def sources(limit: int | None) -> dict[str, list[Item]]:
         "django": po_paragraphs("django"),
         "sphinx": po_paragraphs("sphinx"),
         "pages": pages(),
+        "gfonts": [(lab, text) for lab, text in gfonts_paragraphs() if truth(lab) in nameable()],
     }
     return {name: items[:: max(1, len(items) // limit)] if limit else items for name, items in found.items() if items}
+
+
+def nameable() -> frozenset[str]:
+    """Every code some engine of the stage can write (the ensemble's, with the members of heliport's families)."""
+    return make_engine("ensemble").codes() | {"id", "bs", "hr", "sr"}
 
 
 def truth(label: str) -> str:
@@ -173,6 +219,9 @@ def report(engines: list[str], limit: int | None) -> None:
     sets = sources(limit)
     lid176 = make_engine("fasttext").codes()
     group = lambda code: "close" if code in CLOSE else ("lid176" if code in lid176 else "beyond")  # noqa: E731
+    every = gfonts_paragraphs()
+    if every:
+        print(f"gfonts: {len(sets.get('gfonts', []))} of {len(every)} paragraphs are in languages some engine can name")
     print("sources:", ", ".join(f"{n} {len(v)} items / {len({truth(lab) for lab, _ in v})} languages" for n, v in sets.items()))
     header = f"{'engine':<10}" + "".join(f"{n:>13}" for n in sets) + f"{'mean':>8}" + "".join(f"{g:>9}" for g in ("close", "lid176", "beyond")) + f"{'docs/cpu-s':>12}"
     print(header)
