@@ -14,6 +14,8 @@ Sources (nothing is copied into the repository; each is read where it lies):
   removed; at most 10 per language. Label = the locale folder (``pt_BR`` ->
   ``pt``; ``zh_Hant`` -> ``zh``). Skipped when the package is not installed
   (``pip install django sphinx``).
+* ``wagtail`` (held out): the same from the Wagtail wheel (BSD-3-Clause, 54
+  languages; ``pip install --no-deps wagtail``: only its ``.po`` files are read).
 * ``gfonts`` (held out: never used to choose anything): the sample texts of
   the ``gflanguages`` wheel (Google Fonts' language data, Apache-2.0), one
   paragraph per language and script (its ``specimen_36/32/21/16`` texts
@@ -184,6 +186,7 @@ def sources(limit: int | None) -> dict[str, list[Item]]:
         "lingua-sent": lingua("test", "sentences"),
         "django": po_paragraphs("django"),
         "sphinx": po_paragraphs("sphinx"),
+        "wagtail": po_paragraphs("wagtail"),
         "pages": pages(),
         "gfonts": [(lab, text) for lab, text in gfonts_paragraphs() if truth(lab) in nameable()],
     }

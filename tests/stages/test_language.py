@@ -177,6 +177,21 @@ def test_ensemble_names_languages_heliport_has_no_model_for(engines):
 
 
 @needs_heliport
+def test_a_sure_cld2_outranks_heliports_family_split(engines):
+    # heliport reads Javanese and Sundanese as its Malay family; CLD2 knows both and is sure of them
+    # (the gfonts source of benchmarks/language_id.py). The three rankings below are the engines' own
+    # answers on the Javanese sample text of the gflanguages wheel, rounded.
+    ensemble = engines["ensemble"]._engine
+    heliport, fasttext, cld2 = [("ms", 0.88), ("ace", 0.14)], [("jv", 0.35), ("id", 0.12)], [("jv", 0.99)]
+    assert ensemble.decide(heliport, fasttext, cld2)[0] == "jv"
+    unsure_lid176 = [("jv", 0.2), ("id", 0.12)]
+    assert ensemble.decide(heliport, unsure_lid176, cld2)[0] == "jv"  # CLD2 alone is enough
+    # an unsure CLD2 is not: the family is split as before (CLD2's member, else lid.176's)
+    assert ensemble.decide(heliport, [("id", 0.6)], [("jv", 0.5)])[0] == "id"
+    assert ensemble.decide(heliport, unsure_lid176, [("ms", 0.9)])[0] == "ms"
+
+
+@needs_heliport
 def test_engine_codes_are_iso_639_1_else_639_3():
     from webcorpus.stages.language.engines import make_engine
 

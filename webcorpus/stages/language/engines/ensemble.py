@@ -6,11 +6,13 @@ Malay and Indonesian together and Bosnian, Croatian and Serbian together, and
 it has no model for some languages the others know (Xhosa, Tswana, Hausa,
 Asturian, Lower Sorbian, Javanese...). The rules, in order:
 
-1. heliport's label is a family (``ms``, ``hbs``): the member CLD2 names, if it
-   names one, else the member lid.176 ranks highest.
-2. lid.176's first label is a language heliport cannot name and its
+1. lid.176's first label is a language heliport cannot name and its
    probability is at least ``FASTTEXT_ALONE``: lid.176's label.
-3. The same for CLD2 with ``CLD2_ALONE``.
+2. The same for CLD2 with ``CLD2_ALONE``. These two come before the family
+   split: heliport reads Javanese and Sundanese as its Malay family (``ms``),
+   and CLD2 is sure of them (gfonts source, docs/benchmarks.md).
+3. heliport's label is a family (``ms``, ``hbs``): the member CLD2 names, if it
+   names one, else the member lid.176 ranks highest.
 4. heliport is unsure (score below ``HELIPORT_UNSURE``) and lid.176 and CLD2
    agree on another label: theirs.
 5. Otherwise heliport's label.
@@ -18,7 +20,7 @@ Asturian, Lower Sorbian, Javanese...). The rules, in order:
 The thresholds were chosen on the dev half of lingua's sentences and
 paragraphs only (``benchmarks/language_id.py --tune``) and are reported on
 held-out data (docs/benchmarks.md).
-The score is that of the engine whose label won (heliport's for rule 1).
+The score is that of the engine whose label won (heliport's for rule 3).
 """
 from __future__ import annotations
 
@@ -62,7 +64,7 @@ class EnsembleEngine(Engine):
         """What each engine says: heliport's best ``k + 1``, lid.176's best 5, CLD2's best.
 
         lid.176 is skipped (an empty ranking) when heliport is sure (score >= ``AGREED``) and CLD2
-        names the same language: then only rule 2 could still use it, for a language neither of
+        names the same language: then only rule 1 could still use it, for a language neither of
         the two has, which both would have to miss with confidence. It saves about a third of the time.
         """
         heliport = scores_of(self.heliport.costs(line, k))  # k + 1 labels: one spare for a split family
@@ -81,15 +83,15 @@ class EnsembleEngine(Engine):
     def decide(self, heliport: Ranking, fasttext: Ranking, cld2: Ranking) -> tuple[str | None, float]:
         """The ensemble's label and score from the three engines' rankings of one text."""
         top, score = heliport[0] if heliport else (None, 0.0)
+        if fasttext and fasttext[0][0] not in self.heliport_codes and fasttext[0][1] >= self.fasttext_alone:
+            return fasttext[0]
+        if cld2 and cld2[0][0] not in self.heliport_codes and cld2[0][1] >= self.cld2_alone:
+            return cld2[0]
         if top in FAMILIES:
             members = FAMILIES[top]
             if cld2 and cld2[0][0] in members:
                 return cld2[0][0], score
             return next((c for c, _ in fasttext if c in members), top), score
-        if fasttext and fasttext[0][0] not in self.heliport_codes and fasttext[0][1] >= self.fasttext_alone:
-            return fasttext[0]
-        if cld2 and cld2[0][0] not in self.heliport_codes and cld2[0][1] >= self.cld2_alone:
-            return cld2[0]
         if score < self.heliport_unsure and fasttext and cld2 and fasttext[0][0] == cld2[0][0] != top:
             return fasttext[0]
         return top, score
