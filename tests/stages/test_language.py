@@ -192,6 +192,19 @@ def test_a_sure_cld2_outranks_heliports_family_split(engines):
 
 
 @needs_heliport
+def test_lower_sorbian_is_split_from_heliports_upper_sorbian(engines):
+    # heliport has no Lower Sorbian model and says hsb; lid.176 knows dsb but is rarely sure of it,
+    # so its ranking of the two decides. Rankings as the engines gave them on Django's dsb and hsb
+    # translations (benchmarks/language_id.py, django source), rounded.
+    ensemble = engines["ensemble"]._engine
+    lower = ensemble.decide([("hsb", 0.98), ("pl", 0.02)], [("pl", 0.59), ("dsb", 0.2), ("sr", 0.03)], [])
+    assert lower[0] == "dsb"
+    upper = ensemble.decide([("hsb", 1.0), ("pl", 0.0)], [("hsb", 0.51), ("sr", 0.15), ("dsb", 0.02)], [])
+    assert upper[0] == "hsb"
+    assert ensemble.decide([("hsb", 1.0)], [("sl", 0.45), ("cs", 0.23)], [])[0] == "hsb"  # neither ranked: hsb
+
+
+@needs_heliport
 def test_engine_codes_are_iso_639_1_else_639_3():
     from webcorpus.stages.language.engines import make_engine
 

@@ -29,8 +29,10 @@ from webcorpus.stages.language.engines.cld2 import Cld2Engine
 from webcorpus.stages.language.engines.fasttext import FastTextEngine
 from webcorpus.stages.language.engines.heliport import HeliportEngine, scores_of
 
-#: heliport labels that stand for several languages, and the languages they stand for.
-FAMILIES = {"ms": ("ms", "id"), "hbs": ("hr", "sr", "bs")}
+#: heliport labels that stand for several languages, and the languages they stand for: its Malay
+#: (``msa``) and Serbo-Croatian (``hbs``) labels, and its Upper Sorbian, which is also what it says for
+#: Lower Sorbian (it has no model of it; lid.176 has, but is rarely sure: docs/benchmarks.md).
+FAMILIES = {"ms": ("ms", "id"), "hbs": ("hr", "sr", "bs"), "hsb": ("hsb", "dsb")}
 # Chosen by `benchmarks/language_id.py --tune` on lingua's dev half (best accuracy, ties broken
 # toward the lowest thresholds): 0.9753 on 11,124 dev items.
 FASTTEXT_ALONE = 0.3
@@ -76,8 +78,9 @@ class EnsembleEngine(Engine):
     def rank(self, line: str, k: int) -> Ranking:
         heliport, fasttext, cld2 = self.rankings(line, k)
         code, score = self.decide(heliport, fasttext, cld2)
-        # the family label (hbs) does not follow the member (hr) it was split into
-        skip = {code} | {c for c, _ in heliport[:1] if code in FAMILIES.get(c, ())}
+        # a family label that is no language (hbs) does not follow the member (hr) it was split into;
+        # one that is also a member (ms, hsb) stays as the next guess
+        skip = {code} | {c for c, _ in heliport[:1] if code in FAMILIES.get(c, ()) and c not in FAMILIES[c]}
         return [(code, score)] + [(c, s) for c, s in heliport if c not in skip][: k - 1]
 
     def decide(self, heliport: Ranking, fasttext: Ranking, cld2: Ranking) -> tuple[str | None, float]:
