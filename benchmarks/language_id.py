@@ -104,7 +104,7 @@ def po_messages(path: Path) -> list[str]:
         text = "".join(re.findall(r'"(.*)"', first.group(1)))
         text = text.replace("\\n", " ").replace('\\"', '"').replace("\\t", " ").replace("\\\\", "\\")
         text = " ".join(_MARKUP.sub(" ", text).split())
-        if len(text) < 15 or text == " ".join(_MARKUP.sub(" ", source).split()) or "Project-Id" in text:
+        if not source or len(text) < 15 or text == " ".join(_MARKUP.sub(" ", source).split()) or "Project-Id" in text:
             continue
         out.append(text)
     return out
