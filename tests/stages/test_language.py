@@ -205,6 +205,19 @@ def test_lower_sorbian_is_split_from_heliports_upper_sorbian(engines):
 
 
 @needs_heliport
+def test_latin_uzbek_is_not_left_to_heliports_cyrillic_uzbek(engines):
+    # heliport's Uzbek model is Cyrillic; on Latin-script Uzbek it says Azerbaijani with confidence.
+    # Rankings as the engines gave them on one of Django's Uzbek paragraphs, rounded.
+    ensemble = engines["ensemble"]._engine
+    said = [("az", 0.93), ("kr", 0.09)], [("en", 0.24), ("tr", 0.16), ("uz", 0.16)], [("uz", 0.99)]
+    assert ensemble.decide(*said, "Latn")[0] == "uz"
+    assert ensemble.decide(*said, "Cyrl")[0] == "az"  # in its own script heliport is trusted as before
+    assert ensemble.decide(*said)[0] == "az"  # no script known: as before
+    # the script is only looked up where lid.176 or CLD2 names such a language
+    assert ensemble.rankings(" ".join(lines("en", n=5)), 1)[3] is None
+
+
+@needs_heliport
 def test_engine_codes_are_iso_639_1_else_639_3():
     from webcorpus.stages.language.engines import make_engine
 
