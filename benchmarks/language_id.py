@@ -39,7 +39,7 @@ Speed: documents per CPU-second (``time.process_time``) through the stage (Arrow
 batches of 1,000 held-out lingua paragraphs in, labelled batches out), one
 process, after the model is loaded.
 
-    python benchmarks/language_id.py [--engines fasttext,heliport,cld2,ensemble] [--limit N]
+    python benchmarks/language_id.py [--engines fasttext,heliport,cld2,ensemble] [--limit N] [--languages co,os,...]
     python benchmarks/language_id.py --calibrate # heliport's score curve, on the dev split only
     python benchmarks/language_id.py --tune      # the ensemble's thresholds on the dev split only
     python benchmarks/language_id.py --leave-one-out   # thresholds tuned on each source, scored on the others
@@ -222,7 +222,7 @@ def speed(stage: LanguageId, texts: list[str]) -> float:
     return len(texts) / (time.process_time() - start)
 
 
-def report(engines: list[str], limit: int | None) -> None:
+def report(engines: list[str], limit: int | None, languages: list[str] = ()) -> None:
     sets = sources(limit)
     lid176 = make_engine("fasttext").codes()
     group = lambda code: "close" if code in CLOSE else ("lid176" if code in lid176 else "beyond")  # noqa: E731
@@ -235,12 +235,13 @@ def report(engines: list[str], limit: int | None) -> None:
     for name in engines:
         stage = LanguageId(engine=name)
         stage.setup()
-        row, hits = [], collections.defaultdict(list)
+        row, hits, by_language = [], collections.defaultdict(list), collections.defaultdict(list)
         for items in sets.values():
             acc, codes = accuracy(stage, items)
             row.append(acc)
             for (label, _), code in zip(items, codes):
                 hits[group(truth(label))].append(truth(label) == code)
+                by_language[truth(label)].append(code)
         texts = [t for _, t in sets["lingua-par"]]
         rate = speed(stage, texts)
         groups = "".join(f"{sum(h) / len(h):>9.4f}" if h else f"{'-':>9}" for h in (hits["close"], hits["lid176"], hits["beyond"]))
@@ -250,6 +251,10 @@ def report(engines: list[str], limit: int | None) -> None:
             _, codes = accuracy(stage, items)
             errors.update((truth(lab), c) for (lab, _), c in zip(items, codes) if truth(lab) != c)
         print(f"{'':<10}most frequent errors (label -> code): " + ", ".join(f"{a}->{b} {n}" for (a, b), n in errors.most_common(12)))
+        for lang in languages:
+            said = by_language.get(lang, [])
+            wrong = collections.Counter(c for c in said if c != lang)
+            print(f"{'':<10}{lang}: {said.count(lang)} of {len(said)} right" + ("; read as " + ", ".join(f"{c} {n}" for c, n in wrong.most_common(4)) if wrong else ""))
     print("group sizes (items):", {g: n for g, n in collections.Counter(group(truth(lab)) for v in sets.values() for lab, _ in v).items()})
 
 
@@ -429,6 +434,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engines", default="fasttext,heliport,cld2,ensemble")
     parser.add_argument("--limit", type=int, default=None, help="about this many items per source (default: all)")
+    parser.add_argument("--languages", default="", help="also print each engine's hits for these codes (comma-separated)")
     parser.add_argument("--tune", action="store_true", help="choose the ensemble's thresholds on the dev split")
     parser.add_argument("--codes-table", action="store_true", help="print the Markdown table of codes per engine")
     parser.add_argument("--calibrate", action="store_true", help="fit heliport's score curve on the dev split")
@@ -449,7 +455,7 @@ def main() -> None:
     elif args.tune:
         tune()
     else:
-        report(args.engines.split(","), args.limit)
+        report(args.engines.split(","), args.limit, [c for c in args.languages.split(",") if c])
 
 
 if __name__ == "__main__":
