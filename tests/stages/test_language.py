@@ -213,6 +213,9 @@ def test_latin_uzbek_is_not_left_to_heliports_cyrillic_uzbek(engines):
     assert ensemble.decide(*said, "Latn")[0] == "uz"
     assert ensemble.decide(*said, "Cyrl")[0] == "az"  # in its own script heliport is trusted as before
     assert ensemble.decide(*said)[0] == "az"  # no script known: as before
+    # a sure CLD2 comes before lid.176: on the gflanguages wheel's Hawaiian sample lid.176 says Uzbek
+    hawaiian = [("mi", 0.997), ("st", 0.004)], [("uz", 0.79), ("vo", 0.06)], [("haw", 0.99)]
+    assert ensemble.decide(*hawaiian, "Latn")[0] == "haw"
     # the script is only looked up where lid.176 or CLD2 names such a language
     assert ensemble.rankings(" ".join(lines("en", n=5)), 1)[3] is None
 

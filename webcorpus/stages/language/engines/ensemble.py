@@ -6,12 +6,14 @@ Malay and Indonesian together and Bosnian, Croatian and Serbian together, and
 it has no model for some languages the others know (Xhosa, Tswana, Hausa,
 Asturian, Lower Sorbian, Javanese...). The rules, in order:
 
-1. lid.176's first label is a language heliport cannot name (or names in
-   another script only: ``HELIPORT_SCRIPT``, Uzbek in Latin) and its
-   probability is at least ``FASTTEXT_ALONE``: lid.176's label.
-2. The same for CLD2 with ``CLD2_ALONE``. These two come before the family
-   split: heliport reads Javanese and Sundanese as its Malay family (``ms``),
-   and CLD2 is sure of them (gfonts source, docs/benchmarks.md).
+1. CLD2's first label is a language heliport cannot name (or names in
+   another script only: ``HELIPORT_SCRIPT``, Uzbek in Latin) and its score is
+   at least ``CLD2_ALONE``: CLD2's label.
+2. The same for lid.176 with ``FASTTEXT_ALONE``, a weaker sign than CLD2's
+   (lid.176 reads Hawaiian as Uzbek at 0.79 where CLD2 is sure of Hawaiian).
+   These two come before the family split: heliport reads Javanese and
+   Sundanese as its Malay family (``ms``), and CLD2 is sure of them (gfonts
+   source, docs/benchmarks.md).
 3. heliport's label is a family (``ms``, ``hbs``; ``hsb``, which it also says
    for Lower Sorbian): the member CLD2 names, if it names one, else the member
    lid.176 ranks highest.
@@ -75,7 +77,7 @@ class EnsembleEngine(Engine):
         text's script where lid.176 or CLD2 names a language of ``HELIPORT_SCRIPT`` (else None).
 
         lid.176 is skipped (an empty ranking) when heliport is sure (score >= ``AGREED``) and CLD2
-        names the same language: then only rule 1 could still use it, for a language neither of
+        names the same language: then only rule 2 could still use it, for a language neither of
         the two has, which both would have to miss with confidence. It saves about a third of the time.
         """
         heliport = scores_of(self.heliport.costs(line, k))  # k + 1 labels: one spare for a split family
@@ -106,10 +108,10 @@ class EnsembleEngine(Engine):
         def heliport_lacks(code: str) -> bool:
             return code not in self.heliport_codes or (script is not None and HELIPORT_SCRIPT.get(code, script) != script)
 
-        if fasttext and heliport_lacks(fasttext[0][0]) and fasttext[0][1] >= self.fasttext_alone:
-            return fasttext[0]
         if cld2 and heliport_lacks(cld2[0][0]) and cld2[0][1] >= self.cld2_alone:
             return cld2[0]
+        if fasttext and heliport_lacks(fasttext[0][0]) and fasttext[0][1] >= self.fasttext_alone:
+            return fasttext[0]
         if top in FAMILIES:
             members = FAMILIES[top]
             if cld2 and cld2[0][0] in members:
