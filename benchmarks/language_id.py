@@ -225,6 +225,9 @@ def speed(stage: LanguageId, texts: list[str]) -> float:
 def report(engines: list[str], limit: int | None, languages: list[str] = ()) -> None:
     sets = sources(limit)
     lid176 = make_engine("fasttext").codes()
+    heliport = make_engine("heliport").codes() | {"id", "bs", "hr", "sr"}  # the ensemble splits its families
+    known = lambda code: ("lid.176+heliport" if code in lid176 and code in heliport else  # noqa: E731
+                          "lid.176 only" if code in lid176 else "heliport only" if code in heliport else "CLD2 only")
     group = lambda code: "close" if code in CLOSE else ("lid176" if code in lid176 else "beyond")  # noqa: E731
     every = gfonts_paragraphs()
     if every:
@@ -236,12 +239,15 @@ def report(engines: list[str], limit: int | None, languages: list[str] = ()) -> 
         stage = LanguageId(engine=name)
         stage.setup()
         row, hits, by_language = [], collections.defaultdict(list), collections.defaultdict(list)
-        for items in sets.values():
+        gfonts_known = collections.defaultdict(list)
+        for source, items in sets.items():
             acc, codes = accuracy(stage, items)
             row.append(acc)
             for (label, _), code in zip(items, codes):
                 hits[group(truth(label))].append(truth(label) == code)
                 by_language[truth(label)].append(code)
+                if source == "gfonts":
+                    gfonts_known[known(truth(label))].append(truth(label) == code)
         texts = [t for _, t in sets["lingua-par"]]
         rate = speed(stage, texts)
         groups = "".join(f"{sum(h) / len(h):>9.4f}" if h else f"{'-':>9}" for h in (hits["close"], hits["lid176"], hits["beyond"]))
@@ -251,6 +257,9 @@ def report(engines: list[str], limit: int | None, languages: list[str] = ()) -> 
             _, codes = accuracy(stage, items)
             errors.update((truth(lab), c) for (lab, _), c in zip(items, codes) if truth(lab) != c)
         print(f"{'':<10}most frequent errors (label -> code): " + ", ".join(f"{a}->{b} {n}" for (a, b), n in errors.most_common(12)))
+        if gfonts_known:
+            print(f"{'':<10}gfonts by the engines that name the language: "
+                  + ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in sorted(gfonts_known.items())))
         for lang in languages:
             said = by_language.get(lang, [])
             wrong = collections.Counter(c for c in said if c != lang)
