@@ -10,6 +10,10 @@ the median of the rounds and the ratio.
     python benchmarks/filter_signal_cost.py --baseline DIR    # DIR: e.g. `git archive <commit>` unpacked
 
 Without ``--baseline`` it times this checkout only. ``--child ROOT`` is the per-process timing (internal).
+
+A second table isolates the recording itself, in one process with this checkout: the per-document rule
+check of each Gopher and FineWeb filter (c4 records one count per page) called with the no-op ``note``
+and with one that keeps the values, alternately, the best of ``--repeats`` x 3 runs each.
 """
 from __future__ import annotations
 
@@ -64,6 +68,36 @@ def child(root: str, texts_file: str, repeats: int) -> dict:
     return {"documents": len(corpus), "seconds": out}
 
 
+def recording_cost(corpus: list[str], repeats: int) -> dict[str, tuple[float, float]]:
+    """Microseconds per document of ``check(text)`` with the no-op note and with a recording one."""
+    from collections import defaultdict
+
+    sys.path.insert(0, str(ROOT))
+    from webcorpus.stages.quality import TextRuleFilter, ignore
+    from webcorpus.stages.registry import build_stage
+
+    texts = [t for t in corpus if t and t.strip()]
+    out = {}
+    for name, options in FILTERS:
+        stage = build_stage(name, options)
+        if not isinstance(stage, TextRuleFilter):
+            continue
+        stage.setup()
+        best = {"no-op note": None, "recording note": None}
+        for _ in range(repeats * 3):
+            for label in best:
+                kept: dict[str, list[float]] = defaultdict(list)
+                note = ignore if label == "no-op note" else (lambda signal, value: kept[signal].append(value))
+                start = time.process_time()
+                for text in texts:
+                    stage.check(text, note)
+                spent = time.process_time() - start
+                best[label] = spent if best[label] is None else min(best[label], spent)
+        out[f"{name} {json.dumps(options, sort_keys=True) if options else 'defaults'}"] = (
+            1e6 * best["no-op note"] / len(texts), 1e6 * best["recording note"] / len(texts))
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", help="root of another checkout to compare with")
@@ -79,7 +113,8 @@ def main(argv: list[str] | None = None) -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         texts_file = Path(folder) / "texts.json"
-        texts_file.write_text(json.dumps(texts()))
+        corpus = texts()
+        texts_file.write_text(json.dumps(corpus))
         roots = {"this checkout": str(ROOT)}
         if args.baseline:
             roots["baseline"] = str(Path(args.baseline).resolve())
@@ -99,6 +134,12 @@ def main(argv: list[str] | None = None) -> None:
         cells = " | ".join(f"{m:.3f} s ({documents / m:,.0f} docs/s)" for m in medians.values())
         ratio = f" | {medians['this checkout'] / medians['baseline']:.3f} |" if args.baseline else " |"
         print(f"| {key} | {cells}{ratio}")
+    print()
+    print("the recording alone, this checkout, one process: microseconds per document of check(text, note)")
+    print("| filter | no-op note | recording note | ratio |")
+    print("|---|---:|---:|---:|")
+    for key, (plain, recording) in recording_cost(corpus, args.repeats).items():
+        print(f"| {key} | {plain:.1f} | {recording:.1f} | {recording / plain:.3f} |")
 
 
 if __name__ == "__main__":
