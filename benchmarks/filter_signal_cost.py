@@ -14,6 +14,10 @@ Without ``--baseline`` it times this checkout only. ``--child ROOT`` is the per-
 A second table isolates the recording itself, in one process with this checkout: the per-document rule
 check of each Gopher and FineWeb filter (c4 records one count per page) called with the no-op ``note``
 and with one that keeps the values, alternately, the best of ``--repeats`` x 3 runs each.
+
+With ``--baseline``, last, both checkouts run the same pipeline (``extract``, then the four quality filters
+in both flavours, ``excluded: true``) on four real WARC files of ../shared/data/warc, and the SHA-256 of
+every Parquet file they wrote (documents and excluded) are compared: recording signals must change no byte.
 """
 from __future__ import annotations
 
@@ -68,6 +72,25 @@ def child(root: str, texts_file: str, repeats: int) -> dict:
     return {"documents": len(corpus), "seconds": out}
 
 
+WARCS = ["dolma-wget-sample/sample-0000.warc.gz", "dolma-wget-sample/sample-0001.warc.gz",
+         "aut-example/warc/example.warc.gz", "resiliparse-tests/warcfile.warc.gz"]
+
+
+def documents_child(root: str, output: str) -> dict:
+    """Run the quality chain with the webcorpus of ``root`` into ``output``; digests of its Parquet files."""
+    import hashlib
+
+    sys.path.insert(0, root)
+    from webcorpus import Pipeline, build_stage
+
+    data = ROOT / ".." / "shared" / "data" / "warc"
+    stages = [build_stage("extract", {})] + [build_stage(name, options) for name, options in FILTERS]
+    result = Pipeline(stages, input=[str(data / w) for w in WARCS], output=output, workers=2, excluded=True).run(quiet=True)
+    files = sorted(Path(output).rglob("*.parquet"))
+    return {"exit_code": result.exit_code, "written": result.stats["documents"]["written"],
+            "files": {str(p.relative_to(output)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}}
+
+
 def recording_cost(corpus: list[str], repeats: int) -> dict[str, tuple[float, float]]:
     """Microseconds per document of ``check(text)`` with the no-op note and with a recording one."""
     from collections import defaultdict
@@ -105,7 +128,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--texts", help=argparse.SUPPRESS)
+    parser.add_argument("--documents-into", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child and args.documents_into:
+        print(json.dumps(documents_child(args.child, args.documents_into)))
+        return
     if args.child:
         print(json.dumps(child(args.child, args.texts, args.repeats)))
         return
@@ -140,6 +167,18 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---:|---:|---:|")
     for key, (plain, recording) in recording_cost(corpus, args.repeats).items():
         print(f"| {key} | {plain:.1f} | {recording:.1f} | {recording / plain:.3f} |")
+    if args.baseline:
+        with tempfile.TemporaryDirectory() as folder:
+            outputs = {}
+            for label, root in roots.items():
+                done = subprocess.run([sys.executable, __file__, "--child", root, "--documents-into",
+                                       str(Path(folder) / label.replace(" ", "-"))], check=True, capture_output=True, text=True)
+                outputs[label] = json.loads(done.stdout.splitlines()[-1])
+        mine, theirs = outputs["this checkout"], outputs["baseline"]
+        same = mine["files"] == theirs["files"] and mine["exit_code"] == theirs["exit_code"] == 0
+        print()
+        print(f"documents: {len(mine['files'])} Parquet files ({mine['written']} documents written) from {len(WARCS)} WARC "
+              f"files; byte-identical to the baseline's: {'yes' if same else 'NO'}")
 
 
 if __name__ == "__main__":
