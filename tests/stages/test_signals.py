@@ -134,3 +134,35 @@ def test_histogram_bins_and_merge_refuses_other_bins():
         histogram.merge(other)
     with pytest.raises(ValueError):
         Signal.of("x", "", (0,), Threshold("t", 1, "=="))
+
+
+def test_extract_measures_page_sizes_against_max_html_bytes(shared_data):
+    from webcorpus import read_batches
+
+    batch = next(read_batches(str(shared_data / "warc" / "aut-example" / "warc" / "example.warc.gz")))
+    sizes = sorted(len((h or "").encode()) for h in batch.column("html").to_pylist())
+    limit = sizes[len(sizes) * 3 // 4]  # a quarter of the pages are larger: they drop as too_large
+    stage = build_stage("extract", {"engine": "resiliparse", "max_html_bytes": limit, "timeout": None})
+    stage(batch)
+    stats = stage.pop_stats()
+    histogram = stats.signals["html_bytes"]
+    assert histogram.thresholds == [{"option": "max_html_bytes", "value": limit, "drops": ">"}] and limit in histogram.bins
+    assert histogram.measured == sum(1 for s in sizes if s > 0) == stats.documents_in - stats.dropped.get("extract:no_html", 0)
+    above = sum(1 for s in sizes if s > limit)
+    assert above == stats.dropped["extract:too_large"] > 0
+    # the bins from the threshold up hold the pages above it and those exactly at it
+    at_or_above = sum(c for b, c in zip(histogram.bins, histogram.counts) if b >= limit)
+    assert at_or_above == above + sizes.count(limit)
+
+
+def test_language_measures_the_top_score_against_min_score(texts):
+    stats, _ = run("language", {"keep": ["en"], "min_score": 0.8}, texts, batch_size=64)
+    histogram = stats.signals["language_score"]
+    assert histogram.thresholds == [{"option": "min_score", "value": 0.8, "drops": "<"}]
+    unmeasured = stats.dropped.get("language:no_text", 0) + stats.dropped.get("language:unknown", 0)
+    assert histogram.measured == stats.documents_in - unmeasured
+    # below the line: the documents dropped for a low score, and those of other languages scoring low
+    below = sum(c for b, c in zip(histogram.bins, histogram.counts) if b < 0.8)
+    assert below >= stats.dropped.get("language:low_score", 0)
+    no_threshold, _ = run("language", {}, texts[:20], batch_size=64)
+    assert no_threshold.signals["language_score"].thresholds == []  # min_score 0 drops nothing: no line

@@ -195,8 +195,8 @@ def _languages(data: dict):
 def _signals(data: dict):
     signals, stages = data["signals"], data.get("stage_signals") or []
     if not signals and not stages:
-        return "", ("No thresholded filter ran (language, gopher_quality, gopher_repetition, c4, fineweb_quality): "
-                    "there is no signal to draw.")
+        return "", ("No thresholded filter ran (extract, language, gopher_quality, gopher_repetition, c4, "
+                    "fineweb_quality): there is no signal to draw.")
     parts = []
     for signal in signals:
         edges, threshold = signal["edges"], signal["threshold"]
@@ -218,9 +218,10 @@ def _signals(data: dict):
     caption = _caption(
         "What each thresholded filter measured, with its thresholds as dashed lines: how many documents a move of a "
         "threshold would keep or drop. <b>language</b>: its score over the final documents (documents/*.parquet) and "
-        "over the documents it dropped for falling short (excluded/*.parquet); bins are left edges. <b>Quality "
-        "filters</b>: every value a rule compared with its threshold, over the documents the filter saw (stats.json, "
-        "<code>stages[*].signals</code>); orange bins lie on the dropping side. A rule measures only the documents "
+        "over the documents it dropped for falling short (excluded/*.parquet); bins are left edges. <b>Per stage</b> "
+        "(extract's page sizes, language's top score, the quality filters' rules): every value a rule compared with "
+        "its threshold, over the documents the stage saw (stats.json, <code>stages[*].signals</code>); orange bins "
+        "lie on the dropping side. A rule measures only the documents "
         "that reach it: those an earlier rule of the filter dropped, or without text, are “not measured”. "
         "Each bin runs from its label to the next one (a bin starting at a threshold also holds the documents "
         "equal to it).")

@@ -32,6 +32,8 @@ COUNT_BINS = (0, 1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1_000, 2_000, 3
               50_000, 100_000, 200_000, 500_000, 1_000_000)
 #: Mean word lengths in characters, in steps of half a character up to 15.
 LENGTH_BINS = tuple(0.5 * i for i in range(31))
+#: Sizes in bytes on a 1-2-5 scale from 1 KB to 100 MB (decimal units, as webcorpus.numbers writes them).
+SIZE_BINS = (0,) + tuple(m * 10 ** e for e in range(3, 9) for m in (1, 2, 5))
 
 
 @dataclass(frozen=True)
