@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from webcorpus import numbers
+
 EXIT_CODES = """\b
 Exit codes:
   0    finished (bad records are counted in
@@ -239,8 +241,8 @@ def _demo_ablation(pipeline_path: str, inputs: list, output: Path, workers: int,
     log = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
     result = run_ablation(config, log=log, quiet_training=True)
     for run in result["runs"]:
-        click.echo(f"ablation: {run['name']}: shared validation loss {run['shared_val']['loss']:.4f} "
-                   f"after {run['trained_tokens']:,} tokens", err=True)
+        click.echo(f"ablation: {run['name']}: shared validation loss {numbers.decimal(run['shared_val']['loss'])} "
+                   f"after {numbers.count(run['trained_tokens'])} tokens", err=True)
     return Path(config.out)
 
 

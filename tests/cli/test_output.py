@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from webcorpus import Pipeline, build_stage, document_stage
+from webcorpus import Pipeline, build_stage, document_stage, numbers
 from tests.pipeline.helpers import keep_even_offsets
 
 
@@ -24,6 +24,11 @@ def test_documents_are_a_publishable_dataset(tmp_path, shared_data):
     assert header["configs"] == [{"config_name": "default", "data_files": [{"split": "train", "path": "documents/*.parquet"}]}]
     assert "## Pipeline" in body and "## Counts" in body and "## Filters" in body and "## Licence notes" in body
     assert "python (even)" in body and f"documents written: {result.stats['documents']['written']:,}" in body
+    written, read = result.stats["documents"]["written"], result.stats["documents"]["read"]
+    final = sorted((out / "documents").glob("*.parquet"))
+    # counts, the share and the size as webcorpus.numbers writes them
+    assert (f"documents written: {numbers.count(written)} ({numbers.share(written, read)} of the records read; "
+            f"{numbers.size(sum(p.stat().st_size for p in final))} in {len(final)} shard(s))") in body
 
     shards = sorted((out / "documents").glob("*.parquet"))
     schema = pq.ParquetFile(shards[0]).schema_arrow

@@ -253,7 +253,7 @@ def test_examples_per_drop_reason_and_top_domains(page, full_run):
 
 
 def test_language_score_distribution_with_its_threshold_line(page, full_run, full_stats):
-    section = page.xpath('//section[@id="signals"]')[0]
+    section = page.xpath('//section[@id="signals"]//div[@class="column-signal"][@data-stage="language"]')[0]
     assert section.xpath('.//h3[@data-stage="language"]')
     line = section.xpath('.//*[local-name()="line"][@class="threshold"]')
     assert len(line) == 1
@@ -265,3 +265,44 @@ def test_language_score_distribution_with_its_threshold_line(page, full_run, ful
     documents = pq.read_table(sorted((full_run / "documents").glob("*.parquet"))).column("language_score")
     assert sum(signal["kept"]) == len(documents) - documents.null_count
     assert sum(signal["dropped"]) == sum(v for k, v in next(s for s in full_stats["stages"] if s["name"] == "language")["dropped"].items() if "low_score" in k)
+
+
+def test_a_chart_per_quality_filter_signal_with_its_threshold_lines(page, full_stats):
+    """gopher_quality's signals (stats.json) are drawn one chart each, a dashed line per threshold, with the
+    measured and not-measured documents adding up to what the filter saw."""
+    quality = stage(full_stats, "gopher_quality")
+    assert quality["signals"] and quality["documents_in"] > 0
+    section = page.xpath('//section[@id="signals"]')[0]
+    for name, histogram in quality["signals"].items():
+        found = section.xpath(f'.//div[@class="signal"][@data-stage="gopher_quality"][@data-signal="{name}"]')
+        assert len(found) == 1, name
+        chart = found[0]
+        assert int(chart.get("data-measured")) == sum(histogram["counts"])
+        assert int(chart.get("data-measured")) + int(chart.get("data-not-measured")) == quality["documents_in"]
+        assert len(chart.xpath('.//*[local-name()="rect"]')) == len(histogram["bins"])
+        lines = chart.xpath('.//*[local-name()="line"][@class="threshold"]')
+        assert len(lines) == len(histogram["thresholds"]) >= 1
+        for threshold in histogram["thresholds"]:
+            assert f"{threshold['option']} " in chart.text_content()
+    # min_words sits at its bin edge: the line's x is the left edge of the bin that starts at 50.
+    words = quality["signals"]["words"]
+    chart = section.xpath('.//div[@class="signal"][@data-signal="words"]')[0]
+    bars = chart.xpath('.//*[local-name()="rect"]')
+    line = chart.xpath('.//*[local-name()="line"][@class="threshold"]')[0]
+    assert float(line.get("x1")) == pytest.approx(float(bars[words["bins"].index(50)].get("x")) - 0.5, abs=0.11)
+
+
+def test_numbers_read_in_the_package_style(page, full_stats):
+    """Counts with separators, sizes in KB/MB, shares with one decimal, times as durations (webcorpus.numbers)."""
+    from webcorpus import numbers
+
+    facts = {tr.get("data-fact"): tr.xpath("td")[0] for tr in page.xpath('//table[@id="run-facts"]//tr[@data-fact]')}
+    assert facts["total seconds"].text_content() == numbers.duration(full_stats["run"]["seconds"])
+    row = page.xpath('//table[@id="token-shards"]//tr[@data-file]')[0]
+    size = row.xpath('td[@data-field="bytes"]')[0]
+    assert size.text_content() == numbers.size(int(size.get("data-value"))) and size.text_content().endswith("B")
+    quality = page.xpath('//table[@id="funnel-table"]//tr[@data-stage="gopher_quality"]')[0]
+    stats = stage(full_stats, "gopher_quality")
+    cells = [td.text_content() for td in quality.xpath("td")]
+    assert cells[3] == numbers.count(stats["documents_in"])
+    assert cells[6] == numbers.share(stats["documents_in"] - stats["documents_out"], stats["documents_in"])

@@ -7,6 +7,9 @@
 * :class:`Timer` shows a phase that cannot count (training the tokenizer) as elapsed time.
 * Not a terminal: no bars, but plain log lines: per task, and every tenth of a phase at most every
   10 seconds. ``quiet``: nothing.
+
+Amounts, rates and times are written by :mod:`webcorpus.numbers`, on the bars (through :class:`_Bar`) and
+in the plain lines alike.
 """
 from __future__ import annotations
 
@@ -15,13 +18,16 @@ import sys
 import threading
 import time
 
+from webcorpus import numbers
+
 log = logging.getLogger("webcorpus")
 LINE_INTERVAL = 10.0  # seconds between plain progress lines of a long phase
 NOTE = 25  # step-level lines (a step starts, is resumed, is skipped): shown above the bars on a terminal
 logging.addLevelName(NOTE, "NOTE")
 WIDTH = 80
 LABEL_WIDTH = 28
-BAR_FORMAT = "{desc} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} {rate_fmt} eta {remaining}{postfix}"
+#: ``amount``, ``speed`` and ``left`` are :class:`_Bar`'s, in the package's number style
+BAR_FORMAT = "{desc} {percentage:3.0f}%|{bar}| {amount} {speed} eta {left}{postfix}"
 
 
 def step_label(number: int, steps: int, names: list[str]) -> str:
@@ -63,9 +69,7 @@ class Progress:
         self._bar = None
         stream = stream or sys.stderr
         if not quiet and _terminal(stream):
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=unit == "B", file=stream,
+            self._bar = _bar_class()(total=total, desc=desc, unit=unit, unit_scale=unit == "B", file=stream,
                              ncols=min(_columns(stream), 100), nrows=_rows(), bar_format=BAR_FORMAT,
                              mininterval=0.5)
             self._postfix()
@@ -99,8 +103,8 @@ class Progress:
                 # Plain lines: the end of the phase, and every further tenth at most every 10 seconds.
                 if finished or (next_tenth and now - self._last_line >= LINE_INTERVAL):
                     self._last_line = now
-                    log.info("%s: %d/%d (%.0f%%) in %.1fs", self.desc, self.done, self.total,
-                             100 * self.done / self.total, now - self.start)
+                    log.info("%s: %s/%s (%s) in %s", self.desc, numbers.count(self.done), numbers.count(self.total),
+                             numbers.share(self.done, self.total), numbers.duration(now - self.start))
 
     @property
     def active(self) -> bool:
@@ -121,7 +125,7 @@ class Progress:
 
     def _rate(self) -> str:
         elapsed = max(time.perf_counter() - self.start, 1e-9)
-        return f"{self.documents:,} docs, {self.documents / elapsed:,.0f} docs/s"
+        return f"{numbers.count(self.documents)} docs, {numbers.rate(self.documents, elapsed)}"
 
     def close(self) -> None:
         if self._bar is not None:
@@ -152,11 +156,11 @@ class Timer:
         while not self._stop.wait(1.0):
             now = time.perf_counter()
             if terminal:
-                self.stream.write(f"\r{self.desc}: {_clock(now - self.start)} elapsed")
+                self.stream.write(f"\r{self.desc}: {numbers.duration(now - self.start)} elapsed")
                 self.stream.flush()
             elif now - last_line >= 60:
                 last_line = now
-                log.info("%s: still running, %s elapsed", self.desc, _clock(now - self.start))
+                log.info("%s: still running, %s elapsed", self.desc, numbers.duration(now - self.start))
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
@@ -164,13 +168,27 @@ class Timer:
             self._thread.join()
             if _terminal(self.stream):
                 self.stream.write("\r" + " " * min(_columns(self.stream), WIDTH) + "\r")
-            log.log(NOTE, "%s: done in %s", self.desc, _clock(time.perf_counter() - self.start))
+            log.log(NOTE, "%s: done in %s", self.desc, numbers.duration(time.perf_counter() - self.start))
 
 
-def _clock(seconds: float) -> str:
-    minutes, seconds = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+def _bar_class():
+    """tqdm (imported when a bar is drawn) whose amount, rate and time left are in the package's style."""
+    from tqdm import tqdm
+
+    class _Bar(tqdm):
+        @property
+        def format_dict(self):
+            values = super().format_dict
+            n, total, rate, unit = values["n"], values["total"], values["rate"], values["unit"]
+            if not rate and values["elapsed"]:  # tqdm's smoothed rate needs a few redraws; the mean until then
+                rate = (n - values["initial"]) / values["elapsed"]
+            amount = numbers.size if unit == "B" else numbers.count
+            values["amount"] = f"{amount(n)}/{amount(total)}" if total else amount(n)
+            values["speed"] = numbers.rate(rate, 1.0, unit) if rate else f"? {unit}/s"
+            values["left"] = numbers.duration((total - n) / rate) if rate and total else "?"
+            return values
+
+    return _Bar
 
 
 def _columns(stream) -> int:

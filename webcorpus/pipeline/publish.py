@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
+from webcorpus import numbers
 from webcorpus.documents import DATE
 
 PIPELINE_KEY = b"webcorpus.pipeline"
@@ -95,21 +96,23 @@ def dataset_card(output: Path, stats: dict, shards: list[str]) -> str:
     schema = pq.ParquetFile(shards[0]).schema_arrow if shards else pa.schema([])
     lines = ["---", yaml.safe_dump(header, sort_keys=False, allow_unicode=True).strip(), "---", ""]
     lines += [f"# {header['pretty_name']}", "",
-              f"{written:,} documents from {stats['run']['input_files']:,} crawl file(s), made by "
+              f"{numbers.count(written)} documents from {numbers.count(stats['run']['input_files'])} crawl file(s), made by "
               f"[webcorpus](https://pypi.org/project/webcorpus/) {__version__}. "
               "`datasets.load_dataset(\"path/to/this/folder\")` reads `documents/*.parquet`.", ""]
     lines += ["## Pipeline", "", "```yaml", yaml.safe_dump({"stages": config["stages"]}, sort_keys=False).strip(), "```", ""]
-    lines += ["## Counts", "", f"Records read: {stats['documents']['read']:,}; bad input records: "
-              f"{stats['reader']['error_count']:,}; documents written: {written:,}.", "",
+    lines += ["## Counts", "", f"Records read: {numbers.count(stats['documents']['read'])}; bad input records: "
+              f"{numbers.count(stats['reader']['error_count'])}; documents written: {numbers.count(written)} "
+              f"({numbers.share(written, stats['documents']['read'])} of the records read; "
+              f"{numbers.size(sum(os.path.getsize(s) for s in shards))} in {numbers.count(len(shards))} shard(s)).", "",
               "| step | stage | in | out | dropped | top drop reasons |", "|---|---|---:|---:|---:|---|"]
     for stage in stats["stages"]:
         dropped = stage.get("dropped", {})
-        reasons = ", ".join(f"{r} {n:,}" for r, n in Counter(dropped).most_common(3))
+        reasons = ", ".join(f"{r} {numbers.count(n)}" for r, n in Counter(dropped).most_common(3))
         name = stage["name"] + (f" ({stage['label']})" if stage.get("label") else "")
-        lines.append(f"| {stage['step'] + 1} | {name} | {stage['documents_in']:,} | {stage['documents_out']:,} | "
-                     f"{sum(dropped.values()):,} | {reasons} |")
+        lines.append(f"| {stage['step'] + 1} | {name} | {numbers.count(stage['documents_in'])} | {numbers.count(stage['documents_out'])} | "
+                     f"{numbers.count(sum(dropped.values()))} ({numbers.share(sum(dropped.values()), stage['documents_in'])}) | {reasons} |")
     if languages:
-        lines += ["", "Languages of the documents: " + ", ".join(f"{k} {v:,}" for k, v in languages.most_common(10)) + "."]
+        lines += ["", "Languages of the documents: " + ", ".join(f"{k} {numbers.count(v)}" for k, v in languages.most_common(10)) + "."]
     lines += ["", "## Filters", ""]
     for item in config["stages"]:
         (name, options), = item.items()

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from webcorpus import numbers
 from webcorpus.document_shards import list_shards
 from webcorpus.pipeline.config import ConfigError, PipelineConfig, resolve_inputs
 from webcorpus.pipeline.failures import exit_code_of, explain, task_error_needs_action
@@ -210,7 +211,7 @@ def clean_intermediates(output: Path, inputs: list[str]) -> None:
     Ledger(output / "markers").commit("complete", {"input_stamps": [input_identity(p) for p in inputs]})
     size = sum(f.stat().st_size for f in (output / "steps").rglob("*") if f.is_file())
     shutil.rmtree(output / "steps", ignore_errors=True)
-    log.info("removed the intermediate documents in %s (%.1f MB; --keep-intermediates keeps them)", output / "steps", size / 1e6)
+    log.info("removed the intermediate documents in %s (%s; --keep-intermediates keeps them)", output / "steps", numbers.size(size))
 
 
 def finished_run(output: Path, inputs: list[str]) -> tuple[RunResult | None, bool]:

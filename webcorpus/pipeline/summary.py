@@ -3,35 +3,41 @@ from __future__ import annotations
 
 import sys
 
+from webcorpus.numbers import count, duration, share
+
 
 def summary_lines(stats: dict) -> list[str]:
+    """The end-of-run summary of a run's stats.json, one string per line (numbers as :mod:`webcorpus.numbers` writes them)."""
     reader = stats["reader"]
     records = reader["records"]
     lines = [
-        f"read {stats['run']['input_files']} file(s): {stats['documents']['read']:,} HTML documents"
-        f" of {sum(v for k, v in records.items()):,} records"
-        f" ({', '.join(f'{k} {v:,}' for k, v in records.items())})",
+        f"read {count(stats['run']['input_files'])} file(s): {count(stats['documents']['read'])} HTML documents"
+        f" of {count(sum(records.values()))} records"
+        f" ({', '.join(f'{k} {count(v)}' for k, v in records.items())})",
     ]
     if reader["error_count"]:
-        lines.append(f"bad input: {reader['error_count']:,} broken record(s) or file(s), listed in stats.json and logs/run.log")
+        lines.append(f"bad input: {count(reader['error_count'])} broken record(s) or file(s), listed in stats.json and logs/run.log")
     if reader["charset_replaced"]:
-        lines.append(f"charset: {reader['charset_replaced']:,} page(s) needed replacement characters (kept)")
+        lines.append(f"charset: {count(reader['charset_replaced'])} page(s) needed replacement characters (kept)")
     names = [f"{s['name']}: {s['label']}" if s.get("label") else s["name"] for s in stats["stages"]]
     width = max([len(n) for n in names] + [5])
-    lines.append(f"{'stage':<{width}}  {'in':>10}  {'out':>10}  {'seconds':>8}  top drop reasons (or counters)")
+    lines.append(f"{'stage':<{width}}  {'in':>10}  {'out':>10}  {'dropped':>7}  {'time':>10}  top drop reasons (or counters)")
     for name, stage in zip(names, stats["stages"]):
         # A stage that rewrites rather than drops (pii, c4's lines) says what it did through its counters.
         counts = stage["dropped"] or {k: v for k, v in stage["counters"].items() if isinstance(v, (int, float))}
         reasons = sorted(counts.items(), key=lambda kv: -kv[1])[:3]
-        shown = ", ".join(f"{r} {n:,}" for r, n in reasons)
+        shown = ", ".join(f"{r} {count(n)}" for r, n in reasons)
+        dropped = share(stage["documents_in"] - stage["documents_out"], stage["documents_in"])
         lines.append(
-            f"{name:<{width}}  {stage['documents_in']:>10,}  {stage['documents_out']:>10,}  {stage['seconds']:>8.1f}  {shown}"
+            f"{name:<{width}}  {count(stage['documents_in']):>10}  {count(stage['documents_out']):>10}  {dropped:>7}"
+            f"  {duration(stage['seconds']):>10}  {shown}"
         )
     tasks = stats["tasks"]
     lines.append(
-        f"wrote {stats['documents']['written']:,} documents in {len(stats['documents']['shards'])} shard(s);"
-        f" {tasks['finished']} task(s) finished ({tasks['resumed']} from an earlier run), {len(tasks['failed'])} failed;"
-        f" {stats['run']['seconds']:.1f}s"
+        f"wrote {count(stats['documents']['written'])} documents ({share(stats['documents']['written'], stats['documents']['read'])}"
+        f" of those read) in {count(len(stats['documents']['shards']))} shard(s);"
+        f" {count(tasks['finished'])} task(s) finished ({count(tasks['resumed'])} from an earlier run), {count(len(tasks['failed']))} failed;"
+        f" {duration(stats['run']['seconds'])}"
     )
     return lines
 

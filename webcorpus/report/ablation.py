@@ -10,6 +10,7 @@ import json
 from html import escape
 from pathlib import Path
 
+from webcorpus import numbers
 from webcorpus.report import charts
 
 #: One colour per run, in order (colour-blind friendly, Okabe-Ito).
@@ -26,7 +27,7 @@ def read_ablation(ablation_dir: str | Path) -> dict:
 def _num(value, digits: int = 4) -> str:
     if value is None:
         return "–"
-    return f"{value:,.{digits}f}" if isinstance(value, float) else f"{value:,}"
+    return numbers.decimal(value, digits) if isinstance(value, float) else numbers.count(value)
 
 
 def _cell(field: str, value, digits: int = 4, extra: str = "") -> str:
@@ -45,18 +46,18 @@ def section_html(result: dict) -> str:
     tasks = sorted({name for run in runs for name in run["tasks"]})
     tokenizer = held["tokenizer"]
     trained_on = tokenizer.get("trained_on")
-    tok_text = (f"one tokenizer for all ({tokenizer['vocab_size']:,} pieces, trained on "
-                + ", ".join(f"{v['bytes']:,} bytes of {escape(k)}" for k, v in trained_on.items()) + ")"
+    tok_text = (f"one tokenizer for all ({numbers.count(tokenizer['vocab_size'])} pieces, trained on "
+                + ", ".join(f"{numbers.size(v['bytes'])} of {escape(k)}" for k, v in trained_on.items()) + ")"
                 if trained_on else f"one tokenizer for all, the one named ({escape(str(tokenizer['path']))}, "
-                f"{tokenizer['vocab_size']:,} pieces)")
+                f"{numbers.count(tokenizer['vocab_size'])} pieces)")
     shared = result["shared_val"]
     caption = (
         f"Which corpus makes the better model? Held equal: {tok_text}; the same model and schedule "
-        f"(preset {escape(str(held['preset']))}, seed {held['seed']}); the same <b>{held['train_tokens']:,}</b> "
-        f"training tokens for each ({held['steps']:,} steps of {held['tokens_per_step']:,}). Every model is scored "
-        f"on the same <b>shared validation set</b>: {shared['documents']:,} documents held out of every corpus, "
-        f"{shared['bytes_per_corpus']:,} bytes from each ({shared['tokens']:,} tokens"
-        + (f"; {shared['in_several_parts']:,} of them were drawn from several corpora and count once"
+        f"(preset {escape(str(held['preset']))}, seed {held['seed']}); the same <b>{numbers.count(held['train_tokens'])}</b> "
+        f"training tokens for each ({numbers.count(held['steps'])} steps of {numbers.count(held['tokens_per_step'])}). Every model is scored "
+        f"on the same <b>shared validation set</b>: {numbers.count(shared['documents'])} documents held out of every corpus, "
+        f"{numbers.size(shared['bytes_per_corpus'])} from each ({numbers.count(shared['tokens'])} tokens"
+        + (f"; {numbers.count(shared['in_several_parts'])} of them were drawn from several corpora and count once"
            if shared.get("in_several_parts") else "")
         + "). Lower loss is better; "
         "own validation losses are on different texts for each corpus and do not compare across rows. "
@@ -77,7 +78,7 @@ def section_html(result: dict) -> str:
         mark = " ★" if shared_loss is not None and shared_loss == best else ""
         cells = [f'<td>{escape(run["name"])}</td>', _cell("documents", run["documents"]),
                  _cell("train_tokens", available) if available is not None else
-                 f'<td class="num" data-field="train_tokens" data-value="">≥ {run["train_tokens_encoded"]:,}</td>',
+                 f'<td class="num" data-field="train_tokens" data-value="">≥ {numbers.count(run["train_tokens_encoded"])}</td>',
                  _cell("epochs", round(epochs, 2) if epochs else None, 2),
                  _cell("train_loss", run["train_loss"]), _cell("shared_val_loss", shared_loss, extra=mark),
                  _cell("shared_val_bpb", run["shared_val"]["bits_per_byte"] if run["shared_val"] else None),
@@ -93,7 +94,7 @@ def section_html(result: dict) -> str:
                 cells.append(_cell(f"task:{task}", None))
         rows.append(f'<tr data-run="{escape(run["name"])}">{"".join(cells)}</tr>')
     table = f'<table id="ablation-table">{head}{"".join(rows)}</table>'
-    notes = [f"{escape(r['name'])} has {r['train_tokens_encoded']:,} training tokens: it was repeated "
+    notes = [f"{escape(r['name'])} has {numbers.count(r['train_tokens_encoded'])} training tokens: it was repeated "
              f"{r['epochs']:.2f} times to reach the budget" for r in runs if r["repeated"]]
     note_html = "".join(f'<p class="absent-note">{n}.</p>' for n in notes)
 

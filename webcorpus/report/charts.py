@@ -90,6 +90,36 @@ def columns(categories: list[str], series: list[tuple[str, str, list[float]]], w
     return _svg(width, height, body, "column chart")
 
 
+def histogram(labels: list[str], counts: list[int], drop_side: list[bool], markers: list[tuple[float, str]],
+              width: int = 760, height: int = 200, y_label: str = "documents", name: str = "") -> str:
+    """A filter signal's histogram: one column per bin (``labels`` are the bins' left edges), blue where
+    the filter keeps, orange on a threshold's dropping side, and a dashed line per threshold
+    (``markers``: (position in bins, label); 3.0 is the left edge of the fourth bin)."""
+    if not labels:
+        return ""
+    left, bottom, top_pad = 48, 34, 16
+    plot_w, plot_h = width - left - 8, height - bottom - top_pad
+    top = _nice_top(max(counts, default=0))
+    col_w = plot_w / len(labels)
+    body = _y_axis(left, top_pad, plot_w, plot_h, 0, top, y_label, integer=True)
+    every = max(1, math.ceil(len(labels) * _text_width("0.00") * 1.3 / plot_w))  # thin out labels that would touch
+    for i, (label, value, dropped) in enumerate(zip(labels, counts, drop_side)):
+        h = plot_h * value / top
+        color = COLORS["dropped"] if dropped else COLORS["kept"]
+        upper = f" to {labels[i + 1]}" if i + 1 < len(labels) else " and up"
+        body.append(_rect(left + i * col_w + 0.5, top_pad + plot_h - h, col_w - 1, h, color,
+                          f"{name} {label}{upper}: {value:,} documents" + (" (dropped)" if dropped else "")))
+        if i % every == 0:
+            body.append(_text(left + i * col_w, height - bottom + 14, label, "middle", fill="#555"))
+    for k, (position, text) in enumerate(markers):
+        x = left + position * col_w
+        body.append(f'<line class="threshold" x1="{x:.1f}" y1="{top_pad - 4}" x2="{x:.1f}" y2="{top_pad + plot_h}" '
+                    f'stroke="#a8322d" stroke-width="1.5" stroke-dasharray="4 3"/>')
+        anchor = "end" if x > left + plot_w * 0.7 else "start"
+        body.append(_text(x + (-4 if anchor == "end" else 4), top_pad + 8 + 13 * k, text, anchor, fill="#a8322d"))
+    return _svg(width, height, body, f"histogram of {name}")
+
+
 def lines(series: list[tuple[str, str, list[tuple[float, float]]]], width: int = 760, height: int = 260,
           x_label: str = "", y_label: str = "", x_name: str = "step") -> str:
     """Line chart of (x, y) points per series (name, colour, points); single points show as dots.

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from webcorpus import numbers
 from webcorpus.report.ablation import read_ablation
 from webcorpus.report.dropped import drop_examples, filter_signals, top_domains
+from webcorpus.report.signals import stage_signals
 from webcorpus.report.token_files import open_token_shard, split_of
 
 LANGUAGE_REASON = "language:"
@@ -53,6 +55,7 @@ def gather(output_dir: str | Path, train_dir: str | Path | None = None, ablation
         "examples": drop_examples(output),
         "domains": top_domains(output, documents),
         "signals": filter_signals(output, stats, documents),
+        "stage_signals": stage_signals(stats),
     }
     data["headline"] = _headline(data)
     return data
@@ -252,20 +255,20 @@ def _headline(data: dict) -> list[dict]:
                       "note": f"{_percent(removed, data['dedup']['documents_in'])} of documents reaching dedup"})
     if data["pii"]:
         items.append({"key": "pii_replaced", "label": "PII replaced", "value": sum(data["pii"]["found"].values()),
-                      "note": f"in {data['pii']['documents_changed']:,} document(s)"})
+                      "note": f"in {numbers.count(data['pii']['documents_changed'])} document(s)"})
     tokenizer = data["tokenizer"]
     if tokenizer and tokenizer["manifest"]:
         tokens = tokenizer["manifest"]["tokens"]
         items.append({"key": "tokens", "label": "tokens", "value": tokens["train"] + tokens["val"],
-                      "note": f"{tokens['train']:,} train + {tokens['val']:,} validation"})
+                      "note": f"{numbers.count(tokens['train'])} train + {numbers.count(tokens['val'])} validation"})
     if tokenizer and tokenizer["card"] and tokenizer["card"].get("bytes_per_token"):
         card = tokenizer["card"]
         items.append({"key": "bytes_per_token", "label": "bytes per token", "value": card["bytes_per_token"],
-                      "note": f"vocabulary {card['vocab_size']:,}, on held-out text"})
+                      "note": f"vocabulary {numbers.count(card['vocab_size'])}, on held-out text"})
     training = data["training"]
     if training and training["val_loss"]:
         items.append({"key": "val_loss", "label": "final validation loss", "value": training["val_loss"][-1][1],
-                      "note": f"after {training['val_loss'][-1][0]:,} step(s)"})
+                      "note": f"after {numbers.count(training['val_loss'][-1][0])} step(s)"})
     bad = data["bad_input"]
     items.append({"key": "bad_records", "label": "bad input records", "value": bad["error_count"],
                   "note": f"{len(bad['failed_tasks'])} failed task(s)"})
@@ -274,5 +277,4 @@ def _headline(data: dict) -> list[dict]:
     return items
 
 
-def _percent(part: float, whole: float) -> str:
-    return f"{100 * part / whole:.1f}%" if whole else "n/a"
+_percent = numbers.share

@@ -13,6 +13,7 @@ from html import escape
 
 import yaml
 
+from webcorpus import numbers
 from webcorpus.report import charts
 from webcorpus.report.charts import COLORS
 
@@ -36,7 +37,7 @@ SECTIONS = [
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;margin:0;color:#1d2329;background:#f6f7f9}
 main{max-width:1000px;margin:0 auto;padding:24px 28px 60px}
-h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:0 0 6px}
+h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:0 0 6px}h4{font-size:14px;margin:14px 0 0}
 .sub{color:#5b6570;margin:0 0 18px;font-size:14px}
 section{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:18px 20px;margin:18px 0}
 .caption{color:#4a545e;font-size:14px;margin:2px 0 12px;max-width:860px}
@@ -54,6 +55,7 @@ th{background:#f1f3f6;font-weight:600}td.num,th.num{text-align:right;font-varian
 pre{background:#f1f3f6;border-radius:6px;padding:10px 12px;font-size:12px;overflow:auto;max-height:640px}
 .url{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
 svg{display:block;margin:6px 0;max-width:100%;height:auto}svg text{fill:#1d2329}
+.signals{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:4px 18px}
 .ok{color:#2d6a3e}.bad{color:#a8322d}
 """
 
@@ -71,7 +73,7 @@ def render(data: dict) -> str:
         f"<title>webcorpus report: {escape(data['output'])}</title><style>{STYLE}</style></head><body><main>"
         f"<h1>webcorpus run report</h1><p class=\"sub\">Output <b>{escape(data['output'])}</b> · pipeline "
         f"{escape(_pipeline_source(run))} · started {escape(run['started'])} UTC · "
-        f"{run['seconds']:,.1f} s</p>"
+        f"{numbers.duration(run['seconds'])}</p>"
         f"{_headline(data['headline'])}{sections}</main></body></html>\n"
     )
 
@@ -90,28 +92,41 @@ def _section(key: str, title: str, body: tuple[str, str | None]) -> str:
 
 
 def _n(value, digits: int | None = None) -> str:
-    if isinstance(value, float) and digits is not None:
-        return f"{value:,.{digits}f}"
-    return f"{value:,}" if isinstance(value, (int, float)) else escape(str(value))
+    """A number as :mod:`webcorpus.numbers` writes it (a count; a float with ``digits`` decimals, else as it is)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return escape(str(value))
+    if isinstance(value, int):
+        return numbers.count(value)
+    return numbers.decimal(value, digits) if digits is not None else f"{numbers.count(value)}"
 
 
-def _cell(field: str, value, digits: int | None = None) -> str:
-    return f'<td class="num" data-field="{field}" data-value="{escape(str(value))}">{_n(value, digits)}</td>'
+def _cell(field: str, value, digits: int | None = None, shown: str | None = None) -> str:
+    """A table cell with the exact figure in ``data-value``; ``shown`` replaces the written number (a size, a time)."""
+    return (f'<td class="num" data-field="{field}" data-value="{escape(str(value))}">'
+            f'{escape(shown) if shown is not None else _n(value, digits)}</td>')
+
+
+def _fact_rows(facts: list[tuple]) -> str:
+    """Rows of (name, value) or (name, value, shown) facts, each with its exact value in ``data-value``."""
+    rows = []
+    for name, value, *shown in facts:
+        text = escape(shown[0]) if shown else _n(value)
+        rows.append(f'<tr data-fact="{escape(name)}"><th>{escape(name)}</th><td data-value="{escape(str(value))}">{text}</td></tr>')
+    return "".join(rows)
 
 
 def _caption(text: str) -> str:
     return f'<p class="caption">{text}</p>'
 
 
-def _percent(part, whole) -> str:
-    return f"{100 * part / whole:.1f}%" if whole else "n/a"
+_percent = numbers.share
 
 
 def _headline(items: list[dict]) -> str:
     cards = []
     for item in items:
         value = item["value"]
-        shown = f"{value:,.1f} s" if item["key"] == "seconds" else _n(value, 4 if item["key"] in ("bytes_per_token", "val_loss") else None)
+        shown = numbers.duration(value) if item["key"] == "seconds" else _n(value, 4 if item["key"] in ("bytes_per_token", "val_loss") else None)
         cards.append(f'<div class="card" data-key="{item["key"]}" data-value="{escape(str(value))}"><div class="value">{shown}</div>'
                      f'<div class="label">{escape(item["label"])}</div><div class="note">{escape(item["note"])}</div></div>')
     return f'<div class="cards" id="headline">{"".join(cards)}</div>'
@@ -119,17 +134,17 @@ def _headline(items: list[dict]) -> str:
 
 def _reasons(counts: dict, short: str = "") -> str:
     ordered = sorted(counts.items(), key=lambda kv: -kv[1])
-    return ", ".join(f"{escape(r[len(short):] if short and r.startswith(short) else r)} {n:,}" for r, n in ordered)
+    return ", ".join(f"{escape(r[len(short):] if short and r.startswith(short) else r)} {numbers.count(n)}" for r, n in ordered)
 
 
 def _funnel(data: dict):
     funnel = data["funnel"]
     read = funnel["read"]
-    rows = [("HTML pages read", [read, 0], f"{read:,}")]
+    rows = [("HTML pages read", [read, 0], f"{numbers.count(read)}")]
     for stage in funnel["stages"]:
-        note = f"{stage['documents_out']:,} kept"
+        note = f"{numbers.count(stage['documents_out'])} kept"
         if stage["dropped_total"]:
-            note += f", {stage['dropped_total']:,} dropped"
+            note += f", {numbers.count(stage['dropped_total'])} dropped"
         rows.append((stage["name"], [stage["documents_out"], stage["dropped_total"]], note))
     series = [("went on", COLORS["kept"]), ("dropped here", COLORS["dropped"])]
     chart = charts.legend(series) + charts.hbars(rows, series)
@@ -146,7 +161,7 @@ def _funnel(data: dict):
             f"<td>{why}</td></tr>")
     table.append("</table>")
     caption = _caption(
-        f"Pages enter at the top ({read:,} HTML pages from the input files) and {funnel['written']:,} documents come out "
+        f"Pages enter at the top ({numbers.count(read)} HTML pages from the input files) and {numbers.count(funnel['written'])} documents come out "
         f"({_percent(funnel['written'], read)}). Each bar is what a stage received: the blue part went on to the next "
         "stage, the orange part was dropped there. Grey text in the table: what a stage that drops nothing counted "
         "(lines it removed, PII it replaced, tokens it wrote). Source: stats.json, <code>stages</code>.")
@@ -162,7 +177,7 @@ def _languages(data: dict):
     for name in names:
         kept, dropped = languages["kept"].get(name, 0), languages["dropped"].get(name, 0)
         label = _language_label(name)
-        rows.append((label, [kept, dropped], f"{kept:,} kept" + (f", {dropped:,} dropped" if dropped else "")))
+        rows.append((label, [kept, dropped], f"{numbers.count(kept)} kept" + (f", {numbers.count(dropped)} dropped" if dropped else "")))
     series = [("in the final documents", COLORS["kept"]), ("dropped by the language stage", COLORS["dropped"])]
     table = ['<table id="languages-table"><tr><th>language</th><th class="num">in final documents</th><th class="num">dropped by language stage</th></tr>']
     for name in names:
@@ -178,9 +193,10 @@ def _languages(data: dict):
 
 
 def _signals(data: dict):
-    signals = data["signals"]
-    if not signals:
-        return "", "No filter with a signal column ran (the language stage's language_score is the one drawn here)."
+    signals, stages = data["signals"], data.get("stage_signals") or []
+    if not signals and not stages:
+        return "", ("No thresholded filter ran (extract, language, gopher_quality, gopher_repetition, c4, "
+                    "fineweb_quality): there is no signal to draw.")
     parts = []
     for signal in signals:
         edges, threshold = signal["edges"], signal["threshold"]
@@ -191,12 +207,41 @@ def _signals(data: dict):
         chart = charts.legend([(n, c) for n, c, _ in series]) + charts.columns(
             labels, series, y_label="documents", marker=(position, f"{signal['option']} {threshold}"))
         note = "" if signal["excluded_written"] else " Dropped documents need --excluded."
-        parts.append(f'<h3 data-stage="{escape(signal["stage"])}">{escape(signal["stage"])}: '
-                     f'{escape(signal["signal"])}</h3>{chart}<p class="caption">{escape(note)}</p>')
-    caption = _caption("The distribution of each filter's signal over the final documents (documents/*.parquet) and over "
-                       "the documents it dropped for falling short (excluded/*.parquet), with the threshold as a dashed "
-                       "line: how many documents a move of the threshold would keep or drop. Bins are left edges.")
+        parts.append(f'<div class="column-signal" data-stage="{escape(signal["stage"])}">'
+                     f'<h3 data-stage="{escape(signal["stage"])}">{escape(signal["stage"])}: '
+                     f'{escape(signal["signal"])}</h3>{chart}<p class="caption">{escape(note)}</p></div>')
+    for stage in stages:
+        parts.append(f'<h3 data-stage="{escape(stage["stage"])}" data-index="{stage["index"]}">'
+                     f'{escape(stage["stage"])} (stage {stage["index"] + 1}): its signals over the '
+                     f'{numbers.count(stage["documents_in"])} documents it saw</h3>')
+        parts.append('<div class="signals">' + "".join(_stage_signal(stage["stage"], s) for s in stage["signals"]) + "</div>")
+    caption = _caption(
+        "What each thresholded filter measured, with its thresholds as dashed lines: how many documents a move of a "
+        "threshold would keep or drop. <b>language</b>: its score over the final documents (documents/*.parquet) and "
+        "over the documents it dropped for falling short (excluded/*.parquet); bins are left edges. <b>Per stage</b> "
+        "(extract's page sizes, language's top score, the quality filters' rules): every value a rule compared with "
+        "its threshold, over the documents the stage saw (stats.json, <code>stages[*].signals</code>); orange bins "
+        "lie on the dropping side. A rule measures only the documents "
+        "that reach it: those an earlier rule of the filter dropped, or without text, are “not measured”. "
+        "Each bin runs from its label to the next one (a bin starting at a threshold also holds the documents "
+        "equal to it).")
     return caption + "".join(parts), None
+
+
+def _stage_signal(stage: str, signal: dict) -> str:
+    """One signal of a quality filter: a histogram with its threshold lines, and what the numbers are."""
+    bins = signal["bins"]
+    markers = [(bins.index(t["value"]) if t["value"] in bins else 0.0,
+                f"{t['option']} {numbers.compact(t['value'])} (drops {t['drops']})") for t in signal["thresholds"]]
+    chart = charts.histogram([numbers.compact(b) for b in bins], signal["counts"], signal["drop_side"], markers,
+                             width=460, height=170, name=signal["name"])
+    dropped_side = sum(c for c, d in zip(signal["counts"], signal["drop_side"]) if d)
+    facts = (f'{numbers.count(signal["measured"])} measured, {numbers.count(signal["not_measured"])} not measured; '
+             f'{numbers.count(dropped_side)} ({numbers.share(dropped_side, signal["measured"])}) in orange bins')
+    return (f'<div class="signal" data-stage="{escape(stage)}" data-signal="{escape(signal["name"])}" '
+            f'data-measured="{signal["measured"]}" data-not-measured="{signal["not_measured"]}">'
+            f'<h4>{escape(signal["name"])}: {escape(signal["description"])}</h4>{chart}'
+            f'<p class="caption">{escape(facts)}</p></div>')
 
 
 def _examples(data: dict):
@@ -217,7 +262,7 @@ def _domains(data: dict):
     if not domains["kept"] and not domains["dropped"]:
         return "", "No document has a URL."
     rows = max(len(domains["kept"]), len(domains["dropped"]))
-    cell = lambda pairs, i: (f'<td class="url">{escape(pairs[i][0])}</td><td class="num">{pairs[i][1]:,}</td>'
+    cell = lambda pairs, i: (f'<td class="url">{escape(pairs[i][0])}</td><td class="num">{numbers.count(pairs[i][1])}</td>'
                              if i < len(pairs) else "<td></td><td></td>")
     table = ['<table id="domains-table"><tr><th>kept: domain</th><th class="num">documents</th>'
              '<th>dropped: domain</th><th class="num">documents</th></tr>']
@@ -249,8 +294,8 @@ def _lengths(data: dict):
     # Every power of two between the shortest and the longest bucket, so the axis has no silent gaps.
     bounds = sorted(int(b.lstrip("<=")) for b in set(before["buckets"]) | set(after["buckets"]))
     buckets = [f"<={2 ** k}" for k in range(bounds[0].bit_length() - 1, bounds[-1].bit_length())]
-    series = [(f"after {before['stage']} ({sum(before['buckets'].values()):,} docs)", COLORS["before"], [before["buckets"].get(b, 0) for b in buckets]),
-              (f"final documents ({sum(after['buckets'].values()):,} docs)", COLORS["after"], [after["buckets"].get(b, 0) for b in buckets])]
+    series = [(f"after {before['stage']} ({numbers.count(sum(before['buckets'].values()))} docs)", COLORS["before"], [before["buckets"].get(b, 0) for b in buckets]),
+              (f"final documents ({numbers.count(sum(after['buckets'].values()))} docs)", COLORS["after"], [after["buckets"].get(b, 0) for b in buckets])]
     chart = charts.legend([(s[0], s[1]) for s in series]) + charts.columns([_bucket_label(b) for b in buckets], series, y_label="documents")
     table = ['<table id="lengths-table"><tr><th>text length (characters)</th>'
              f'<th class="num">after {escape(before["stage"])}</th><th class="num">final documents</th></tr>']
@@ -272,9 +317,9 @@ def _dedup(data: dict):
     if dedup is None:
         return "", "No dedup stage in this pipeline: duplicates were not removed."
     removed = sum(dedup["dropped"].values())
-    summary = (f'<p>{dedup["documents_in"]:,} documents reached dedup; <b data-field="removed" data-value="{removed}">{removed:,}</b> '
-               f"were removed as copies ({_reasons(dedup['dropped'])}), leaving {dedup['documents_out']:,}. "
-               f"{dedup.get('cluster_count') or 0:,} cluster(s) held {dedup.get('documents_in_clusters') or 0:,} documents.</p>")
+    summary = (f'<p>{numbers.count(dedup["documents_in"])} documents reached dedup; <b data-field="removed" data-value="{removed}">{numbers.count(removed)}</b> '
+               f"were removed as copies ({_reasons(dedup['dropped'])}), leaving {numbers.count(dedup['documents_out'])}. "
+               f"{numbers.count(dedup.get('cluster_count') or 0)} cluster(s) held {numbers.count(dedup.get('documents_in_clusters') or 0)} documents.</p>")
     body = summary
     if dedup["clusters"]:
         sizes = list(dedup["clusters"])
@@ -302,9 +347,9 @@ def _pii(data: dict):
     if pii is None:
         return "", "No pii stage in this pipeline: personal information was not scrubbed."
     total = sum(pii["found"].values())
-    rows = [(name, [n], f"{n:,}") for name, n in pii["found"].items()]
-    body = (f'<p><b data-field="total" data-value="{total}">{total:,}</b> item(s) replaced in '
-            f'{pii["documents_changed"]:,} of {pii["documents"]:,} documents.</p>')
+    rows = [(name, [n], f"{numbers.count(n)}") for name, n in pii["found"].items()]
+    body = (f'<p><b data-field="total" data-value="{total}">{numbers.count(total)}</b> item(s) replaced in '
+            f'{numbers.count(pii["documents_changed"])} of {numbers.count(pii["documents"])} documents.</p>')
     body += charts.hbars(rows, [("replaced", COLORS["kept"])]) if rows else '<p>No PII found.</p>'
     table = ['<table id="pii-table"><tr><th>entity</th><th class="num">replaced</th><th class="num">candidates rejected</th></tr>']
     for name in list(dict.fromkeys(list(pii["found"]) + list(pii["rejected"]))):
@@ -330,27 +375,28 @@ def _tokenizer(data: dict):
             facts.append(("bytes per token (held-out text)", card["bytes_per_token"]))
         if card.get("heldout"):
             h = card["heldout"]
-            facts.append(("held-out sample", f"{h['documents']:,} documents, {h['bytes']:,} bytes, {h['tokens']:,} tokens"))
+            facts.append(("held-out sample", f"{numbers.count(h['documents'])} documents, {numbers.size(h['bytes'])}, "
+                                             f"{numbers.count(h['tokens'])} tokens"))
             facts.append(("round-trip mismatches", h["round_trip_mismatches"]))
         if card.get("sample"):
-            facts.append(("training sample", f"{card['sample']['bytes']:,} bytes"))
-        rows = "".join(f'<tr data-fact="{escape(k)}"><th>{escape(k)}</th><td data-value="{escape(str(v))}">{_n(v)}</td></tr>' for k, v in facts)
+            facts.append(("training sample", card["sample"]["bytes"], numbers.size(card["sample"]["bytes"])))
+        rows = _fact_rows(facts)
         body += f'<table id="tokenizer-card">{rows}</table>'
     else:
         body += '<p class="absent-note">No OUTPUT/tokenizer/card.json: the tokenizer was not trained in this run.</p>'
     if manifest:
         t, d = manifest["tokens"], manifest["documents"]
-        body += (f'<p>{d["train"] + d["val"]:,} documents became <b>{t["train"] + t["val"]:,}</b> tokens: '
-                 f'{t["train"]:,} for training ({d["train"]:,} documents), {t["val"]:,} for validation ({d["val"]:,} documents); '
+        body += (f'<p>{numbers.count(d["train"] + d["val"])} documents became <b>{numbers.count(t["train"] + t["val"])}</b> tokens: '
+                 f'{numbers.count(t["train"])} for training ({numbers.count(d["train"])} documents), {numbers.count(t["val"])} for validation ({numbers.count(d["val"])} documents); '
                  f'formats {", ".join(escape(f) for f in manifest["formats"])}.</p>')
         shards = tokenizer["shards"]
         first = shards[0]["format"] if shards else None
-        chart_rows = [(s["file"], [s["tokens"]], f"{s['tokens']:,} ({s['split']})") for s in shards if s["format"] == first]
+        chart_rows = [(s["file"], [s["tokens"]], f"{numbers.count(s['tokens'])} ({s['split']})") for s in shards if s["format"] == first]
         body += charts.hbars(chart_rows, [("tokens", COLORS["neutral"])]) if chart_rows else ""
         table = ['<table id="token-shards"><tr><th>format</th><th>file</th><th>split</th><th>dtype</th><th class="num">tokens</th><th class="num">bytes</th></tr>']
         for s in shards:
             table.append(f'<tr data-file="{escape(s["file"])}"><td>{escape(s["format"])}</td><td class="url">{escape(s["file"])}</td>'
-                         f'<td>{s["split"]}</td><td>{escape(str(s["dtype"]))}</td>{_cell("tokens", s["tokens"])}{_cell("bytes", s["bytes"])}</tr>')
+                         f'<td>{s["split"]}</td><td>{escape(str(s["dtype"]))}</td>{_cell("tokens", s["tokens"])}{_cell("bytes", s["bytes"], shown=numbers.size(s["bytes"]))}</tr>')
         body += "".join(table) + "</table>"
     else:
         body += '<p class="absent-note">No OUTPUT/tokens/manifest.json: the documents were not tokenized in this run.</p>'
@@ -380,7 +426,7 @@ def _training(data: dict):
     for key in ("n_layer", "n_head", "n_embd", "seq_len", "batch_size", "lr", "parameters"):
         if key in config:
             facts.append((key, config[key]))
-    rows = "".join(f'<tr data-fact="{escape(k)}"><th>{escape(k)}</th><td data-value="{escape(str(v))}">{_n(v)}</td></tr>' for k, v in facts)
+    rows = _fact_rows(facts)
     caption = _caption(
         f"Loss of the model trained on these tokens ({escape(training['run_dir'])}): blue is the training loss at each logged "
         "step, red the validation loss on held-out tokens at each evaluation. Falling validation loss means the model "
@@ -400,12 +446,12 @@ def _ablation(data: dict):
 def _config(data: dict):
     run = data["run"]
     timing = data["timing"]
-    rows = [(f"{t['name']} ({t['kind']})", [t["seconds"]], f"{t['seconds']:,.1f} s") for t in timing]
-    chart = charts.hbars(rows, [("seconds", COLORS["neutral"])], fmt=lambda v: f"{v:,.1f} s")
+    rows = [(f"{t['name']} ({t['kind']})", [t["seconds"]], numbers.duration(t["seconds"])) for t in timing]
+    chart = charts.hbars(rows, [("seconds", COLORS["neutral"])], fmt=numbers.duration)
     facts = [("pipeline file", _pipeline_source(run)), ("executor", run["executor"]), ("workers", run["workers"]),
-             ("input files", run["input_files"]), ("started (UTC)", run["started"]), ("total seconds", run["seconds"]),
+             ("input files", run["input_files"]), ("started (UTC)", run["started"]), ("total seconds", run["seconds"], numbers.duration(run["seconds"])),
              ("tasks finished", data["tasks"]["finished"]), ("tasks resumed from an earlier run", data["tasks"]["resumed"])]
-    table = "".join(f'<tr data-fact="{escape(k)}"><th>{escape(k)}</th><td data-value="{escape(str(v))}">{_n(v)}</td></tr>' for k, v in facts)
+    table = _fact_rows(facts)
     caption = _caption(
         "Seconds each stage spent (stats.json, <code>seconds</code>; per-file stages add up the time of all their "
         "tasks, so with several workers they can exceed the wall-clock time), and the configuration the run used, as "
@@ -421,22 +467,22 @@ def _bad_input(data: dict):
     total = sum(records.values())
     kinds = "".join(f'<tr data-kind="{escape(k)}"><td>{escape(k)}</td>{_cell("records", v)}</tr>' for k, v in records.items())
     status = (f'<p class="ok">No broken records or files.</p>' if not bad["error_count"] else
-              f'<p class="bad"><b data-field="error_count" data-value="{bad["error_count"]}">{bad["error_count"]:,}</b> '
+              f'<p class="bad"><b data-field="error_count" data-value="{bad["error_count"]}">{numbers.count(bad["error_count"])}</b> '
               "broken record(s) or file(s); reading went on after each.</p>")
-    body = status + (f'<p>{bad["charset_replaced"]:,} page(s) had bytes that did not decode in their charset; '
+    body = status + (f'<p>{numbers.count(bad["charset_replaced"])} page(s) had bytes that did not decode in their charset; '
                      "those bytes became replacement characters and the pages were kept.</p>")
     body += f'<table id="records-table"><tr><th>record kind</th><th class="num">records</th></tr>{kinds}</table>'
     if bad["errors"]:
         shown = bad["errors"][:200]
         rows = "".join(f'<tr><td class="url">{escape(str(e.get("source")))}</td><td class="num" data-field="offset" data-value="{escape(str(e.get("offset")))}">{escape(str(e.get("offset", "?")))}</td>'
                        f'<td>{escape(str(e.get("error")))}</td></tr>' for e in shown)
-        more = f"<p>… and {bad['error_count'] - len(shown):,} more in stats.json and logs/run.log.</p>" if bad["error_count"] > len(shown) else ""
+        more = f"<p>… and {numbers.count(bad['error_count'] - len(shown))} more in stats.json and logs/run.log.</p>" if bad["error_count"] > len(shown) else ""
         body += f'<table id="errors-table"><tr><th>file</th><th class="num">byte offset</th><th>error</th></tr>{rows}</table>{more}'
     if bad["failed_tasks"]:
         rows = "".join(f'<tr><td class="url">{escape(str(f["source"]))}</td><td>{escape(str(f["error"]))}</td></tr>' for f in bad["failed_tasks"])
         body += f'<h3>Failed tasks</h3><table id="failed-tasks"><tr><th>input</th><th>error</th></tr>{rows}</table>'
     caption = _caption(
-        f"What the readers found in the input files: {total:,} records by kind (only <code>html</code> records become "
+        f"What the readers found in the input files: {numbers.count(total)} records by kind (only <code>html</code> records become "
         "documents), and every broken record with its file and byte offset, so it can be looked at with any WARC tool. "
         "Source: stats.json, <code>reader</code> and <code>tasks.failed</code>.")
     return caption + body, None

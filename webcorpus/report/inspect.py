@@ -14,6 +14,7 @@ from typing import Iterator
 
 import pyarrow.parquet as pq
 
+from webcorpus.numbers import count, decimal, size
 from webcorpus.report.token_files import TokenShard, find_tokenizer_model, open_token_shard
 
 DEFAULT_COLUMNS = ("url", "title", "language", "language_score", "date", "dup_count", "source", "offset", "text")
@@ -38,7 +39,7 @@ def inspect_lines(path: str | Path, n: int = 5, columns: list[str] | None = None
         elif token_files:
             for file in token_files:
                 shard = open_token_shard(file)
-                yield f"{file.name}: {shard.layout}, {shard.token_count:,} tokens, {_header_text(shard)}"
+                yield f"{file.name}: {shard.layout}, {count(shard.token_count)} tokens, {size(file.stat().st_size)}, {_header_text(shard)}"
             yield ""
             yield from _tokens(open_token_shard(token_files[0]), start, tokens)
         else:
@@ -53,9 +54,11 @@ def _token_formats(path: Path, files: list[Path], start: int, tokens: int) -> It
     """A token output folder: every shard of every format, then a window of the first one."""
     for folder in sorted({f.parent for f in files}):
         shards = [open_token_shard(f) for f in files if f.parent == folder]
-        yield f"{folder.name}/: {len(shards)} shard(s), {sum(s.token_count for s in shards):,} tokens"
-        for file, shard in zip([f for f in files if f.parent == folder], shards):
-            yield f"  {file.name}: {shard.layout}, {shard.token_count:,} tokens"
+        in_folder = [f for f in files if f.parent == folder]
+        yield (f"{folder.name}/: {count(len(shards))} shard(s), {count(sum(s.token_count for s in shards))} tokens, "
+               f"{size(sum(f.stat().st_size for f in in_folder))}")
+        for file, shard in zip(in_folder, shards):
+            yield f"  {file.name}: {shard.layout}, {count(shard.token_count)} tokens, {size(file.stat().st_size)}"
     if (path / "provenance.parquet").exists():
         yield f"provenance.parquet: which document each token range came from (inspect it by its path)"
     yield ""
@@ -67,37 +70,39 @@ def _documents(paths: list[Path], n: int, columns: list[str] | None, chars: int)
     # Shards of one folder may differ by columns that appeared in later batches (see document_shards.py).
     names = list(dict.fromkeys(name for p in paths for name in pq.ParquetFile(p).schema_arrow.names))
     where = paths[0] if len(paths) == 1 else f"{paths[0].parent} ({len(paths)} shards)"
-    yield f"{where}: {rows:,} document(s); columns: {', '.join(names)}"
+    yield f"{where}: {count(rows)} document(s), {size(sum(p.stat().st_size for p in paths))}; columns: {', '.join(names)}"
     if columns:
         unknown = [c for c in columns if c not in names]
         if unknown:
             raise ValueError(f"no column(s) {', '.join(unknown)} in {paths[0]}; columns: {', '.join(names)}")
     shown = list(columns) if columns else [c for c in DEFAULT_COLUMNS if c in names]
     wanted = ["id"] + [c for c in shown if c != "id"] if "id" in names else shown
-    count = 0
+    shown_count = 0
     for path in paths:
-        if count >= n:
+        if shown_count >= n:
             break
         present = set(pq.ParquetFile(path).schema_arrow.names)
-        table = pq.read_table(path, columns=[c for c in wanted if c in present]).slice(0, n - count)
+        table = pq.read_table(path, columns=[c for c in wanted if c in present]).slice(0, n - shown_count)
         for row in table.to_pylist():
-            count += 1
+            shown_count += 1
             yield ""
-            yield f"── document {count} of {rows:,} " + (f"── {row.get('id')} " if "id" in row else "") + "─" * 8
+            yield f"── document {shown_count} of {count(rows)} " + (f"── {row.get('id')} " if "id" in row else "") + "─" * 8
             for name in shown:
                 yield from _field(name, row.get(name), chars)
 
 
 def _field(name: str, value, chars: int) -> Iterator[str]:
     if isinstance(value, str) and ("\n" in value or len(value) > WIDTH - 16):
-        text = value if len(value) <= chars else value[:chars] + f" … [{len(value) - chars:,} more characters]"
-        yield f"  {name} ({len(value):,} characters):"
+        text = value if len(value) <= chars else value[:chars] + f" … [{count(len(value) - chars)} more characters]"
+        yield f"  {name} ({count(len(value))} characters):"
         for line in text.splitlines() or [""]:
             for part in textwrap.wrap(line, WIDTH - 4) or [""]:
                 yield f"    {part}"
         return
     if isinstance(value, float):
-        value = f"{value:.4f}"
+        value = decimal(value)
+    elif isinstance(value, int) and not isinstance(value, bool) and name not in ("offset",):
+        value = count(value)
     elif isinstance(value, (dict, list)):
         value = json.dumps(value, default=str, ensure_ascii=False)
     yield f"  {name}: {value}"
@@ -110,19 +115,20 @@ def _header_text(shard: TokenShard) -> str:
 def _tokens(shard: TokenShard, start: int, window: int) -> Iterator[str]:
     yield f"{shard.path}: {shard.layout} token shard"
     for key, value in shard.header.items():
-        yield f"  {key}: {value:,}" if isinstance(value, int) else f"  {key}: {value}"
-    yield f"  tokens: {shard.token_count:,}"
+        yield f"  {key}: {count(value)}" if isinstance(value, int) else f"  {key}: {value}"
+    yield f"  tokens: {count(shard.token_count)}"
     if shard.document_lengths is not None and len(shard.document_lengths):
         lengths = shard.document_lengths
-        yield f"  documents: {len(lengths):,} (tokens each: min {lengths.min():,}, mean {lengths.mean():,.1f}, max {lengths.max():,})"
+        yield (f"  documents: {count(len(lengths))} (tokens each: min {count(lengths.min())}, mean {decimal(lengths.mean(), 1)}, "
+               f"max {count(lengths.max())})")
     ids = [int(t) for t in shard.tokens[start:start + window]] if shard.tokens is not None else []
     yield ""
     if not ids:
-        yield f"no tokens at positions {start:,} to {start + window:,}"
+        yield f"no tokens at positions {count(start)} to {count(start + window)}"
         return
     model = find_tokenizer_model(shard.path)
     separator = _separator_id(model)
-    yield f"tokens {start:,} to {start + len(ids) - 1:,}" + (f", decoded with {model}" if model else " (no OUTPUT/tokenizer/*.model found: ids only)")
+    yield f"tokens {count(start)} to {count(start + len(ids) - 1)}" + (f", decoded with {model}" if model else " (no OUTPUT/tokenizer/*.model found: ids only)")
     if model is None:
         for line in textwrap.wrap(" ".join(map(str, ids)), WIDTH):
             yield f"  {line}"
@@ -144,7 +150,7 @@ def _tokens(shard: TokenShard, start: int, window: int) -> Iterator[str]:
         else:
             piece.append(token)
     if start + len(ids) < shard.token_count:
-        yield f"  … window ends at token {start + len(ids):,} of {shard.token_count:,} (--start and --tokens move it)"
+        yield f"  … window ends at token {count(start + len(ids))} of {count(shard.token_count)} (--start and --tokens move it)"
 
 
 def _separator_id(model: Path | None) -> int | None:

@@ -29,6 +29,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from webcorpus.stages.signals import Signal, SignalHistogram
+
 REASON = "drop_reason"
 
 
@@ -44,6 +46,8 @@ class StageStats:
     setup_seconds: float = 0.0  # loading models and the like, once per worker process; not in ``seconds``
     #: characters of ``text`` in the documents a stage lets out, by power-of-two bucket ("<=1024": n)
     text_lengths: Counter = field(default_factory=Counter)
+    #: a thresholded filter's signals: name -> histogram of the values it measured, with the thresholds
+    signals: dict[str, SignalHistogram] = field(default_factory=dict)
 
     def merge(self, other: "StageStats") -> None:
         self.documents_in += other.documents_in
@@ -53,8 +57,25 @@ class StageStats:
         self.seconds += other.seconds
         self.setup_seconds += other.setup_seconds
         self.text_lengths.update(other.text_lengths)
+        for name, histogram in other.signals.items():
+            if name in self.signals:
+                self.signals[name].merge(histogram)
+            else:
+                self.signals[name] = SignalHistogram.from_dict(histogram.to_dict())
+
+    def record_signals(self, declared: Sequence[Signal], values: dict[str, Sequence[float]]) -> None:
+        """Count a batch's measured ``values`` into the histograms of the ``declared`` signals (all of
+        them exist after the first batch, in declared order, so every task lists them alike)."""
+        for signal in declared:
+            if signal.name not in self.signals:
+                self.signals[signal.name] = SignalHistogram.empty(signal)
+            self.signals[signal.name].add(values.get(signal.name, ()))
+        unknown = set(values) - {s.name for s in declared}
+        if unknown:
+            raise ValueError(f"signals measured but not declared: {sorted(unknown)}")
 
     def to_dict(self) -> dict:
+        signals = {"signals": {name: h.to_dict() for name, h in self.signals.items()}} if self.signals else {}
         return {
             "documents_in": self.documents_in,
             "documents_out": self.documents_out,
@@ -63,6 +84,7 @@ class StageStats:
             "seconds": round(self.seconds, 3),
             "setup_seconds": round(self.setup_seconds, 3),
             "text_lengths": dict(sorted(self.text_lengths.items(), key=lambda kv: _bucket_order(kv[0]))),
+            **signals,
         }
 
     @classmethod
@@ -75,6 +97,7 @@ class StageStats:
             seconds=data.get("seconds", 0.0),
             setup_seconds=data.get("setup_seconds", 0.0),
             text_lengths=Counter(data.get("text_lengths", {})),
+            signals={name: SignalHistogram.from_dict(h) for name, h in data.get("signals", {}).items()},
         )
 
 
@@ -232,6 +255,9 @@ class Verdict:
     columns: dict[str, pa.Array] = field(default_factory=dict)
     #: dropped rows leave as they came in, without the added columns (extract keeps the page's HTML)
     dropped_as_read: bool = False
+    #: values of the filter's declared signals (:meth:`Filter.signals`) for the documents it measured,
+    #: in any order (they become histograms in the stage's stats, not columns)
+    signals: dict[str, Sequence[float]] = field(default_factory=dict)
 
     def annotate(self, batch: pa.Table) -> pa.Table:
         for name, values in self.columns.items():
@@ -258,10 +284,23 @@ class Filter(Stage):
         """The reasons and the added columns for ``batch``. Default: :meth:`reasons`, no columns."""
         return Verdict(self.reasons(batch))
 
+    def signals(self) -> list[Signal]:
+        """The values this filter compares with thresholds, with their bins and thresholds as the
+        options set them (:mod:`webcorpus.stages.signals`). A verdict's ``signals`` fills them."""
+        return []
+
+    def _declared_signals(self) -> list[Signal]:
+        if "_signals" not in self.__dict__:  # built once per process: the options do not change
+            self.__dict__["_signals"] = self.signals()
+        return self.__dict__["_signals"]
+
     def _apply(self, batch: pa.Table) -> StageOutput:
         if batch.num_rows == 0:
             return StageOutput(batch)
         verdict = self.verdict(batch)
+        declared = self._declared_signals()
+        if declared or verdict.signals:
+            self.stats.record_signals(declared, verdict.signals)
         reasons = list(verdict.reasons)
         if len(reasons) != batch.num_rows:
             raise ValueError(f"{type(self).__name__}.reasons returned {len(reasons)} entries for {batch.num_rows} rows")

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Annotated, Literal
 
+from webcorpus import numbers
 from webcorpus.ledger import digest, input_identity
 from webcorpus.stages.base import OptionError
 from webcorpus.stages.global_stage import GlobalContext, GlobalStage
@@ -124,7 +125,7 @@ class TrainTokenizer(GlobalStage):
         building.mkdir(parents=True)
         self._check_alphabet(train_files)  # before training: a vocabulary too small fails there only at the end
         start = time.perf_counter()
-        with ctx.timer(f"train_tokenizer: training sentencepiece on {sample_bytes / 1e6:,.1f} MB"):
+        with ctx.timer(f"train_tokenizer: training sentencepiece on {numbers.size(sample_bytes)}"):
             self._train(train_files, building / "tokenizer", self.threads or max(1, ctx.workers))
         seconds = time.perf_counter() - start
         _drop_machine_details(building / MODEL)

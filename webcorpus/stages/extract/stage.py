@@ -10,6 +10,7 @@ from webcorpus.documents import HTML, TEXT, URL
 from webcorpus.stages.base import Filter, OptionError, StageOutput, Verdict
 from webcorpus.stages.extract.engines import BUILTIN, make_engine, title_of
 from webcorpus.stages.extract.sandbox import ExtractorError, Sandbox
+from webcorpus.stages.signals import SIZE_BINS, Signal, Threshold
 
 TITLE = "title"
 #: With no document extracted yet, this many identical failures in a row mean the extractor is broken.
@@ -120,6 +121,7 @@ class Extract(Filter):
         titles: list[str | None] = [None] * batch.num_rows
         reasons: list[str | None] = [None] * batch.num_rows
         todo = []
+        sizes_measured = sizes[sizes > 0]
         for i, size in enumerate(sizes.tolist()):
             if size == 0:
                 reasons[i] = "extract:no_html"
@@ -139,7 +141,12 @@ class Extract(Filter):
         columns = {TEXT: pa.array(texts, pa.string()), TITLE: pa.array(titles, pa.string())}
         if not self.keep_html and HTML in batch.column_names:
             columns[HTML] = pa.nulls(batch.num_rows, pa.string())
-        return Verdict(reasons, columns, dropped_as_read=True)
+        return Verdict(reasons, columns, dropped_as_read=True, signals={"html_bytes": sizes_measured})
+
+    def signals(self) -> list[Signal]:
+        """The size of each page's HTML against ``max_html_bytes`` (pages without HTML are not measured)."""
+        return [Signal.of("html_bytes", "bytes of HTML per page (UTF-8)", SIZE_BINS,
+                          Threshold("max_html_bytes", self.max_html_bytes, ">"))]
 
     def _extract(self, pages: pa.Table) -> list[tuple]:
         if self._sandbox is not None:

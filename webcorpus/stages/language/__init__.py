@@ -22,6 +22,7 @@ from webcorpus.stages.language.codes import keep_codes
 from webcorpus.stages.language.engines import make_engine
 from webcorpus.stages.language.engines.fasttext import default_model_path
 from webcorpus.stages.language.scripts import qualify
+from webcorpus.stages.signals import SHARE_BINS, Signal, Threshold
 
 LANGUAGE = "language"
 LANGUAGE_SCORE = "language_score"
@@ -130,8 +131,11 @@ class LanguageId(Filter):
         ranked = self.rank(texts, max(1, self.top_languages))
         filtering = self._keep is not None or self.min_score > 0
         out: list[str | None] = []
+        scores: list[float] = []  # of the documents in which a language was found
         for text, ranking in zip(texts, ranked):
             code, score = ranking[0] if ranking else (None, 0.0)
+            if code is not None:
+                scores.append(score)
             if not filtering:
                 out.append(None)
             elif code is None:
@@ -155,7 +159,14 @@ class LanguageId(Filter):
             pair = pa.struct([("code", pa.string()), ("score", pa.float32())])
             top = [[{"code": c, "score": s} for c, s in r[: self.top_languages]] for r in ranked]
             columns[LANGUAGE_TOP] = pa.array(top, pa.list_(pair))
-        return Verdict(out, columns)
+        return Verdict(out, columns, signals={"language_score": scores})
+
+    def signals(self) -> list[Signal]:
+        """The top language's score against ``min_score`` (documents with no language found are not measured).
+        The fineweb flavour keeps a document when a kept language scores above ``min_score``, which with
+        ``keep`` need not be the top one."""
+        threshold = Threshold("min_score", self.min_score, "<=" if self.flavor == "fineweb" else "<") if self.min_score > 0 else None
+        return [Signal.of("language_score", "score of the top language", SHARE_BINS, threshold)]
 
 
 def fineweb_reason(ranking: list[tuple[str, float]], keep: frozenset[str] | None, min_score: float) -> str | None:

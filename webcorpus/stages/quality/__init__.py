@@ -18,12 +18,13 @@ and sentence rules; docs/stages.md shows both flavours side by side.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Callable, Literal, Sequence
 
 import pyarrow as pa
 
 from webcorpus.documents import text_column
-from webcorpus.stages.base import Filter, OptionError
+from webcorpus.stages.base import Filter, OptionError, Verdict
 from webcorpus.stages.quality.fineweb_text import words as fineweb_words
 
 
@@ -32,26 +33,41 @@ Flavor = Literal["paper", "fineweb"]
 FLAVOR_HELP = "paper: the paper's definitions; fineweb: datatrove 0.10.1's, as FineWeb ran them (docs/stages.md)"
 
 
+#: ``note(signal, value)``: how a rule reports a value it compared with a threshold (see Filter.signals)
+Note = Callable[[str, float], None]
+
+
+def ignore(signal: str, value: float) -> None:
+    """A :data:`Note` that keeps nothing (a check called on its own)."""
+
+
 class TextRuleFilter(Filter):
     """A filter whose verdict is ``check(text) -> None | rule`` for each document.
 
     The reason is ``<name>:<rule>``. A document without text is dropped as ``<name>:no_text``.
+    ``check`` passes each value it compares with a threshold to ``note``; they become the
+    histograms of the filter's :meth:`signals`.
     """
 
-    def check(self, text: str) -> str | None:
+    def check(self, text: str, note: Note = ignore) -> str | None:
         raise NotImplementedError
 
-    def reasons(self, batch: pa.Table) -> Sequence[str | None]:
-        check: Callable[[str], str | None] = self.check
+    def verdict(self, batch: pa.Table) -> Verdict:
+        check: Callable[[str, Note], str | None] = self.check
         prefix = self.name + ":"
+        measured: dict[str, list[float]] = defaultdict(list)
+
+        def note(signal: str, value: float) -> None:
+            measured[signal].append(value)
+
         out = []
         for text in batch.column(text_column(batch)).to_pylist():
             if not text or not text.strip():
                 out.append(prefix + "no_text")
                 continue
-            rule = check(text)
+            rule = check(text, note)
             out.append(None if rule is None else prefix + rule)
-        return out
+        return Verdict(out, signals=dict(measured))
 
 
 class FlavoredRuleFilter(TextRuleFilter):
@@ -67,16 +83,16 @@ class FlavoredRuleFilter(TextRuleFilter):
         if self.flavor == "fineweb":
             fineweb_words("Build the tokenizer's rules once per process.")
 
-    def check(self, text: str) -> str | None:
+    def check(self, text: str, note: Note = ignore) -> str | None:
         if self.flavor == "fineweb":
-            return self.check_fineweb(text)
-        return self.check_paper(text)
+            return self.check_fineweb(text, note)
+        return self.check_paper(text, note)
 
-    def check_paper(self, text: str) -> str | None:
+    def check_paper(self, text: str, note: Note = ignore) -> str | None:
         """The paper's definitions."""
         raise NotImplementedError
 
-    def check_fineweb(self, text: str) -> str | None:
+    def check_fineweb(self, text: str, note: Note = ignore) -> str | None:
         """datatrove 0.10.1's definitions, as FineWeb ran them."""
         raise NotImplementedError
 

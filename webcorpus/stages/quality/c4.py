@@ -29,8 +29,9 @@ import pyarrow as pa
 
 from webcorpus.documents import TEXT, text_column
 from webcorpus.stages.base import Filter, OptionError, Verdict
-from webcorpus.stages.quality import FLAVOR_HELP, Flavor
+from webcorpus.stages.quality import FLAVOR_HELP, Flavor, Note, ignore
 from webcorpus.stages.quality.fineweb_text import sentence_count
+from webcorpus.stages.signals import COUNT_BINS, Signal, Threshold
 
 POLICY_PHRASES = ("terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies")
 END_MARKS = (".", "!", "?", '"', "”")
@@ -84,10 +85,19 @@ class C4Quality(Filter):
         if self.flavor == "fineweb":
             sentence_count("Build the tokenizer's rules once per process.")
 
-    def clean(self, text: str) -> tuple[str | None, str | None, dict[str, int]]:
+    def signals(self) -> list[Signal]:
+        """Sentences left after cleaning. ``flavor: fineweb`` stops counting at ``min_sentences`` (later lines
+        cannot change the verdict), so its last bin holds every page with that many or more."""
+        threshold = Threshold("min_sentences", self.min_sentences, "<")
+        if self.flavor == "fineweb":
+            bins = [b for b in COUNT_BINS if b < self.min_sentences]
+            return [Signal.of("sentences", f"sentences in the kept lines (counted up to {self.min_sentences})", bins, threshold)]
+        return [Signal.of("sentences", "sentences in the cleaned text", COUNT_BINS, threshold)]
+
+    def clean(self, text: str, note: Note = ignore) -> tuple[str | None, str | None, dict[str, int]]:
         """(cleaned text, drop rule or None, removed lines per rule) for one page."""
         if self.flavor == "fineweb":
-            return self.clean_fineweb(text)
+            return self.clean_fineweb(text, note)
         removed: dict[str, int] = {}
         lowered = text.lower()
         if self.drop_lorem_ipsum and "lorem ipsum" in lowered:
@@ -107,11 +117,13 @@ class C4Quality(Filter):
             else:
                 removed[rule] = removed.get(rule, 0) + 1
         cleaned = "\n".join(kept)
-        if len(_SENTENCE_END.findall(cleaned)) < self.min_sentences:
+        sentences = len(_SENTENCE_END.findall(cleaned))
+        note("sentences", sentences)
+        if sentences < self.min_sentences:
             return cleaned, "too_few_sentences", removed
         return cleaned, None, removed
 
-    def clean_fineweb(self, text: str) -> tuple[str | None, str | None, dict[str, int]]:
+    def clean_fineweb(self, text: str, note: Note = ignore) -> tuple[str | None, str | None, dict[str, int]]:
         """datatrove 0.10.1's C4QualityFilter, line by line."""
         removed: dict[str, int] = {}
         kept = []
@@ -146,6 +158,7 @@ class C4Quality(Filter):
                 sentences += sentence_count(line)
             kept.append(line)
         cleaned = "\n".join(kept).strip()
+        note("sentences", min(sentences, self.min_sentences))
         if sentences < self.min_sentences:
             return cleaned, "too_few_sentences", removed
         return cleaned, None, removed
@@ -169,14 +182,16 @@ class C4Quality(Filter):
     def verdict(self, batch: pa.Table) -> Verdict:
         texts = batch.column(text_column(batch)).to_pylist()
         cleaned_texts, out = [], []
+        sentences: list[int] = []
+        note = lambda signal, value: sentences.append(value)  # noqa: E731 (the one signal: sentences)
         for text in texts:
             if not text or not text.strip():
                 cleaned_texts.append(text)
                 out.append("c4:no_text")
                 continue
-            cleaned, rule, removed = self.clean(text)
+            cleaned, rule, removed = self.clean(text, note)
             for line_rule, n in removed.items():
                 self.count(f"lines_removed:{line_rule}", n)
             cleaned_texts.append(text if cleaned is None else cleaned)
             out.append(None if rule is None else f"c4:{rule}")
-        return Verdict(out, {TEXT: pa.array(cleaned_texts, pa.string())})
+        return Verdict(out, {TEXT: pa.array(cleaned_texts, pa.string())}, signals={"sentences": sentences})

@@ -17,8 +17,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from webcorpus.stages.base import OptionError
-from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, nonempty_lines, repeats, require_fractions
+from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, Note, ignore, nonempty_lines, repeats, require_fractions
 from webcorpus.stages.quality.fineweb_text import TERMINAL_PUNCTUATION, words as fineweb_words
+from webcorpus.stages.signals import SHARE_BINS, Signal, Threshold
 
 LINE_END_PUNCTUATION = (".", "!", "?", '"', "'", "”", "’", "…", ":", ";", ")", "»")
 
@@ -53,38 +54,70 @@ class FineWebQuality(FlavoredRuleFilter):
         self.line_end_punctuation = list(line_end_punctuation)
         self.flavor = flavor
 
-    def check_paper(self, text: str) -> str | None:
+    def signals(self) -> list[Signal]:
+        """Punctuated lines, short lines, characters in repeated lines, newlines per word."""
+        paper = self.flavor == "paper"
+        return [
+            Signal.of("line_punct_ratio", "share of lines ending in punctuation", SHARE_BINS,
+                      Threshold("min_line_punct_ratio", self.min_line_punct_ratio, "<=" if paper else "<")),
+            Signal.of("short_line_ratio", f"share of lines shorter than {self.short_line_length} characters" if paper else
+                      f"share of lines of at most {self.short_line_length} characters", SHARE_BINS,
+                      Threshold("max_short_line_ratio", self.max_short_line_ratio, ">=" if paper else ">")),
+            Signal.of("dup_line_char_ratio", "share of characters in lines that repeat an earlier line", SHARE_BINS,
+                      Threshold("max_dup_line_char_ratio", self.max_dup_line_char_ratio, ">=" if paper else ">")),
+            Signal.of("newline_word_ratio", "newlines per word", SHARE_BINS,
+                      Threshold("max_newline_word_ratio", self.max_newline_word_ratio, ">")),
+        ]
+
+    def check_paper(self, text: str, note: Note = ignore) -> str | None:
         """FineWeb's filters as the paper states them."""
         lines = nonempty_lines(text)
         if not lines:
             return "no_text"
         ends = tuple(self.line_end_punctuation)
-        if sum(line.endswith(ends) for line in lines) / len(lines) <= self.min_line_punct_ratio:
+        punctuated = sum(line.endswith(ends) for line in lines) / len(lines)
+        note("line_punct_ratio", punctuated)
+        if punctuated <= self.min_line_punct_ratio:
             return "line_punct_ratio"
-        if sum(len(line) < self.short_line_length for line in lines) / len(lines) >= self.max_short_line_ratio:
+        short = sum(len(line) < self.short_line_length for line in lines) / len(lines)
+        note("short_line_ratio", short)
+        if short >= self.max_short_line_ratio:
             return "short_line_ratio"
         _, dup_chars = repeats(lines)
-        if dup_chars / max(1, len(text.replace("\n", ""))) >= self.max_dup_line_char_ratio:
+        dup_share = dup_chars / max(1, len(text.replace("\n", "")))
+        note("dup_line_char_ratio", dup_share)
+        if dup_share >= self.max_dup_line_char_ratio:
             return "dup_line_char_ratio"
         words = len(text.split())
-        if text.count("\n") / max(1, words) > self.max_newline_word_ratio:
+        newline_share = text.count("\n") / max(1, words)
+        note("newline_word_ratio", newline_share)
+        if newline_share > self.max_newline_word_ratio:
             return "list_like"
         return None
 
-    def check_fineweb(self, text: str) -> str | None:
+    def check_fineweb(self, text: str, note: Note = ignore) -> str | None:
         """datatrove 0.10.1's FineWebQualityFilter, rule by rule."""
         lines = [line for line in text.split("\n") if line.strip()]
         if not lines:
             return "no_text"
         ends = tuple(self.line_end_punctuation)
-        if sum(line.endswith(ends) for line in lines) / len(lines) < self.min_line_punct_ratio:
+        punctuated = sum(line.endswith(ends) for line in lines) / len(lines)
+        note("line_punct_ratio", punctuated)
+        if punctuated < self.min_line_punct_ratio:
             return "line_punct_ratio"
-        if sum(len(line) <= self.short_line_length for line in lines) / len(lines) > self.max_short_line_ratio:
+        short = sum(len(line) <= self.short_line_length for line in lines) / len(lines)
+        note("short_line_ratio", short)
+        if short > self.max_short_line_ratio:
             return "short_line_ratio"
         _, dup_chars = repeats(lines)
-        if dup_chars / len(text.replace("\n", "")) > self.max_dup_line_char_ratio:
+        dup_share = dup_chars / len(text.replace("\n", ""))
+        note("dup_line_char_ratio", dup_share)
+        if dup_share > self.max_dup_line_char_ratio:
             return "dup_line_char_ratio"
         newlines = text.count("\n")
-        if newlines and newlines / max(1, len(fineweb_words(text))) > self.max_newline_word_ratio:
+        # No newline: datatrove does not count the words, and the rule cannot drop (the share is 0).
+        newline_share = newlines / max(1, len(fineweb_words(text))) if newlines else 0.0
+        note("newline_word_ratio", newline_share)
+        if newlines and newline_share > self.max_newline_word_ratio:
             return "list_like"
         return None

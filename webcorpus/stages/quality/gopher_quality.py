@@ -25,8 +25,9 @@ from typing import Annotated
 import numpy as np
 
 from webcorpus.stages.base import OptionError
-from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, nonempty_lines, require_fractions
+from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, Note, ignore, nonempty_lines, require_fractions
 from webcorpus.stages.quality.fineweb_text import PUNCTUATION_SET, words as fineweb_words
+from webcorpus.stages.signals import COUNT_BINS, LENGTH_BINS, SHARE_BINS, Signal, Threshold
 
 #: The stop words Gopher requires (at least two occurrences among them).
 GOPHER_STOP_WORDS = ("the", "be", "to", "of", "and", "that", "have", "with")
@@ -113,62 +114,119 @@ class GopherQuality(FlavoredRuleFilter):
         _char_tables()
         super().setup()
 
-    def check_paper(self, text: str) -> str | None:
+    def signals(self) -> list[Signal]:
+        """Words, mean word length, symbols per word, bullet and ellipsis lines, words with a letter, stop words."""
+        fineweb = self.flavor == "fineweb"
+        word_kind = "words that are not all punctuation (spaCy-English tokens)" if fineweb else "whitespace-separated words"
+        found = [
+            Signal.of("words", f"{word_kind} per document", COUNT_BINS,
+                      Threshold("min_words", self.min_words, "<"),
+                      # datatrove skips the upper bound when it is 0 or None
+                      Threshold("max_words", self.max_words, ">") if self.max_words or not fineweb else None),
+            Signal.of("mean_word_length", "mean characters per word", LENGTH_BINS,
+                      Threshold("min_mean_word_length", self.min_mean_word_length, "<"),
+                      Threshold("max_mean_word_length", self.max_mean_word_length, ">")),
+        ]
+        symbol = Threshold("max_symbol_word_ratio", self.max_symbol_word_ratio, ">")
+        if fineweb:
+            found += [Signal.of("hash_word_ratio", "'#' per word", SHARE_BINS, symbol),
+                      Signal.of("ellipsis_word_ratio", "ellipses per word", SHARE_BINS, symbol)]
+        else:
+            found.append(Signal.of("symbol_word_ratio", "'#' and ellipses per word", SHARE_BINS, symbol))
+        return found + [
+            Signal.of("bullet_lines_ratio", "share of lines starting with a bullet", SHARE_BINS,
+                      Threshold("max_bullet_lines_ratio", self.max_bullet_lines_ratio, ">")),
+            Signal.of("ellipsis_lines_ratio", "share of lines ending with an ellipsis", SHARE_BINS,
+                      Threshold("max_ellipsis_lines_ratio", self.max_ellipsis_lines_ratio, ">")),
+            Signal.of("alpha_words_ratio", "share of words with a letter", SHARE_BINS,
+                      Threshold("min_alpha_words_ratio", self.min_alpha_words_ratio, "<")),
+            Signal.of("stop_words", ("distinct stop words present" if fineweb else "stop-word occurrences"), COUNT_BINS,
+                      Threshold("min_stop_words", self.min_stop_words, "<")),
+        ]
+
+    def check_paper(self, text: str, note: Note = ignore) -> str | None:
         """Gopher's quality rules as the paper states them."""
         tokens = text.split()
         n = len(tokens)
+        note("words", n)
         if n < self.min_words:
             return "too_few_words"
         if n > self.max_words:
             return "too_many_words"
         words = [w for w in map(str.strip, tokens, repeat(_PUNCT)) if w]
         mean_length = sum(map(len, words)) / len(words) if words else 0.0
+        note("mean_word_length", mean_length)
         if not self.min_mean_word_length <= mean_length <= self.max_mean_word_length:
             return "mean_word_length"
         symbols = text.count("#") + text.count("...") + text.count("…")
+        note("symbol_word_ratio", symbols / n)
         if symbols / n > self.max_symbol_word_ratio:
             return "symbol_word_ratio"
         lines = nonempty_lines(text)
         if lines:
-            if sum(map(str.startswith, lines, repeat(BULLETS))) / len(lines) > self.max_bullet_lines_ratio:
+            bullets = sum(map(str.startswith, lines, repeat(BULLETS))) / len(lines)
+            note("bullet_lines_ratio", bullets)
+            if bullets > self.max_bullet_lines_ratio:
                 return "bullet_lines"
-            if sum(map(str.endswith, lines, repeat(ELLIPSES))) / len(lines) > self.max_ellipsis_lines_ratio:
+            ellipses = sum(map(str.endswith, lines, repeat(ELLIPSES))) / len(lines)
+            note("ellipsis_lines_ratio", ellipses)
+            if ellipses > self.max_ellipsis_lines_ratio:
                 return "ellipsis_lines"
-        if count_alpha_tokens(text) / n < self.min_alpha_words_ratio:
+        alpha = count_alpha_tokens(text) / n
+        note("alpha_words_ratio", alpha)
+        if alpha < self.min_alpha_words_ratio:
             return "alpha_words"
         stop = self._stop
-        if sum(map(stop.__contains__, map(str.lower, words))) < self.min_stop_words:
+        stop_words = sum(map(stop.__contains__, map(str.lower, words)))
+        note("stop_words", stop_words)
+        if stop_words < self.min_stop_words:
             return "stop_words"
         return None
 
-    def check_fineweb(self, text: str) -> str | None:
+    def check_fineweb(self, text: str, note: Note = ignore) -> str | None:
         """datatrove 0.10.1's GopherQualityFilter, rule by rule (its reasons in docs/stages.md)."""
         words = fineweb_words(text)
         n = len(words)
         is_symbol = PUNCTUATION_SET.issuperset
         lengths = [len(w) for w in words if not is_symbol(w)]
+        note("words", len(lengths))
         if len(lengths) < self.min_words:
             return "too_few_words"
         if self.max_words and len(lengths) > self.max_words:
             return "too_many_words"
         if lengths:  # datatrove's mean of no words is nan, which passes both bounds
             mean_length = sum(lengths) / len(lengths)
+            note("mean_word_length", mean_length)
             if mean_length < self.min_mean_word_length:
                 return "mean_word_length_below"
             if mean_length > self.max_mean_word_length:
                 return "mean_word_length_above"
-        if n and text.count("#") / n > self.max_symbol_word_ratio:
-            return "hash_word_ratio"
-        if n and (text.count("...") + text.count("…")) / n > self.max_symbol_word_ratio:
-            return "ellipsis_word_ratio"
+        if n:
+            hashes = text.count("#") / n
+            note("hash_word_ratio", hashes)
+            if hashes > self.max_symbol_word_ratio:
+                return "hash_word_ratio"
+            ellipses = (text.count("...") + text.count("…")) / n
+            note("ellipsis_word_ratio", ellipses)
+            if ellipses > self.max_symbol_word_ratio:
+                return "ellipsis_word_ratio"
         lines = text.splitlines()
         if lines:
-            if sum(line.lstrip().startswith(("•", "-")) for line in lines) / len(lines) > self.max_bullet_lines_ratio:
+            bullets = sum(line.lstrip().startswith(("•", "-")) for line in lines) / len(lines)
+            note("bullet_lines_ratio", bullets)
+            if bullets > self.max_bullet_lines_ratio:
                 return "bullet_lines"
-            if sum(line.rstrip().endswith(ELLIPSES) for line in lines) / len(lines) > self.max_ellipsis_lines_ratio:
+            ellipsis_lines = sum(line.rstrip().endswith(ELLIPSES) for line in lines) / len(lines)
+            note("ellipsis_lines_ratio", ellipsis_lines)
+            if ellipsis_lines > self.max_ellipsis_lines_ratio:
                 return "ellipsis_lines"
-        if n and count_alpha_tokens("\n".join(words)) / n < self.min_alpha_words_ratio:
-            return "alpha_words"
-        if len(self._stop.intersection(words)) < self.min_stop_words:
+        if n:
+            alpha = count_alpha_tokens("\n".join(words)) / n
+            note("alpha_words_ratio", alpha)
+            if alpha < self.min_alpha_words_ratio:
+                return "alpha_words"
+        stop_words = len(self._stop.intersection(words))
+        note("stop_words", stop_words)
+        if stop_words < self.min_stop_words:
             return "stop_words"
         return None

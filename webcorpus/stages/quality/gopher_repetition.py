@@ -30,8 +30,9 @@ from typing import Annotated
 import numpy as np
 
 from webcorpus.stages.base import OptionError
-from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, repeats, require_fraction, require_fractions
+from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, Note, ignore, repeats, require_fraction, require_fractions
 from webcorpus.stages.quality.fineweb_text import words as fineweb_words
+from webcorpus.stages.signals import SHARE_BINS, Signal, Threshold
 
 TOP_NGRAM_DEFAULTS = {2: 0.20, 3: 0.18, 4: 0.16}
 DUP_NGRAM_DEFAULTS = {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10}
@@ -104,14 +105,33 @@ class GopherRepetition(FlavoredRuleFilter):
             return f"dup_{part}_char_ratio"
         return None
 
-    def check_paper(self, text: str) -> str | None:
+    def signals(self) -> list[Signal]:
+        """Repeated paragraphs and lines (share and characters), the top n-grams, the repeated n-grams."""
+        over = "the text's characters" if self.flavor == "fineweb" else "word characters"
+        found = []
+        for part, plural in (("para", "paragraphs"), ("line", "lines")):
+            found += [
+                Signal.of(f"dup_{part}_ratio", f"share of {plural} that repeat an earlier one", SHARE_BINS,
+                          Threshold(f"max_dup_{part}_ratio", getattr(self, f"max_dup_{part}_ratio"), ">")),
+                Signal.of(f"dup_{part}_char_ratio", f"share of characters in repeated {plural}", SHARE_BINS,
+                          Threshold(f"max_dup_{part}_char_ratio", getattr(self, f"max_dup_{part}_char_ratio"), ">")),
+            ]
+        found += [Signal.of(f"top_{n}gram_ratio", f"share of {over} in the most frequent word {n}-gram", SHARE_BINS,
+                            Threshold(f"top_ngram_ratios[{n}]", limit, ">"))
+                  for n, limit in sorted(self.top_ngram_ratios.items())]
+        found += [Signal.of(f"dup_{n}gram_ratio", f"share of {over} in repeated word {n}-grams", SHARE_BINS,
+                            Threshold(f"dup_ngram_ratios[{n}]", limit, ">"))
+                  for n, limit in sorted(self.dup_ngram_ratios.items())]
+        return found
+
+    def check_paper(self, text: str, note: Note = ignore) -> str | None:
         """Gopher's repetition rules as the paper states them."""
         paragraphs = [p for p in map(str.strip, text.split("\n\n")) if p]
-        rule = self.repeated_parts_rule("para", *duplicate_share(paragraphs))
+        rule = self.repeated_parts_rule("para", *_noted("para", duplicate_share(paragraphs), note))
         if rule is not None:
             return rule
         lines = [line for line in map(str.strip, text.split("\n")) if line]
-        rule = self.repeated_parts_rule("line", *duplicate_share(lines))
+        rule = self.repeated_parts_rule("line", *_noted("line", duplicate_share(lines), note))
         if rule is not None:
             return rule
         words = text.split()
@@ -136,11 +156,13 @@ class GopherRepetition(FlavoredRuleFilter):
             h = hashes.get(n)
             positions, order, starts, counts = _groups(h, candidates)
             if not counts.size or counts.max() < 2:
-                break
+                break  # no n-gram repeats: the rule does not apply (not measured)
             top = counts.argmax()  # the first of the most frequent, smallest hash first (as np.unique orders them)
             start = int(positions[order[starts[top]]])  # its first occurrence (stable sort of ascending positions)
             ngram_chars = ends[start + n] - ends[start]
-            if ngram_chars * counts[top] / total > limit:
+            share = float(ngram_chars * counts[top] / total)
+            note(f"top_{n}gram_ratio", share)
+            if share > limit:
                 return f"top_{n}gram_ratio"
             candidates = _in_groups_of_two_or_more(positions, order, counts)
         candidates = None
@@ -149,6 +171,10 @@ class GopherRepetition(FlavoredRuleFilter):
                 break
             positions, order, starts, counts = _groups(hashes.get(n), candidates)
             if not counts.size or counts.max() < 2:
+                # No n-gram repeats, so no longer one does: their shares are 0.
+                for m in sorted(self.dup_ngram_ratios):
+                    if n <= m <= count:
+                        note(f"dup_{m}gram_ratio", 0.0)
                 break
             # Every member of a group but its first (earliest) repeats an earlier n-gram.
             repeats = np.ones(order.size, dtype=bool)
@@ -160,23 +186,25 @@ class GopherRepetition(FlavoredRuleFilter):
             cover[: repeated.size] += repeated
             cover[n : n + repeated.size] -= repeated
             covered = np.cumsum(cover[:-1]) > 0
-            if lengths[covered].sum() / total > limit:
+            share = float(lengths[covered].sum() / total)
+            note(f"dup_{n}gram_ratio", share)
+            if share > limit:
                 return f"dup_{n}gram_ratio"
             candidates = _in_groups_of_two_or_more(positions, order, counts)
         return None
 
 
-    def check_fineweb(self, text: str) -> str | None:
+    def check_fineweb(self, text: str, note: Note = ignore) -> str | None:
         """datatrove 0.10.1's GopherRepetitionFilter, rule by rule."""
         size = len(text)
         paragraphs = _PARAGRAPH_BREAK.split(text.strip())
         count, chars = repeats(paragraphs)
-        rule = self.repeated_parts_rule("para", count / len(paragraphs), chars / size)
+        rule = self.repeated_parts_rule("para", *_noted("para", (count / len(paragraphs), chars / size), note))
         if rule is not None:
             return rule
         lines = _LINE_BREAK.split(text)
         count, chars = repeats(lines)
-        rule = self.repeated_parts_rule("line", count / len(lines), chars / size)
+        rule = self.repeated_parts_rule("line", *_noted("line", (count / len(lines), chars / size), note))
         if rule is not None:
             return rule
         words = fineweb_words(text)
@@ -199,9 +227,14 @@ class GopherRepetition(FlavoredRuleFilter):
                 break
             if candidates is not None and not candidates.size:
                 # No (n-1)-gram repeats, so no n-gram does: the top n-gram is the first, once; nothing repeats.
+                if n in self.dup_ngram_ratios:
+                    note(f"dup_{n}gram_ratio", 0.0)
                 limit = self.top_ngram_ratios.get(n)
-                if limit is not None and (int(ends[n]) + n - 1) / size > limit:
-                    return f"top_{n}gram_ratio"
+                if limit is not None:
+                    share = (int(ends[n]) + n - 1) / size
+                    note(f"top_{n}gram_ratio", share)
+                    if share > limit:
+                        return f"top_{n}gram_ratio"
                 continue
             h = hashes.get(n)
             positions, order, starts, counts = _groups(h, candidates)
@@ -214,15 +247,27 @@ class GopherRepetition(FlavoredRuleFilter):
                 else:
                     top, start = 1, 0
                 ngram_chars = int(ends[start + n] - ends[start]) + n - 1  # joined with spaces
-                if ngram_chars * top / size > self.top_ngram_ratios[n]:
+                share = ngram_chars * top / size
+                note(f"top_{n}gram_ratio", share)
+                if share > self.top_ngram_ratios[n]:
                     return f"top_{n}gram_ratio"
-            if n in self.dup_ngram_ratios and repeated:
-                members = np.sort(positions[order[np.repeat(counts >= 2, counts)]])
-                chars = _scanned_repeat_chars(h, ends, n, members.tolist())
-                if chars / size > self.dup_ngram_ratios[n] and pending is None:
+            if n in self.dup_ngram_ratios:
+                share = 0.0  # nothing repeats
+                if repeated:
+                    members = np.sort(positions[order[np.repeat(counts >= 2, counts)]])
+                    share = _scanned_repeat_chars(h, ends, n, members.tolist()) / size
+                note(f"dup_{n}gram_ratio", share)
+                if share > self.dup_ngram_ratios[n] and pending is None:
                     pending = f"dup_{n}gram_ratio"
             candidates = _in_groups_of_two_or_more(positions, order, counts) if repeated else positions[:0]
         return pending
+
+
+def _noted(part: str, shares: tuple[float, float], note: Note) -> tuple[float, float]:
+    """``shares`` (of repeated parts, of their characters), after noting both as signals."""
+    note(f"dup_{part}_ratio", shares[0])
+    note(f"dup_{part}_char_ratio", shares[1])
+    return shares
 
 
 def word_ids(words: list[str]) -> np.ndarray:

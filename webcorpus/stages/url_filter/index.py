@@ -27,6 +27,8 @@ from typing import Iterable, Sequence
 import numpy as np
 import pyarrow as pa
 
+from webcorpus import numbers
+
 log = logging.getLogger(__name__)
 
 FORMAT = 1  # bump when the layout or the normalisation of entries changes
@@ -104,8 +106,8 @@ class BlocklistIndex:
                 _lock(lock)
                 if not target.exists():
                     size = sum(os.stat(file).st_size for _, file in lists)
-                    log.info("url_filter: compiling %d list file(s) (%.0f MB) into %s, once for these lists",
-                             len(lists), size / 1e6, target)
+                    log.info("url_filter: compiling %d list file(s) (%s) into %s, once for these lists",
+                             len(lists), numbers.size(size), target)
                     compile_index(lists, target)
         return cls(target)
 
