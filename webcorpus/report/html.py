@@ -115,6 +115,13 @@ def _fact_rows(facts: list[tuple]) -> str:
     return "".join(rows)
 
 
+def _table(table_id: str, headers: list[str], rows: list[str], numeric: tuple[int, ...] = ()) -> str:
+    """A ``<table>`` with a header row (the columns at the indexes ``numeric`` right-aligned) and
+    ``rows``, each a whole ``<tr>`` element."""
+    head = "".join(f'<th class="num">{h}</th>' if i in numeric else f"<th>{h}</th>" for i, h in enumerate(headers))
+    return f'<table id="{table_id}"><tr>{head}</tr>' + "".join(rows) + "</table>"
+
+
 def _caption(text: str) -> str:
     return f'<p class="caption">{text}</p>'
 
@@ -148,8 +155,7 @@ def _funnel(data: dict):
         rows.append((stage["name"], [stage["documents_out"], stage["dropped_total"]], note))
     series = [("went on", COLORS["kept"]), ("dropped here", COLORS["dropped"])]
     chart = charts.legend(series) + charts.hbars(rows, series)
-    table = ['<table id="funnel-table"><tr><th>#</th><th>stage</th><th>kind</th><th class="num">in</th><th class="num">out</th>'
-             '<th class="num">dropped</th><th class="num">share dropped</th><th>why dropped (or what it counted)</th></tr>']
+    table = []
     for i, stage in enumerate(funnel["stages"]):
         counters = {k: v for k, v in stage["counters"].items() if isinstance(v, (int, float)) and v}
         why = _reasons(stage["dropped"], f"{stage['name']}:") if stage["dropped"] else (
@@ -159,13 +165,13 @@ def _funnel(data: dict):
             f'<td>{stage["kind"]}</td>{_cell("documents_in", stage["documents_in"])}{_cell("documents_out", stage["documents_out"])}'
             f'{_cell("dropped", stage["dropped_total"])}<td class="num">{_percent(stage["dropped_total"], stage["documents_in"])}</td>'
             f"<td>{why}</td></tr>")
-    table.append("</table>")
     caption = _caption(
         f"Pages enter at the top ({numbers.count(read)} HTML pages from the input files) and {numbers.count(funnel['written'])} documents come out "
         f"({_percent(funnel['written'], read)}). Each bar is what a stage received: the blue part went on to the next "
         "stage, the orange part was dropped there. Grey text in the table: what a stage that drops nothing counted "
         "(lines it removed, PII it replaced, tokens it wrote). Source: stats.json, <code>stages</code>.")
-    return caption + chart + "".join(table), None
+    headers = ["#", "stage", "kind", "in", "out", "dropped", "share dropped", "why dropped (or what it counted)"]
+    return caption + chart + _table("funnel-table", headers, table, numeric=(3, 4, 5, 6)), None
 
 
 def _languages(data: dict):
@@ -179,17 +185,15 @@ def _languages(data: dict):
         label = _language_label(name)
         rows.append((label, [kept, dropped], f"{numbers.count(kept)} kept" + (f", {numbers.count(dropped)} dropped" if dropped else "")))
     series = [("in the final documents", COLORS["kept"]), ("dropped by the language stage", COLORS["dropped"])]
-    table = ['<table id="languages-table"><tr><th>language</th><th class="num">in final documents</th><th class="num">dropped by language stage</th></tr>']
-    for name in names:
-        table.append(f'<tr data-language="{escape(name)}"><td>{escape(_language_label(name))}</td>{_cell("kept", languages["kept"].get(name, 0))}'
-                     f'{_cell("dropped", languages["dropped"].get(name, 0))}</tr>')
-    table.append("</table>")
+    table = _table("languages-table", ["language", "in final documents", "dropped by language stage"], [
+        f'<tr data-language="{escape(name)}"><td>{escape(_language_label(name))}</td>{_cell("kept", languages["kept"].get(name, 0))}'
+        f'{_cell("dropped", languages["dropped"].get(name, 0))}</tr>' for name in names], numeric=(1, 2))
     caption = _caption(
         "Language of each page as identified by the language stage. Blue: documents in the final output, by their "
         "<code>language</code> column (documents/*.parquet). Orange: pages the language stage dropped, by reason "
         "(stats.json); “score too low” means no language was identified confidently. Pages removed by other stages "
         "are not counted here.")
-    return caption + charts.legend(series) + charts.hbars(rows, series) + "".join(table), None
+    return caption + charts.legend(series) + charts.hbars(rows, series) + table, None
 
 
 def _signals(data: dict):
@@ -264,14 +268,12 @@ def _domains(data: dict):
     rows = max(len(domains["kept"]), len(domains["dropped"]))
     cell = lambda pairs, i: (f'<td class="url">{escape(pairs[i][0])}</td><td class="num">{numbers.count(pairs[i][1])}</td>'
                              if i < len(pairs) else "<td></td><td></td>")
-    table = ['<table id="domains-table"><tr><th>kept: domain</th><th class="num">documents</th>'
-             '<th>dropped: domain</th><th class="num">documents</th></tr>']
-    table += [f"<tr>{cell(domains['kept'], i)}{cell(domains['dropped'], i)}</tr>" for i in range(rows)]
-    table.append("</table>")
+    table = _table("domains-table", ["kept: domain", "documents", "dropped: domain", "documents"],
+                   [f"<tr>{cell(domains['kept'], i)}{cell(domains['dropped'], i)}</tr>" for i in range(rows)], numeric=(1, 3))
     note = "" if domains["dropped"] else " Dropped domains need the excluded documents (--excluded)."
     caption = _caption("The domains with most documents in the final output (documents/*.parquet, url) and among "
                        f"the dropped documents (excluded/*.parquet).{note}")
-    return caption + "".join(table), None
+    return caption + table, None
 
 
 def _language_label(code: str) -> str:
@@ -297,19 +299,16 @@ def _lengths(data: dict):
     series = [(f"after {before['stage']} ({numbers.count(sum(before['buckets'].values()))} docs)", COLORS["before"], [before["buckets"].get(b, 0) for b in buckets]),
               (f"final documents ({numbers.count(sum(after['buckets'].values()))} docs)", COLORS["after"], [after["buckets"].get(b, 0) for b in buckets])]
     chart = charts.legend([(s[0], s[1]) for s in series]) + charts.columns([_bucket_label(b) for b in buckets], series, y_label="documents")
-    table = ['<table id="lengths-table"><tr><th>text length (characters)</th>'
-             f'<th class="num">after {escape(before["stage"])}</th><th class="num">final documents</th></tr>']
-    for b in buckets:
-        table.append(f'<tr data-bucket="{escape(b)}"><td>{escape(_bucket_label(b))}</td>{_cell("before", before["buckets"].get(b, 0))}'
-                     f'{_cell("after", after["buckets"].get(b, 0))}</tr>')
-    table.append("</table>")
+    table = _table("lengths-table", ["text length (characters)", f'after {escape(before["stage"])}', "final documents"], [
+        f'<tr data-bucket="{escape(b)}"><td>{escape(_bucket_label(b))}</td>{_cell("before", before["buckets"].get(b, 0))}'
+        f'{_cell("after", after["buckets"].get(b, 0))}</tr>' for b in buckets], numeric=(1, 2))
     source = ("stats.json, <code>text_lengths</code> of " + escape(after["stage"])) if after["source"] == "stats.json" else escape(after["source"])
     caption = _caption(
         f"How long the text of each document is, in characters, counted in power-of-two buckets (“≤2K” means 1,025 to "
         f"2,048 characters). Grey: right after <b>{escape(before['stage'])}</b>, the first stage that produced text "
         f"(stats.json, <code>text_lengths</code>); blue: the final documents ({source}). Short pages tend to go: "
         "filters remove boilerplate-only and thin pages.")
-    return caption + chart + "".join(table), None
+    return caption + chart + table, None
 
 
 def _dedup(data: dict):
@@ -325,16 +324,16 @@ def _dedup(data: dict):
         sizes = list(dedup["clusters"])
         body += charts.columns([f"{s} docs" for s in sizes], [("clusters", COLORS["neutral"], list(dedup["clusters"].values()))],
                                height=180, y_label="clusters")
-        table = ['<table id="clusters-table"><tr><th>cluster size (documents)</th><th class="num">clusters</th></tr>']
-        for size, n in dedup["clusters"].items():
-            table.append(f'<tr data-size="{escape(size)}"><td>{escape(size)}</td>{_cell("clusters", n)}</tr>')
-        body += "".join(table) + "</table>"
+        body += _table("clusters-table", ["cluster size (documents)", "clusters"], [
+            f'<tr data-size="{escape(size)}"><td>{escape(size)}</td>{_cell("clusters", n)}</tr>'
+            for size, n in dedup["clusters"].items()], numeric=(1,))
     if dedup["largest"]:
-        rows = ['<table id="largest-clusters"><tr><th class="num">size</th><th>kept document</th><th>some removed copies</th></tr>']
+        rows = []
         for c in dedup["largest"]:
             copies = "<br>".join(f'<span class="url">{escape(str(r["url"]))}</span> ({escape(str(r["reason"]))})' for r in c["removed"])
             rows.append(f'<tr><td class="num">{c["size"]}</td><td class="url">{escape(str(c["kept_url"] or c["kept_id"]))}</td><td>{copies}</td></tr>')
-        body += "<h3>Largest clusters</h3>" + "".join(rows) + "</table>"
+        body += "<h3>Largest clusters</h3>" + _table("largest-clusters", ["size", "kept document", "some removed copies"], rows,
+                                                      numeric=(0,))
     caption = _caption(
         "A cluster is a group of documents that are copies of each other (identical text, the same URL, or near-duplicates "
         "above the similarity threshold); one document per cluster is kept. Cluster counts by size: stats.json, dedup "
@@ -351,16 +350,15 @@ def _pii(data: dict):
     body = (f'<p><b data-field="total" data-value="{total}">{numbers.count(total)}</b> item(s) replaced in '
             f'{numbers.count(pii["documents_changed"])} of {numbers.count(pii["documents"])} documents.</p>')
     body += charts.hbars(rows, [("replaced", COLORS["kept"])]) if rows else '<p>No PII found.</p>'
-    table = ['<table id="pii-table"><tr><th>entity</th><th class="num">replaced</th><th class="num">candidates rejected</th></tr>']
-    for name in list(dict.fromkeys(list(pii["found"]) + list(pii["rejected"]))):
-        table.append(f'<tr data-entity="{escape(name)}"><td>{escape(name)}</td>{_cell("found", pii["found"].get(name, 0))}'
-                     f'{_cell("rejected", pii["rejected"].get(name, 0))}</tr>')
-    table.append("</table>")
+    table = _table("pii-table", ["entity", "replaced", "candidates rejected"], [
+        f'<tr data-entity="{escape(name)}"><td>{escape(name)}</td>{_cell("found", pii["found"].get(name, 0))}'
+        f'{_cell("rejected", pii["rejected"].get(name, 0))}</tr>'
+        for name in dict.fromkeys(list(pii["found"]) + list(pii["rejected"]))], numeric=(1, 2))
     caption = _caption(
         "Personal information the pii stage found and replaced in the text, per entity type. “Rejected” are candidates "
         "that matched a pattern but failed validation (a checksum, a number format) and were left alone. "
         "Source: stats.json, pii <code>counters</code> (<code>pii:ENTITY</code>).")
-    return caption + body + "".join(table), None
+    return caption + body + table, None
 
 
 def _tokenizer(data: dict):
@@ -393,11 +391,11 @@ def _tokenizer(data: dict):
         first = shards[0]["format"] if shards else None
         chart_rows = [(s["file"], [s["tokens"]], f"{numbers.count(s['tokens'])} ({s['split']})") for s in shards if s["format"] == first]
         body += charts.hbars(chart_rows, [("tokens", COLORS["neutral"])]) if chart_rows else ""
-        table = ['<table id="token-shards"><tr><th>format</th><th>file</th><th>split</th><th>dtype</th><th class="num">tokens</th><th class="num">bytes</th></tr>']
+        table = []
         for s in shards:
             table.append(f'<tr data-file="{escape(s["file"])}"><td>{escape(s["format"])}</td><td class="url">{escape(s["file"])}</td>'
                          f'<td>{s["split"]}</td><td>{escape(str(s["dtype"]))}</td>{_cell("tokens", s["tokens"])}{_cell("bytes", s["bytes"], shown=numbers.size(s["bytes"]))}</tr>')
-        body += "".join(table) + "</table>"
+        body += _table("token-shards", ["format", "file", "split", "dtype", "tokens", "bytes"], table, numeric=(4, 5))
     else:
         body += '<p class="absent-note">No OUTPUT/tokens/manifest.json: the documents were not tokenized in this run.</p>'
     caption = _caption(
