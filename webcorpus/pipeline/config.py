@@ -149,6 +149,13 @@ def validate_settings(config: PipelineConfig) -> None:
         raise ConfigError(f"{source}: 'excluded' must be true or false, got {config.excluded!r}")
     if config.output is not None and not isinstance(config.output, str):
         raise ConfigError(f"{source}: 'output' must be a folder path, got {config.output!r}")
+    if config.output:
+        from webcorpus.pipeline.remote_output import check_backend  # an unknown scheme, a missing backend
+
+        try:
+            check_backend(config.output)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
     if isinstance(config.input, dict):
         unknown = [k for k in config.input if k not in CRAWL_KEYS]
         if unknown or "commoncrawl" not in config.input:

@@ -15,6 +15,9 @@ Output layout::
     OUTPUT/markers/step-N/        completion markers (JSON stats of each finished task)
     OUTPUT/steps/step-N/          shards between steps, and global stages' scratch
     OUTPUT/excluded/              dropped documents with drop_stage and drop_reason (``excluded: true``)
+
+An output on object storage (``s3://…``) is written in a local staging folder with this layout
+and published to the URL in commit order as the run goes (``remote_output.RemoteRun``).
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ from typing import TYPE_CHECKING
 from webcorpus.document_shards import list_shards
 from webcorpus.pipeline.config import ConfigError, PipelineConfig, resolve_inputs
 from webcorpus.pipeline.progress import BarSafeHandler, Progress
+from webcorpus.pipeline.remote_output import RemoteRun, check_backend, check_writable, is_remote, local_path
 from webcorpus.pipeline.stats import merge_step_stats
 from webcorpus.ledger import Ledger, commit_json, digest, input_identity
 from webcorpus.pipeline.tasks import FileTask, StepResult, TaskResult, read_marker, run_file_task
@@ -53,9 +57,20 @@ OWNED = ("documents", "markers", "steps", "excluded", "tokenizer", "tokens", "de
 
 @dataclass
 class RunResult:
-    output: Path
+    output: Path  # the run folder on this machine (the staging copy when ``url`` is set)
     stats: dict
     failed: list = field(default_factory=list)
+    remote: RemoteRun | None = None  # the object-storage run folder ``output`` is published to
+
+    @property
+    def url(self) -> str:
+        """Where the run lives: its URL, or the local folder."""
+        return self.remote.url if self.remote else str(self.output)
+
+    def publish(self) -> None:
+        """Publish what was added to ``output`` after the run (e.g. report.html) to the URL."""
+        if self.remote:
+            self.remote.sync()
 
     @property
     def exit_code(self) -> int:
@@ -83,10 +98,15 @@ def split_steps(stages: list) -> list[tuple[str, list]]:
 def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, overwrite: bool | str = False) -> RunResult:
     """Run ``config`` to the end (or resume it), write stats.json, and return the result."""
     inputs = config.inputs or resolve_inputs(config)
-    output = Path(config.output)
+    remote = open_output(config)
+    output = remote.pull() if remote else Path(local_path(config.output))
     prepare_output(output, config, inputs, overwrite)
     handlers = setup_logging(output, quiet)
     executor = executor or make_executor(config)
+    if remote:
+        refuse_remote_on_many_nodes(config, executor)
+    publish = remote.sync if remote else (lambda soon=False: None)
+    publish()
     started = time.time()
     try:
         log.info("webcorpus: %d input file(s) -> %s, %s executor, %d worker(s)", len(inputs), output, executor.name, executor.workers)
@@ -98,9 +118,10 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
             last = number == len(steps) - 1
             out_dir = output / "documents" if last else output / "steps" / f"step-{number}" / "documents"
             if kind == "batch":
-                result = run_batch_step(number, stages, shards, out_dir, output, config, executor, quiet)
+                result = run_batch_step(number, stages, shards, out_dir, output, config, executor, quiet, publish)
             else:
-                result = run_global_step(number, stages[0], shards, out_dir, output, last, executor, quiet)
+                result = run_global_step(number, stages[0], shards, out_dir, output, last, executor, quiet, publish)
+            publish()
             step_stats.append(result)
             failed += result.failed
             if failed:
@@ -112,14 +133,24 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
         commit_json(output / "stats.json", stats)
         for item in failed:
             log.error("FAILED %s: %s", item.source, item.error)
-        return RunResult(output, stats, failed)
+        if remote:
+            publish()
+            log.info("published to %s: %s object-store request(s)", remote.url, dict(sorted(remote.requests.items())))
+        return RunResult(output, stats, failed, remote)
+    except BaseException:
+        if remote:  # interrupted or failed: publish what was committed, so a re-run elsewhere resumes it
+            try:
+                remote.sync()
+            except Exception as exc:  # noqa: BLE001 - the first error is the one to report
+                log.error("could not publish to %s: %s", remote.url, exc)
+        raise
     finally:
         for handler in handlers:
             logging.getLogger("webcorpus").removeHandler(handler)
             handler.close()
 
 
-def run_batch_step(number, stages, inputs, out_dir, output, config, executor, quiet) -> StepResult:
+def run_batch_step(number, stages, inputs, out_dir, output, config, executor, quiet, publish=None) -> StepResult:
     markers = output / "markers" / f"step-{number}"
     excluded = str(output / "excluded") if config.excluded else None
     tasks = [
@@ -149,6 +180,8 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
         for error in result.reader.errors:
             log.warning("bad input %s at offset %s: %s", error["source"], error["offset"], error["error"])
         progress.task_done(f"{result.source}: {result.documents_read} read, {result.documents_written} written", result.documents_read)
+        if publish:
+            publish(soon=True)
 
     try:
         executor.run(run_file_task, todo, stages, on_result, progress.records, needs=stages)
@@ -169,7 +202,7 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
     )
 
 
-def run_global_step(number, stage, inputs, out_dir, output, last, executor, quiet) -> StepResult:
+def run_global_step(number, stage, inputs, out_dir, output, last, executor, quiet, publish=None) -> StepResult:
     markers = Ledger(output / "markers")
     step = f"step-{number}"
     identities = [input_identity(p) for p in inputs]
@@ -197,7 +230,7 @@ def run_global_step(number, stage, inputs, out_dir, output, last, executor, quie
         work_dir=work,
         run_dir=output,
         workers=executor.workers,
-        map=lambda fn, items: _map_with_progress(executor, fn, items, f"step {number} ({stage.name}): {fn.__name__}", quiet),
+        map=lambda fn, items: _map_with_progress(executor, fn, items, f"step {number} ({stage.name}): {fn.__name__}", quiet, publish),
         stats=StageStats(),
         progress=lambda items, desc: _progress_iter(items, desc, quiet),
         ledger=ledger,
@@ -238,14 +271,18 @@ def link_into(paths: list[str], directory: Path) -> list[str]:
     return out
 
 
-def _map_with_progress(executor, fn, items, desc: str, quiet: bool) -> list:
-    """The executor's parallel map, with a bar (or log lines every ~10%) for the phase."""
+def _map_with_progress(executor, fn, items, desc: str, quiet: bool, publish=None) -> list:
+    """The executor's parallel map, with a bar (or log lines every ~10%) for the phase; a phase's
+    committed work is published (object-storage output) when it ends."""
     items = list(items)
     progress = Progress(len(items), desc, quiet, unit="item")
     try:
-        return executor.map(fn, items, on_done=progress.advance)
+        values = executor.map(fn, items, on_done=progress.advance)
     finally:
         progress.close()
+    if publish:
+        publish()
+    return values
 
 
 def _progress_iter(items, desc: str, quiet: bool):
@@ -285,6 +322,29 @@ def prepare_output(output: Path, config: PipelineConfig, inputs: list[str], over
         raise ConfigError(f"{config.source}: output {output} exists and is not a webcorpus run folder (no run.json); choose an empty or new folder")
     output.mkdir(parents=True, exist_ok=True)
     commit_json(run_file, {"fingerprint": current, "config": config.describe(), "inputs": inputs})
+
+
+def open_output(config: PipelineConfig) -> RemoteRun | None:
+    """Check that the output can work before any work starts (ConfigError: exit 2): a known scheme
+    with its backend installed, credentials that work, a writable place. A URL gives its RemoteRun."""
+    try:
+        check_backend(config.output)
+        check_writable(config.output)
+    except ValueError as exc:
+        raise ConfigError(f"{config.source}: {exc}") from None
+    return RemoteRun(config.output) if is_remote(config.output) else None
+
+
+def refuse_remote_on_many_nodes(config: PipelineConfig, executor) -> None:
+    """Workers write the staging folder of the driver's machine: with an output URL, every worker
+    must run on that machine. A Ray cluster of several nodes is refused rather than lose output."""
+    nodes = getattr(executor, "alive_nodes", lambda: 1)()
+    if nodes > 1:
+        raise ConfigError(
+            f"{config.source}: output {config.output!r} on object storage needs every worker on this machine "
+            f"(it is staged here and published from here), but the Ray cluster has {nodes} nodes; "
+            "use an output on a file system that every node mounts, or a single-node cluster"
+        )
 
 
 def clear_output(output: Path) -> None:

@@ -1,0 +1,75 @@
+"""A real S3 API for the tests: moto's standalone server on 127.0.0.1, reached through the
+standard ``AWS_ENDPOINT_URL`` with dummy credentials, as a user reaches a bucket (no mocked fsspec).
+
+The server is a separate process, so subprocesses and Ray workers started by the tests reach it too.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """The endpoint URL of a moto S3 server of this test session; the environment points at it."""
+    pytest.importorskip("moto.server", reason="moto[server] is not installed (pip install 'webcorpus[dev]')")
+    pytest.importorskip("s3fs", reason="s3fs is not installed (pip install 'webcorpus[s3]')")
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    deadline = time.time() + 60
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if server.poll() is not None or time.time() > deadline:
+                server.kill()
+                pytest.fail(f"moto server did not start: {server.stderr.read().decode()[-2000:]}")
+            time.sleep(0.2)
+    endpoint = f"http://127.0.0.1:{port}"
+    saved = {key: os.environ.get(key) for key in (*CREDENTIALS, "AWS_ENDPOINT_URL")}
+    os.environ.update(CREDENTIALS, AWS_ENDPOINT_URL=endpoint)
+    try:
+        yield endpoint
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.fixture
+def bucket(s3_endpoint) -> str:
+    """A new, empty bucket on the test server: its ``s3://`` URL."""
+    import boto3
+
+    name = f"webcorpus-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_endpoint).create_bucket(Bucket=name)
+    import s3fs
+
+    s3fs.S3FileSystem.clear_instance_cache()  # listings cached by an earlier test's instance
+    return f"s3://{name}"
