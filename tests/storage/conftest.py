@@ -5,6 +5,7 @@ The server is a separate process, so subprocesses and Ray workers started by the
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -27,39 +28,46 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextlib.contextmanager
+def start_moto(environment: dict | None = None):
+    """A moto S3 server on a free port of 127.0.0.1 (``environment``: moto's own settings); its URL."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, **(environment or {})},
+    )
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if server.poll() is not None or time.time() > deadline:
+                    pytest.fail(f"moto server did not start: {server.stderr.read().decode()[-2000:]}")
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.kill()
+        server.wait(timeout=30)
+
+
 @pytest.fixture(scope="session")
 def s3_endpoint():
     """The endpoint URL of a moto S3 server of this test session; the environment points at it."""
     pytest.importorskip("moto.server", reason="moto[server] is not installed (pip install 'webcorpus[dev]')")
     pytest.importorskip("s3fs", reason="s3fs is not installed (pip install 'webcorpus[s3]')")
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    deadline = time.time() + 60
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if server.poll() is not None or time.time() > deadline:
-                server.kill()
-                pytest.fail(f"moto server did not start: {server.stderr.read().decode()[-2000:]}")
-            time.sleep(0.2)
-    endpoint = f"http://127.0.0.1:{port}"
     saved = {key: os.environ.get(key) for key in (*CREDENTIALS, "AWS_ENDPOINT_URL")}
-    os.environ.update(CREDENTIALS, AWS_ENDPOINT_URL=endpoint)
-    try:
-        yield endpoint
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        server.terminate()
-        server.wait(timeout=30)
+    with start_moto() as endpoint:
+        os.environ.update(CREDENTIALS, AWS_ENDPOINT_URL=endpoint)
+        try:
+            yield endpoint
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
 @pytest.fixture

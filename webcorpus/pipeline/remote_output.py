@@ -128,14 +128,15 @@ class RemoteRun:
     changed since the last sync; ``requests`` counts object-store calls by kind.
     """
 
-    def __init__(self, url: str, staging: str | os.PathLike | None = None, interval: float = 5.0):
+    def __init__(self, url: str, staging: str | os.PathLike | None = None, interval: float | None = None):
         import fsspec
 
         self.url = url.rstrip("/")
         self.fs, self.root = fsspec.core.url_to_fs(self.url)
         self.root = self.root.rstrip("/")
         self.staging = Path(staging) if staging else staging_folder(self.url)
-        self.interval = interval  # the least seconds between two syncs asked for with ``soon=True``
+        # the least seconds between two syncs asked for with ``soon=True`` (after each task)
+        self.interval = float(os.environ.get("WEBCORPUS_PUBLISH_SECONDS", 5)) if interval is None else interval
         self.published: dict[str, tuple[int, int]] = {}  # relative path -> local (size, mtime_ns) it was put from
         self.requests: Counter = Counter()
         self._last_sync = 0.0
