@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 
@@ -32,9 +33,11 @@ def _free_port() -> int:
 def start_moto(environment: dict | None = None):
     """A moto S3 server on a free port of 127.0.0.1 (``environment``: moto's own settings); its URL."""
     port = _free_port()
+    # The server logs every request: to a file, since a pipe nobody reads would fill and stall it.
+    log = tempfile.TemporaryFile()
     server = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, **(environment or {})},
+        stdout=subprocess.DEVNULL, stderr=log, env={**os.environ, **(environment or {})},
     )
     try:
         deadline = time.time() + 60
@@ -44,12 +47,14 @@ def start_moto(environment: dict | None = None):
                     break
             except OSError:
                 if server.poll() is not None or time.time() > deadline:
-                    pytest.fail(f"moto server did not start: {server.stderr.read().decode()[-2000:]}")
+                    log.seek(0)
+                    pytest.fail(f"moto server did not start: {log.read().decode(errors='replace')[-2000:]}")
                 time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.kill()
         server.wait(timeout=30)
+        log.close()
 
 
 @pytest.fixture(scope="session")

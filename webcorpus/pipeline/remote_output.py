@@ -21,6 +21,7 @@ seen locally was committed after its payloads were renamed into place, so they a
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -35,6 +36,9 @@ LOCAL_PROTOCOLS = ("file", "local")
 MARKER_SUFFIX = ".done"
 FINAL = "stats.json"  # written last: the run is complete
 OWNER = "run.json"  # the config the folder was made with
+# The staged files' sizes and modification times, put after each sync: a pull restores the times, so
+# that input identities (name, size, mtime: ledger.input_identity) of the run's own shards survive.
+TIMES = ".webcorpus-times.json"
 # fsspec's own hints name the package to install; these say how to get it with webcorpus.
 EXTRAS = {"s3": "pip install 'webcorpus[s3]' (s3fs)", "s3a": "pip install 'webcorpus[s3]' (s3fs)"}
 
@@ -139,6 +143,7 @@ class RemoteRun:
         self.interval = float(os.environ.get("WEBCORPUS_PUBLISH_SECONDS", 5)) if interval is None else interval
         self.published: dict[str, tuple[int, int]] = {}  # relative path -> local (size, mtime_ns) it was put from
         self.requests: Counter = Counter()
+        self.put_names: set[str] = set()  # the relative paths this process published
         self._last_sync = 0.0
 
     def pull(self) -> Path:
@@ -150,6 +155,10 @@ class RemoteRun:
             found = self.fs.find(self.root, withdirs=False)
         except FileNotFoundError:
             found = []
+        times = {}
+        if f"{self.root}/{TIMES}" in found:
+            self.requests["get"] += 1
+            times = json.loads(self.fs.cat_file(f"{self.root}/{TIMES}"))
         for key in found:
             relative = key[len(self.root):].lstrip("/")
             if not relative or _is_temporary(relative):
@@ -158,6 +167,9 @@ class RemoteRun:
             target.parent.mkdir(parents=True, exist_ok=True)
             self.requests["get"] += 1
             self.fs.get_file(key, str(target))
+            size, mtime_ns = times.get(relative, (None, None))
+            if size == target.stat().st_size:
+                os.utime(target, ns=(mtime_ns, mtime_ns))
             self.published[relative] = self._signature(target)
         return self.staging
 
@@ -169,6 +181,7 @@ class RemoteRun:
         """
         if soon and time.monotonic() - self._last_sync < self.interval:
             return
+        before = sum(self.requests.values())
         commits = self._scan(commit=True)  # markers first: their payloads are in place before them
         payloads = self._scan(commit=False)
         current = {**payloads, **commits}
@@ -183,6 +196,9 @@ class RemoteRun:
         for relative, signature in sorted(commits.items(), key=lambda item: item[0] == FINAL):
             if self.published.get(relative) != signature:
                 self._put(relative, signature)
+        if sum(self.requests.values()) > before:  # something was put or deleted
+            self.requests["put"] += 1
+            self.fs.pipe_file(f"{self.root}/{TIMES}", json.dumps(self.published, sort_keys=True).encode())
         self._last_sync = time.monotonic()
 
     def _scan(self, commit: bool) -> dict[str, tuple[int, int]]:
@@ -211,6 +227,7 @@ class RemoteRun:
         except FileNotFoundError:  # replaced or removed locally since the scan: the next sync has it
             return
         self.published[relative] = signature
+        self.put_names.add(relative)
 
     def _delete(self, relatives: list[str]) -> None:
         for relative in relatives:
