@@ -1,6 +1,6 @@
 """Output on S3 against output on local disk: throughput (a ratio) and object-store requests.
 
-The same pipeline (read the crawl, keep pages with at least 50 words: `python` stage, per document)
+The same pipeline (read the crawl, keep pages of at least 5,000 characters of HTML: a `python` stage)
 runs on the same WARC files with ``--output`` on local disk and on an S3 API (moto's server on
 127.0.0.1, started here, reached through ``AWS_ENDPOINT_URL`` as any S3 endpoint), alternating,
 ``--repeat`` times; each run is a fresh process, one worker, so its CPU time (user + system, the
@@ -34,12 +34,12 @@ CHILD = r"""
 import json, os, resource, sys, time
 from webcorpus import Pipeline, document_stage, Drop
 
-def enough_words(doc):
-    return doc if len((doc["text"] or "").split()) >= 50 else Drop("short")
+def large_enough(doc):
+    return doc if len(doc["html"] or "") >= 5000 else Drop("small")
 
 inputs, output = json.loads(sys.argv[1]), sys.argv[2]
 start = time.perf_counter()
-result = Pipeline([document_stage(enough_words)], input=inputs, output=output, workers=1).run(quiet=True)
+result = Pipeline([document_stage(large_enough)], input=inputs, output=output, workers=1).run(quiet=True)
 wall = time.perf_counter() - start
 own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({
