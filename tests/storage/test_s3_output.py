@@ -19,7 +19,7 @@ from webcorpus import Pipeline
 from webcorpus.pipeline import ConfigError
 from webcorpus.pipeline.remote_output import TIMES
 
-from tests.conftest import REPO
+from tests.conftest import REPO, SHARED_DATA
 from tests.executors.test_ray import full_chain, output_digests
 from tests.pipeline.test_resume import documents, pipeline_file
 from tests.pipeline.test_run import crawl_files, expand
@@ -131,7 +131,7 @@ def test_kill_9_on_s3_then_rerun_elsewhere_loses_and_repeats_nothing(tmp_path, s
 
 def _run_cli(tmp_path: Path, output: str) -> subprocess.CompletedProcess:
     path = tmp_path / "p.yaml"
-    inputs = [str(REPO.parent / "shared" / "data" / "warc" / "aut-example" / "warc" / "example.warc.gz")]
+    inputs = [str(SHARED_DATA / "warc" / "aut-example" / "warc" / "example.warc.gz")]
     path.write_text(f"output: {output}\ninput: {inputs[0]}\nstages: []\n")
     env = {**os.environ, "PYTHONPATH": str(REPO), "WEBCORPUS_STAGING": str(tmp_path / "staging")}
     return subprocess.run([sys.executable, str(REPO / "cli.py"), "run", str(path), "--quiet"],
@@ -173,7 +173,7 @@ def test_unwritable_local_output_is_refused(tmp_path):
         if os.access(locked, os.W_OK):
             pytest.skip("running as a user who can write anywhere (root)")
         with pytest.raises(ConfigError, match="not writable"):
-            Pipeline([], input=small_inputs(REPO.parent / "shared" / "data")[:1], output=locked / "out").run(quiet=True)
+            Pipeline([], input=small_inputs(SHARED_DATA)[:1], output=locked / "out").run(quiet=True)
     finally:
         locked.chmod(0o700)
 
@@ -187,3 +187,10 @@ def test_credentials_that_do_not_work_are_refused(tmp_path, s3_endpoint, monkeyp
         done = _run_cli(tmp_path, "s3://some-bucket/out")
     assert done.returncode == 2, done.stderr
     assert "is not writable" in done.stderr
+
+
+def test_file_url_output_is_the_local_folder(tmp_path):
+    result = Pipeline([], input=small_inputs(SHARED_DATA)[:1], output=f"file://{tmp_path / 'out'}").run(quiet=True)
+    assert result.exit_code == 0 and result.remote is None
+    assert (tmp_path / "out" / "stats.json").is_file()
+    assert len(list((tmp_path / "out" / "documents").glob("*.parquet"))) == len(result.stats["documents"]["shards"]) > 0
