@@ -127,6 +127,11 @@ def test_kill_9_on_s3_then_rerun_elsewhere_loses_and_repeats_nothing(tmp_path, s
     got = documents(download(url, tmp_path / "from-s3"))
     assert len(got) == len(expected) > 100
     assert got == expected  # nothing lost, nothing twice
+    # No shard of a killed attempt stays in the bucket: exactly the shards stats.json lists.
+    import json
+
+    listed = json.loads((tmp_path / "from-s3" / "stats.json").read_text())["documents"]["shards"]
+    assert sorted(p.name for p in (tmp_path / "from-s3" / "documents").iterdir()) == sorted(listed)
 
 
 def _run_cli(tmp_path: Path, output: str) -> subprocess.CompletedProcess:
