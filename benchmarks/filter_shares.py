@@ -5,7 +5,8 @@ with HTML are turned into text by the ``extract`` stage when it is registered
 (else by ``trafilatura.extract`` directly); pages with no text left are set
 aside. Then, on the same extracted documents:
 
-* each filter alone (papers' defaults, and FineWeb's C4 settings): the share it drops and its top reasons;
+* each filter alone (papers' defaults, FineWeb's C4 settings, and every filter with ``flavor: fineweb``): the
+  share it drops and its top reasons;
 * the chain of pipelines/fineweb-en.yaml after extraction: what survives each step;
 * seconds each stage spent, as documents per second.
 
@@ -31,12 +32,12 @@ from webcorpus.stages.registry import STAGES, build_stage  # noqa: E402
 DEFAULT_DATA = ROOT / ".." / "shared" / "data" / "warc"
 SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 FINEWEB_C4 = {"terminal_punctuation": False, "min_sentences": 5, "min_words_per_line": 3}
-FINEWEB_CHAIN = [
-    ("language", {"keep": ["en"], "min_score": 0.65}),
-    ("gopher_repetition", {}),
-    ("gopher_quality", {}),
-    ("c4", FINEWEB_C4),
-    ("fineweb_quality", {}),
+FINEWEB_CHAIN = [  # as pipelines/fineweb-en.yaml after extraction
+    ("language", {"keep": ["en"], "min_score": 0.65, "max_chars": 100_000_000}),
+    ("gopher_repetition", {"flavor": "fineweb"}),
+    ("gopher_quality", {"flavor": "fineweb"}),
+    ("c4", {"flavor": "fineweb", "terminal_punctuation": False}),
+    ("fineweb_quality", {"flavor": "fineweb"}),
 ]
 
 
@@ -92,7 +93,7 @@ def main() -> None:
     print("| filter (alone, on every extracted page) | dropped | share | top reasons | docs/s |")
     print("|---|---:|---:|---|---:|")
     alone = [("language", {"keep": ["en"], "min_score": 0.65}), ("gopher_repetition", {}), ("gopher_quality", {}),
-             ("c4", {}), ("c4", FINEWEB_C4), ("fineweb_quality", {})]
+             ("c4", {}), ("c4", FINEWEB_C4), ("fineweb_quality", {})] + FINEWEB_CHAIN[1:]
     for name, options in alone:
         stage = build_stage(name, options)
         kept = stage(labelled)

@@ -4,9 +4,11 @@ The public vocabulary: documents travel as Arrow tables (see
 :mod:`webcorpus.documents`); a :class:`Stage` takes a table and returns one; a
 :class:`Filter` says why it drops a document (its :class:`Verdict`); a
 :class:`GlobalStage` sees every document at once; a stage rejects a bad option
-with :class:`OptionError`; a :class:`Pipeline` runs stages over crawl files.
+with :class:`OptionError`; a :class:`Pipeline` runs stages over crawl files
+(:class:`RunFailed` when a task failed); :func:`read_batches` reads crawl files into batches.
 """
-from webcorpus.pipeline import ConfigError, Pipeline, RunResult
+from webcorpus.pipeline import ConfigError, Pipeline, RunFailed, RunResult
+from webcorpus.readers import read_batches
 from webcorpus.stages.base import Filter, OptionError, Stage, StageStats, Verdict
 from webcorpus.stages.functions import Drop, FunctionStage, document_stage
 from webcorpus.stages.global_stage import GlobalContext, GlobalStage
@@ -23,10 +25,12 @@ __all__ = [
     "GlobalStage",
     "OptionError",
     "Pipeline",
+    "RunFailed",
     "RunResult",
     "Stage",
     "StageStats",
     "Verdict",
     "build_stage",
     "document_stage",
+    "read_batches",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import time
 
-from webcorpus import Drop
+from webcorpus import Drop, Stage
 
 
 def slow(doc):
@@ -40,3 +40,12 @@ def pause_once(doc, marker: str, seconds: float = 60.0):
         return doc
     time.sleep(seconds)
     return doc
+
+
+class Explode(Stage):
+    """A stage whose every batch raises: its tasks fail."""
+
+    name = "explode"
+
+    def process(self, batch):
+        raise ValueError("boom")

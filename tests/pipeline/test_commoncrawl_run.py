@@ -5,7 +5,7 @@ import json
 
 from click.testing import CliRunner
 
-from cli import main
+from webcorpus.cli import main
 from tests.readers.test_sources import CRAWL, cc_server  # noqa: F401  (the fixture)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import main
+from webcorpus.cli import main
 from webcorpus.pipeline import ConfigError, load_config
 
 

@@ -25,7 +25,7 @@ def pipeline_file(tmp_path: Path, inputs: list[str], output: Path) -> Path:
 def start(path: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO), "WEBCORPUS_TEST_SLOW": "0.01"}
     return subprocess.Popen(
-        [sys.executable, str(REPO / "cli.py"), "run", str(path), "--quiet"],
+        [sys.executable, "-m", "webcorpus", "run", str(path), "--quiet"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
     )
 

@@ -87,7 +87,7 @@ def test_filter_reasons_are_counted_and_excluded_side_output(tmp_path, shared_da
     assert stage["dropped"]["odd_offset"] > 0
     excluded = pq.ParquetDataset([str(p) for p in (tmp_path / "out" / "excluded").glob("*.parquet")]).read()
     assert set(excluded.column("drop_reason").to_pylist()) == {"odd_offset"}
-    assert set(excluded.column("drop_stage").to_pylist()) == {"1:python"}
+    assert set(excluded.column("drop_stage").to_pylist()) == {"1:python:keep_even_offsets"}
     assert all(o % 2 == 1 for o in excluded.column("offset").to_pylist())
 
 
@@ -182,7 +182,7 @@ def test_jsonl_columns_that_appear_or_change_type_in_later_batches_are_all_writt
 def test_inspect_lists_columns_of_every_shard(tmp_path):
     from click.testing import CliRunner
 
-    from cli import main
+    from webcorpus.cli import main
 
     lines = [{"text": f"document {i}", "id": f"d{i}"} for i in range(8)]
     for i in range(4, 8):

@@ -121,3 +121,12 @@ def test_not_a_token_shard(full_run, tmp_path):
         f.truncate(cut.stat().st_size - 2)
     result = run_inspect(cut)
     assert result.exit_code == 2 and "header says" in result.output
+
+
+def test_the_tokens_folder_shows_shards_per_format_not_provenance(full_run):
+    result = run_inspect(full_run / "tokens", "--tokens", 8)
+    assert result.exit_code == 0, result.output
+    assert "llmc/:" in result.output and "nanogpt/:" in result.output and "megatron/:" in result.output
+    for path in (full_run / "tokens" / "llmc").glob("*.bin"):
+        assert f"  {path.name}: llmc, {int(np.fromfile(path, '<i4', 256)[2]):,} tokens" in result.output
+    assert "document(s); columns" not in result.output  # not the provenance table

@@ -48,13 +48,13 @@ def stage(stats, name):
     return next(s for s in stats["stages"] if s["name"] == name)
 
 
-def test_every_section_is_present_and_only_training_is_absent(page):
+def test_every_section_is_present_and_only_training_and_ablation_are_absent(page):
     for key, title in SECTIONS:
         section = page.xpath(f'//section[@id="{key}"]')
         assert len(section) == 1, key
         assert section[0].xpath("h2")[0].text_content() == title
     absent = [s.get("id") for s in page.xpath('//section[@class="absent"]')]
-    assert absent == ["training"]  # no --train given
+    assert absent == ["training", "ablation"]  # no --train, no --ablation given
     assert "--train" in page.xpath('//section[@id="training"]')[0].text_content()
     # The part of each chart a browser draws: every present section except config's text has an svg chart.
     for key in ("funnel", "languages", "lengths", "dedup", "pii", "tokenizer", "config"):
@@ -189,7 +189,8 @@ def test_a_run_without_dedup_pii_or_tokenizer_says_so(tmp_path, shared_data):
     assert result.exit_code == 0
     page = lxml.html.fromstring(write_report(output).read_text())
     absent = {s.get("id"): s.text_content() for s in page.xpath('//section[@class="absent"]')}
-    assert set(absent) == {"dedup", "pii", "tokenizer", "training"}
+    assert set(absent) == {"dedup", "pii", "tokenizer", "training", "ablation", "examples"}  # examples need --excluded
+    assert "--excluded" in absent["examples"]
     assert "No dedup stage" in absent["dedup"] and "not scrubbed" in absent["pii"]
     assert set(headline(page)) == {"pages_read", "documents_written", "bad_records", "seconds"}
     assert int(headline(page)["pages_read"]) == result.stats["documents"]["read"]
@@ -235,3 +236,32 @@ def test_report_command(full_run, tmp_path):
     assert result.output.strip() == str(out) and out.read_text().startswith("<!DOCTYPE html>")
     missing = CliRunner().invoke(report, [str(tmp_path)])
     assert missing.exit_code == 2 and "stats.json" in missing.output
+
+
+def test_examples_per_drop_reason_and_top_domains(page, full_run):
+    excluded = pq.read_table(sorted((full_run / "excluded").glob("*.parquet"))[0], columns=["drop_stage", "drop_reason", "url"])
+    first = excluded.to_pylist()[0]
+    key = f"{first['drop_stage']} · {first['drop_reason']}"
+    heading = page.xpath(f'//section[@id="examples"]//h3[@data-reason="{key}"]')
+    assert heading and first["url"] in heading[0].getnext().text_content()
+    rows = page.xpath('//table[@id="domains-table"]//tr')[1:]
+    kept = [r.xpath("td")[0].text_content() for r in rows if r.xpath("td")[0].text_content()]
+    from urllib.parse import urlsplit
+    documents = pq.read_table(sorted((full_run / "documents").glob("*.parquet"))[0], columns=["url"]).column("url").to_pylist()
+    assert urlsplit(documents[0]).hostname in kept or len(kept) == 15
+    assert any(r.xpath("td")[2].text_content() for r in rows)  # dropped domains, from excluded/
+
+
+def test_language_score_distribution_with_its_threshold_line(page, full_run, full_stats):
+    section = page.xpath('//section[@id="signals"]')[0]
+    assert section.xpath('.//h3[@data-stage="language"]')
+    line = section.xpath('.//*[local-name()="line"][@class="threshold"]')
+    assert len(line) == 1
+    config = next(next(iter(s.values())) for s in full_stats["run"]["config"]["stages"] if "language" in s) or {}
+    assert f"min_score {config.get('min_score', 0.65)}" in section.text_content()
+    from webcorpus.report.data import gather
+
+    signal = gather(full_run)["signals"][0]
+    documents = pq.read_table(sorted((full_run / "documents").glob("*.parquet"))).column("language_score")
+    assert sum(signal["kept"]) == len(documents) - documents.null_count
+    assert sum(signal["dropped"]) == sum(v for k, v in next(s for s in full_stats["stages"] if s["name"] == "language")["dropped"].items() if "low_score" in k)

@@ -89,7 +89,7 @@ def pages() -> pa.Table:
     return from_rows(real_pages())
 
 
-@pytest.mark.parametrize("engine", ["trafilatura", "resiliparse", "hybrid"])
+@pytest.mark.parametrize("engine", ["blocks", "trafilatura", "resiliparse", "hybrid"])
 def test_engines_extract_ground_truth_sentences_and_titles(pages, engine):
     stage = build_stage("extract", {"engine": engine})
     out = stage(pages)

@@ -83,7 +83,7 @@ def _start(path: Path, staging: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO), "WEBCORPUS_TEST_SLOW": "0.01",
            "WEBCORPUS_STAGING": str(staging), "WEBCORPUS_PUBLISH_SECONDS": "0"}
     return subprocess.Popen(
-        [sys.executable, str(REPO / "cli.py"), "run", str(path), "--quiet"],
+        [sys.executable, "-m", "webcorpus", "run", str(path), "--quiet"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
     )
 
@@ -139,7 +139,7 @@ def _run_cli(tmp_path: Path, output: str) -> subprocess.CompletedProcess:
     inputs = [str(SHARED_DATA / "warc" / "aut-example" / "warc" / "example.warc.gz")]
     path.write_text(f"output: {output}\ninput: {inputs[0]}\nstages: []\n")
     env = {**os.environ, "PYTHONPATH": str(REPO), "WEBCORPUS_STAGING": str(tmp_path / "staging")}
-    return subprocess.run([sys.executable, str(REPO / "cli.py"), "run", str(path), "--quiet"],
+    return subprocess.run([sys.executable, "-m", "webcorpus", "run", str(path), "--quiet"],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
 
 

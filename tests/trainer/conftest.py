@@ -10,3 +10,11 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """A small Markov token dataset in llm.c shards (trainer_shards.make_dataset)."""
+    from trainer_shards import make_dataset
+
+    return make_dataset(tmp_path_factory.mktemp("tokens"))

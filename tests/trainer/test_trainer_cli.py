@@ -93,3 +93,38 @@ def test_flags_that_do_not_fit_together_are_a_usage_error(tmp_path):
                                         *flags, "--n-embd", "66", "--n-head", "4"])
     assert result.exit_code == 2
     assert "66" in result.output
+
+
+def test_devices_this_machine_lacks_are_refused_before_any_work(tmp_path):
+    import torch
+
+    data = make_dataset(tmp_path / "tokens", train_tokens=20_000)
+    bogus = CliRunner().invoke(sample, ["--checkpoint", str(tmp_path), "--device", "bogus"])
+    assert bogus.exit_code == 2 and "'bogus' is not a device" in bogus.output and "usable here" in bogus.output
+    if not torch.cuda.is_available():
+        cuda = CliRunner().invoke(train, ["--data", str(data), "--out", str(tmp_path / "run"), *TINY_FLAGS[:-4],
+                                          "--device", "cuda"])
+        assert cuda.exit_code == 2 and "no CUDA device" in cuda.output and "Traceback" not in cuda.output
+        assert not (tmp_path / "run").exists()
+    typo = CliRunner().invoke(sample, ["--checkpoint", str(tmp_path), "--device", "cpuu"])
+    assert typo.exit_code == 2 and "did you mean 'cpu'" in typo.output
+
+
+def test_train_refuses_to_overwrite_a_run_unless_told(tmp_path):
+    data = make_dataset(tmp_path / "tokens", train_tokens=20_000)
+    run = tmp_path / "run"
+    flags = ["--data", str(data), "--out", str(run), "--steps", "3", "--warmup-steps", "1", *TINY_FLAGS]
+    assert CliRunner().invoke(train, flags).exit_code == 0
+    first = (run / "metrics.jsonl").read_text()
+    again = CliRunner().invoke(train, flags)
+    assert again.exit_code == 2 and "already holds a run" in again.output and "checkpoint.pt" in again.output
+    assert (run / "metrics.jsonl").read_text() == first  # untouched
+    assert CliRunner().invoke(train, flags + ["--overwrite"]).exit_code == 0
+    resume_nothing = CliRunner().invoke(train, ["--data", str(data), "--out", str(tmp_path / "none"), "--resume", *TINY_FLAGS])
+    assert resume_nothing.exit_code == 2 and "no run to continue" in resume_nothing.output
+
+
+def test_help_shows_each_presets_default():
+    result = CliRunner().invoke(train, ["--help"], terminal_width=200)
+    n_layer = next(line for line in result.output.splitlines() if "--n-layer" in line)
+    assert "tiny: 2" in n_layer and "small: 6" in n_layer

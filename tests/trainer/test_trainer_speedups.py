@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from trainer_shards import make_dataset
+from trainer_shards import TINY, metrics
 from webcorpus.trainer.batches import DeviceBatches
 from webcorpus.trainer.config import PRESETS, make_config
 from webcorpus.trainer.data import TokenLoader, find_shards
@@ -18,17 +18,6 @@ from webcorpus.trainer.model import GPT, GPTConfig
 from webcorpus.trainer.optim import Muon, Optimizers, make_optimizer, orthogonalize
 from webcorpus.trainer.train import lr_at, train
 
-TINY = dict(n_layer=2, n_head=2, n_embd=32, seq_len=32, batch_size=8, lr=3e-3, warmup_steps=5,
-            eval_tokens=2048, device="cpu")
-
-
-def metrics(run):
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return make_dataset(tmp_path_factory.mktemp("tokens"))
 
 
 # --- chunked cross-entropy

@@ -4,22 +4,11 @@ import json
 import pytest
 import torch
 
-from trainer_shards import make_dataset
+from trainer_shards import TINY, metrics
 from webcorpus.trainer.config import PRESETS, make_config
 from webcorpus.trainer.model import GPT, GPTConfig
 from webcorpus.trainer.train import lr_at, peak_flops, train
 
-TINY = dict(n_layer=2, n_head=2, n_embd=32, seq_len=32, batch_size=8, lr=3e-3, warmup_steps=5,
-            eval_tokens=2048, device="cpu")
-
-
-def metrics(run):
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return make_dataset(tmp_path_factory.mktemp("tokens"))
 
 
 def test_tiny_model_learns(data, tmp_path):

@@ -8,11 +8,22 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import json
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+#: the tiny model and schedule the trainer tests train on the CPU
+TINY = dict(n_layer=2, n_head=2, n_embd=32, seq_len=32, batch_size=8, lr=3e-3, warmup_steps=5,
+            eval_tokens=2048, device="cpu")
+
+
+def metrics(run):
+    """The metrics.jsonl lines of a run folder."""
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
 
 
 def write_llmc_shard(path, tokens, magic=20240520, version=1, dtype="<u2", n_tokens=None):

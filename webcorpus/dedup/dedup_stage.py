@@ -129,8 +129,22 @@ def _run_phase(ctx: GlobalContext, plan: phases.Plan, phase: str, function, indi
     todo = [i for i in indices if phases.read_result(plan, phase, i) is None]
     if todo:
         items = [(plan, i) if round_ is None else (plan, round_, i) for i in todo]
-        list(ctx.progress(ctx.map(function, items), f"dedup {phase}"))
+        ctx.phase_map(f"dedup: {_plain(phase)}", function, items)
     return [phases.read_result(plan, phase, i) for i in indices]
+
+
+#: dedup's phases in words, for progress bars
+PHASE_NAMES = {
+    "signatures": "hashing (MinHash)", "exact": "exact and URL duplicates", "near": "candidate pairs (LSH)",
+    "confirm": "confirming pairs", "graph": "duplicate graph", "labels": "labelling clusters",
+    "decide": "choosing what to keep", "filter": "writing kept documents",
+}
+
+
+def _plain(phase: str) -> str:
+    if phase.startswith("cc"):  # cc000, cc001, ...: the rounds of connected components
+        return f"clustering, round {int(phase[2:]) + 1}"
+    return PHASE_NAMES.get(phase, phase)
 
 
 def _components_and_decisions(ctx: GlobalContext, plan: phases.Plan, results: dict) -> dict:

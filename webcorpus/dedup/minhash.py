@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from webcorpus.dedup.shingles import Shingles, fmix64
+from webcorpus.dedup.shingles import Shingles, fmix64, murmur_finaliser
 
 EMPTY = np.uint32(0xFFFFFFFF)  # the value of every row of a signature with no shingle
 _CHUNK_CELLS = 1 << 20  # permutations x shingles evaluated at once (4 MiB of uint32)
@@ -34,11 +34,7 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def fmix32(values: np.ndarray) -> np.ndarray:
     """The MurmurHash3 32-bit finaliser (datasketch's pre-mix of the affine32 scheme)."""
-    values = values ^ (values >> np.uint32(16))
-    values = values * np.uint32(0x85EBCA6B)
-    values = values ^ (values >> np.uint32(13))
-    values = values * np.uint32(0xC2B2AE35)
-    return values ^ (values >> np.uint32(16))
+    return murmur_finaliser(values, np.uint32, (16, 13, 16), (0x85EBCA6B, 0xC2B2AE35))
 
 
 def signatures(shingles: Shingles, num_perm: int = 128, seed: int = 1) -> np.ndarray:

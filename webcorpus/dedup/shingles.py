@@ -35,13 +35,20 @@ _POSITION = np.array(
 MAX_NGRAM = len(_POSITION)
 
 
+def murmur_finaliser(values: np.ndarray, word: type, shifts: tuple[int, int, int], multipliers: tuple[int, int]) -> np.ndarray:
+    """MurmurHash3's finaliser on ``word`` integers (``np.uint32`` or ``np.uint64``), element-wise:
+    xor-shift, multiply, xor-shift, multiply, xor-shift, with that width's shifts and odd multipliers."""
+    first, second, third = (word(shift) for shift in shifts)
+    values = values ^ (values >> first)
+    values = values * word(multipliers[0])
+    values = values ^ (values >> second)
+    values = values * word(multipliers[1])
+    return values ^ (values >> third)
+
+
 def fmix64(values: np.ndarray) -> np.ndarray:
     """The MurmurHash3 64-bit finaliser: an avalanching bijection, applied element-wise."""
-    values = values ^ (values >> np.uint64(33))
-    values = values * np.uint64(0xFF51AFD7ED558CCD)
-    values = values ^ (values >> np.uint64(33))
-    values = values * np.uint64(0xC4CEB9FE1A85EC53)
-    return values ^ (values >> np.uint64(33))
+    return murmur_finaliser(values, np.uint64, (33, 33, 33), (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53))
 
 
 def normalize(texts: pa.Array | list) -> pa.Array:

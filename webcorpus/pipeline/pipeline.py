@@ -1,14 +1,14 @@
 """The Python face of a pipeline: the same thing a YAML file describes, built in code.
 
-    from webcorpus import Pipeline
-    from webcorpus.stages.registry import build_stage
+    from webcorpus import Pipeline, build_stage, read_batches
 
-    pipeline = Pipeline(
-        [build_stage("extract", {"engine": "trafilatura"}), my_stage],
-        input="crawl/*.warc.gz", output="out/", workers=2,
-    )
-    result = pipeline.run()            # same output layout as `webcorpus run`
-    batch = pipeline.process(table)    # or run the per-batch stages on one Arrow table in memory
+    if __name__ == "__main__":         # workers import this file: the guard keeps them from running it
+        pipeline = Pipeline(
+            [build_stage("extract", {"engine": "trafilatura"}), my_stage],
+            input="crawl/*.warc.gz", output="out/", workers=2,
+        )
+        result = pipeline.run()        # same output layout as `webcorpus run`; raises RunFailed
+        table = pipeline.process(next(read_batches("crawl/*.warc.gz")))  # or one batch in memory
 """
 from __future__ import annotations
 
@@ -21,7 +21,22 @@ from webcorpus.pipeline.config import PipelineConfig, config_from_dict, load_con
 from webcorpus.pipeline.runner import RunResult, run_pipeline
 
 
+class RunFailed(RuntimeError):
+    """Tasks of a run failed; ``result`` is the :class:`RunResult` (re-running resumes and retries them)."""
+
+    def __init__(self, result: RunResult):
+        self.result = result
+        lines = [f"  {item.source}: {item.error}" for item in result.failed[:5]]
+        more = f"\n  ... and {len(result.failed) - 5} more" if len(result.failed) > 5 else ""
+        super().__init__(
+            f"{len(result.failed)} task(s) failed (run it again to retry them; see {result.output}/logs/run.log):\n"
+            + "\n".join(lines) + more
+        )
+
+
 class Pipeline:
+    """Stages over crawl files, built in code: the same thing a pipeline YAML file describes."""
+
     def __init__(
         self,
         stages: list,
@@ -66,8 +81,19 @@ class Pipeline:
     def stages(self) -> list:
         return self.config.stages
 
-    def run(self, quiet: bool = False, overwrite: bool = False, executor=None) -> RunResult:
-        return run_pipeline(self.config, executor=executor, quiet=quiet, overwrite=overwrite)
+    def run(self, quiet: bool = False, overwrite: bool = False, executor=None, check: bool = True,
+            keep_intermediates: bool = False) -> RunResult:
+        """Run (or resume) the pipeline; the output layout is that of `webcorpus run`.
+
+        A task that failed raises :class:`RunFailed` (its ``result`` holds what finished), unless
+        ``check=False``: then look at ``result.failed`` (or ``result.exit_code``) yourself.
+        OUTPUT/steps/ (documents between steps) is deleted after a successful run unless ``keep_intermediates``.
+        """
+        result = run_pipeline(self.config, executor=executor, quiet=quiet, overwrite=overwrite,
+                              keep_intermediates=keep_intermediates)
+        if check and result.failed:
+            raise RunFailed(result)
+        return result
 
     def process(self, batch: pa.Table) -> pa.Table:
         """Run the per-batch stages on one table in memory (global stages need a full run)."""

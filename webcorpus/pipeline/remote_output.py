@@ -11,6 +11,12 @@ code) and :class:`RemoteRun` publishes it to the URL in commit order:
 3. put every new or changed payload file (shards, dedup work, tokenizer, token shards, logs);
 4. put the new markers; last, ``stats.json`` (the run is complete).
 
+With an output URL the file tasks of per-batch steps do not write into the staging folder at all:
+a worker on any machine commits its shards and marker to the bucket itself
+(``remote_tasks.run_remote_file_task``), and :meth:`RemoteRun.fetch_task` brings them into
+staging, so that the global steps (which run on the driver's machine) and the next mirror see
+them; the mirror never deletes what it did not see. One driver per URL: :meth:`RemoteRun.lease`.
+
 Each put is one whole object, so a reader sees an object whole or not at all; at any moment the
 bucket holds a state that a killed local run could have left, and the pipeline's own rules
 (trust only committed markers, clear what an attempt left) resume from it. A run starts by
@@ -33,6 +39,7 @@ from pathlib import Path
 log = logging.getLogger("webcorpus")
 
 LOCAL_PROTOCOLS = ("file", "local")
+LEASE_SUFFIX = ".lease"
 MARKER_SUFFIX = ".done"
 FINAL = "stats.json"  # written last: the run is complete
 OWNER = "run.json"  # the config the folder was made with
@@ -117,8 +124,10 @@ def staging_folder(url: str) -> Path:
 
 
 def _is_temporary(relative: str) -> bool:
-    """Files still being written (``.name.tmp-PID``, ``.tokens.building/``, ``*.tmp``) are never published."""
-    return any(part.startswith(".") for part in relative.split("/")) or relative.endswith(".tmp")
+    """Files still being written (``.name.tmp-PID``, ``.tokens.building/``, ``*.tmp``) are never published,
+    nor a lease: the bucket's ``run.lease`` is the bucket's own lock, the staging folder's is this machine's."""
+    return (any(part.startswith(".") for part in relative.split("/")) or relative.endswith(".tmp")
+            or relative.endswith(LEASE_SUFFIX) or relative.endswith(LEASE_SUFFIX + ".takeover"))
 
 
 def _is_commit(relative: str) -> bool:
@@ -145,6 +154,68 @@ class RemoteRun:
         self.requests: Counter = Counter()
         self.put_names: set[str] = set()  # the relative paths this process published
         self._last_sync = 0.0
+        self._fetched = False  # files fetched from the bucket since the last sync: the times file is due
+
+    # -- the run's one driver ------------------------------------------------------------------
+    def lease(self, name: str):
+        """The lease ``URL/<name>.lease`` (:class:`~webcorpus.ledger.ObjectLease`): one driver per URL."""
+        from webcorpus.ledger import ObjectLease
+
+        return ObjectLease(self.fs, f"{self.root}/{name}{LEASE_SUFFIX}", f"{self.url}/{name}{LEASE_SUFFIX}")
+
+    # -- file tasks that workers commit to the bucket ------------------------------------------
+    def url_of(self, path: str | os.PathLike) -> str:
+        """The URL of a path inside the staging folder; any other path or URL unchanged."""
+        try:
+            relative = Path(path).relative_to(self.staging).as_posix()
+        except ValueError:
+            return str(path)
+        return f"{self.url}/{relative}" if relative != "." else self.url
+
+    def remote_task(self, task):
+        """``task`` (a FileTask on staging paths) as a worker anywhere runs it: every folder a URL, and
+        the input's identity as this machine sees it (so the marker matches the driver's read_marker)."""
+        from dataclasses import replace
+
+        from webcorpus.ledger import input_identity
+
+        return replace(task, source=self.url_of(task.source), output_dir=self.url_of(task.output_dir),
+                       marker_dir=self.url_of(task.marker_dir),
+                       excluded_dir=self.url_of(task.excluded_dir) if task.excluded_dir else None,
+                       identity=input_identity(task.source))
+
+    def clear_tasks(self, tasks: list) -> None:
+        """Before ``tasks`` run again: delete what killed attempts left of them (shards without a marker),
+        in staging and then, by the mirror, in the bucket (a pull brought the bucket's into staging)."""
+        from webcorpus.document_shards import remove_shards
+
+        for task in tasks:
+            remove_shards(task.output_dir, task.task_id)
+            if task.excluded_dir:
+                remove_shards(task.excluded_dir, task.task_id)
+        self.sync()
+
+    def fetch_task(self, task, result) -> None:
+        """Bring a task a worker committed to the bucket into staging: its shards, excluded shards and
+        marker (last, as committed), each recorded as published so the mirror neither puts nor deletes it."""
+        names = [f"{task.output_dir}/{name}" for name in result.shards]
+        if task.excluded_dir:
+            self.requests["list"] += 1
+            names += [f"{task.excluded_dir}/{key.rsplit('/', 1)[1]}"
+                      for key in self.fs.glob(f"{self._key(task.excluded_dir)}/{task.task_id}.[0-9][0-9][0-9][0-9][0-9].parquet")]
+        names.append(f"{task.marker_dir}/{task.task_id}{MARKER_SUFFIX}")
+        for url in names:
+            relative = url[len(self.url):].lstrip("/")
+            target = self.staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.requests["get"] += 1
+            self.fs.get_file(self._key(url), str(target))
+            self.published[relative] = self._signature(target)
+        self._fetched = True
+
+    def _key(self, url: str) -> str:
+        """The store's key of a URL under this run."""
+        return f"{self.root}/{url[len(self.url):].lstrip('/')}".rstrip("/")
 
     def pull(self) -> Path:
         """Start from what the URL holds: a fresh staging folder with every object under the URL."""
@@ -196,9 +267,10 @@ class RemoteRun:
         for relative, signature in sorted(commits.items(), key=lambda item: item[0] == FINAL):
             if self.published.get(relative) != signature:
                 self._put(relative, signature)
-        if sum(self.requests.values()) > before:  # something was put or deleted
+        if sum(self.requests.values()) > before or self._fetched:  # something was put, deleted or fetched
             self.requests["put"] += 1
             self.fs.pipe_file(f"{self.root}/{TIMES}", json.dumps(self.published, sort_keys=True).encode())
+            self._fetched = False
         self._last_sync = time.monotonic()
 
     def _scan(self, commit: bool) -> dict[str, tuple[int, int]]:

@@ -24,6 +24,10 @@ def merge_step_stats(steps: list[StepResult], config, inputs: list[str], executo
                 stages_out.append({"step": step.step, "name": name, "kind": "batch", **stats.to_dict()})
         else:
             stages_out.append({"step": step.step, "name": step.names[0], "kind": "global", **step.stats})
+    for entry, stage in zip(stages_out, config.stages):  # steps keep the stages' order
+        label = getattr(stage, "label", None)  # a python stage's label names it in the funnel
+        if label and label != entry["name"]:
+            entry["label"] = label
     final = steps[-1]
     documents_written = (
         sum(t.documents_written for t in final.tasks) if final.kind == "batch" else final.stats.get("documents_out", 0)

@@ -16,15 +16,16 @@ def summary_lines(stats: dict) -> list[str]:
         lines.append(f"bad input: {reader['error_count']:,} broken record(s) or file(s), listed in stats.json and logs/run.log")
     if reader["charset_replaced"]:
         lines.append(f"charset: {reader['charset_replaced']:,} page(s) needed replacement characters (kept)")
-    width = max([len(s["name"]) for s in stats["stages"]] + [5])
+    names = [f"{s['name']}: {s['label']}" if s.get("label") else s["name"] for s in stats["stages"]]
+    width = max([len(n) for n in names] + [5])
     lines.append(f"{'stage':<{width}}  {'in':>10}  {'out':>10}  {'seconds':>8}  top drop reasons (or counters)")
-    for stage in stats["stages"]:
+    for name, stage in zip(names, stats["stages"]):
         # A stage that rewrites rather than drops (pii, c4's lines) says what it did through its counters.
         counts = stage["dropped"] or {k: v for k, v in stage["counters"].items() if isinstance(v, (int, float))}
         reasons = sorted(counts.items(), key=lambda kv: -kv[1])[:3]
         shown = ", ".join(f"{r} {n:,}" for r, n in reasons)
         lines.append(
-            f"{stage['name']:<{width}}  {stage['documents_in']:>10,}  {stage['documents_out']:>10,}  {stage['seconds']:>8.1f}  {shown}"
+            f"{name:<{width}}  {stage['documents_in']:>10,}  {stage['documents_out']:>10,}  {stage['seconds']:>8.1f}  {shown}"
         )
     tasks = stats["tasks"]
     lines.append(
@@ -37,6 +38,9 @@ def summary_lines(stats: dict) -> list[str]:
 
 def print_summary(result, stream=None) -> None:
     stream = stream or sys.stderr
+    if getattr(result, "fatal", None) is not None:  # stopped: its one line is already on the console
+        print(f"full traceback: {result.output}/logs/run.log", file=stream)
+        return
     for line in summary_lines(result.stats):
         print(line, file=stream)
     print(f"output: {result.url}/documents  stats: {result.url}/stats.json", file=stream)

@@ -41,6 +41,16 @@ class FileTask:
     excluded_dir: str | None = None
     batch_size: int = 1000
     name: str | None = None  # set for shards inside the run folder, whose full path differs between runs
+    max_record_bytes: int = 64 << 20  # a record or decoded page over this is skipped and reported
+    size: int | None = None  # bytes of a crawl file: progress is then reported in bytes read, else in documents
+    # The input's identity as the driver sees it, when a worker reads the input by another name (a shard of
+    # the run read by URL from object storage); None: input_identity(source).
+    identity: list | None = None
+
+    @property
+    def source_identity(self) -> list:
+        """What the task's marker records of its input, and what a re-run compares it with."""
+        return self.identity if self.identity is not None else input_identity(self.source)
 
     @property
     def task_id(self) -> str:
@@ -49,6 +59,16 @@ class FileTask:
     @property
     def ledger(self) -> Ledger:
         return Ledger(self.marker_dir)
+
+
+def _position(batch: pa.Table, size: int) -> int:
+    """How far into its file a batch of a crawl file reaches: the byte offset of its last record."""
+    import pyarrow.compute as pc
+
+    if "offset" not in batch.column_names or batch.num_rows == 0:
+        return 0
+    last = pc.max(batch.column("offset")).as_py() or 0
+    return min(int(last), size)
 
 
 def task_id(source: str) -> str:
@@ -132,7 +152,7 @@ class StepResult:
 
 def read_marker(task: FileTask) -> TaskResult | None:
     """The finished task's result, or None if it has not finished, or its input changed since."""
-    record = task.ledger.read(task.task_id, expect={"identity": input_identity(task.source)})
+    record = task.ledger.read(task.task_id, expect={"identity": task.source_identity})
     return TaskResult.from_dict(record) if record is not None else None
 
 
@@ -144,7 +164,7 @@ def run_file_task(task: FileTask, stages: list, progress: Callable[[int], None] 
     from webcorpus.readers import read_documents
 
     start = time.perf_counter()
-    identity = input_identity(task.source)
+    identity = task.source_identity
     remove_shards(task.output_dir, task.task_id)
     if task.excluded_dir:
         remove_shards(task.excluded_dir, task.task_id)
@@ -155,21 +175,26 @@ def run_file_task(task: FileTask, stages: list, progress: Callable[[int], None] 
     report = ReadReport(task.source)
     records = 0
     try:
-        for batch in read_documents(task.source, report, batch_size=task.batch_size):
+        for batch in read_documents(task.source, report, batch_size=task.batch_size,
+                                    max_record_bytes=task.max_record_bytes):
             records += batch.num_rows
+            read_batch = batch
             for index, stage in enumerate(stages):
                 if batch.num_rows == 0:
                     break
                 output = stage.apply(batch)
                 batch = output.kept
                 if excluded is not None and output.dropped is not None and output.dropped.num_rows:
-                    label = f"{index + 1}:{stage.name or type(stage).__name__}"
+                    name = stage.name or type(stage).__name__
+                    label = f"{index + 1}:{name}" + (f":{stage.label}" if getattr(stage, "label", None) else "")
                     dropped = output.dropped.append_column(STAGE_COLUMN, pa.array([label] * output.dropped.num_rows))
                     excluded.write(dropped)
             writer.write(batch)
             if progress is not None:
-                progress(records)
+                progress(_position(read_batch, task.size) if task.size else records)
         shards = writer.close()
+        if progress is not None and task.size:
+            progress(task.size)  # the whole file, whatever followed its last record
         if excluded is not None:
             excluded.close()
     except BaseException:

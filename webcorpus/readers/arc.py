@@ -18,7 +18,7 @@ import re
 from typing import Iterator
 
 from .report import ReadReport
-from .stream import ByteStream, take_block
+from .stream import ByteStream, take_block, too_large_message
 
 MAX_LINE = 1 << 14
 _LINE_END = re.compile(rb"\n")
@@ -96,6 +96,9 @@ def iter_arc(stream: ByteStream, report: ReadReport) -> Iterator[ArcRecord]:
             continue
         url, date, mime, size = fields
         block, pos, problem = take_block(stream, pos, line_end + 1, line_end + 1 + size)
+        if problem == "too_large":
+            report.error(offset, too_large_message("ARC", offset, size, stream.max_block, pos, line_end + 1 + size,
+                                                   stream), kind="too_large")
         if problem == "eof":
             report.error(offset, f"ARC record at offset {offset} truncated: length {size}, "
                                  f"but the file ends {line_end + 1 + size - pos} bytes early")

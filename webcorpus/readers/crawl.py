@@ -7,7 +7,8 @@ Record kinds counted in ``report.records``:
 * not kept: ``non_html``, ``non_200``, ``non_http``, ``dns``, and the WARC types
   ``warcinfo`` (also an ARC's ``filedesc://`` header), ``request``, ``metadata``,
   ``revisit``, ``resource``, ``continuation`` and any other type by its name, and
-  ``too_large`` (a block over 64 MiB, skipped unread).
+  ``too_large`` (a block, or a page once its encodings are undone, over the limit ``max_record_bytes``,
+  64 MiB by default: skipped without holding it, and listed in the errors with its offset).
 """
 from __future__ import annotations
 
@@ -32,14 +33,13 @@ def warc_documents(stream: ByteStream, source: str, report: ReadReport, batch_si
         headers = record.headers
         kind = headers.get("warc-type", "").strip().lower() or "unknown"
         url = headers.get("warc-target-uri", "").strip("<> ") or None
-        if record.block is None:
-            records["too_large"] += 1
+        if record.block is None:  # too large: counted and reported by the record parser
             continue
         if kind == "response":
             if url is not None and url.startswith("dns:"):
                 records["dns"] += 1
                 continue
-            kind, html, charset = html_page(record.block, report, record.offset)
+            kind, html, charset = html_page(record.block, report, record.offset, stream.max_block)
             if kind is None:
                 continue
             records[kind] += 1
@@ -70,8 +70,7 @@ def arc_documents(stream: ByteStream, source: str, report: ReadReport, batch_siz
     records = report.records
     for record in iter_arc(stream, report):
         url = record.url
-        if record.block is None:
-            records["too_large"] += 1
+        if record.block is None:  # too large: counted and reported by the record parser
             continue
         if url.startswith("filedesc:"):
             records["warcinfo"] += 1
@@ -79,7 +78,7 @@ def arc_documents(stream: ByteStream, source: str, report: ReadReport, batch_siz
         if url.startswith("dns:"):
             records["dns"] += 1
             continue
-        kind, html, charset = html_page(record.block, report, record.offset)
+        kind, html, charset = html_page(record.block, report, record.offset, stream.max_block)
         if kind is None:
             continue
         records[kind] += 1

@@ -17,8 +17,15 @@ _CHUNK_SIZE = re.compile(rb"[ \t]*([0-9A-Fa-f]+)[^\r\n]*\r?\n")
 MAX_HEAD = 1 << 16
 
 
+MAX_DECODED = 64 << 20  # default bound on a decoded body: a decompression bomb stops here, not in memory
+
+
 class BodyError(ValueError):
     """The body claims an encoding it cannot be decoded from."""
+
+
+class BodyTooLarge(ValueError):
+    """Undoing the body's encodings would exceed the limit (a decompression bomb, or a huge page)."""
 
 
 class HttpResponse:
@@ -36,15 +43,18 @@ class HttpResponse:
         """The media type of Content-Type, lower-case, without parameters ('' if absent)."""
         return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
-    def decoded_body(self) -> bytes:
-        """The body with Transfer-Encoding and Content-Encoding undone."""
+    def decoded_body(self, limit: int = MAX_DECODED) -> bytes:
+        """The body with Transfer-Encoding and Content-Encoding undone, never more than ``limit``
+        bytes of it held: :class:`BodyTooLarge` as soon as a decoding would produce more."""
         body = self.body if isinstance(self.body, bytes) else bytes(self.body)
         if "chunked" in self.headers.get("transfer-encoding", "").lower():
-            body = dechunk(body)
+            body = dechunk(body)  # never longer than its input
         encodings = [e.strip().lower() for e in self.headers.get("content-encoding", "").split(",")]
         for encoding in reversed(encodings):
             if encoding and encoding not in ("identity", "none"):
-                body = decode_content(body, encoding)
+                body = decode_content(body, encoding, limit)
+        if len(body) > limit:
+            raise BodyTooLarge(f"body of {len(body)} bytes is over the limit of {limit} bytes")
         return body
 
 
@@ -100,39 +110,48 @@ def dechunk(body: bytes) -> bytes:
     return b"".join(out)
 
 
-def decode_content(body: bytes, encoding: str) -> bytes:
-    """Undo one Content-Encoding (gzip, deflate, br); the body as stored if it is not encoded."""
+def decode_content(body: bytes, encoding: str, limit: int = MAX_DECODED) -> bytes:
+    """Undo one Content-Encoding (gzip, deflate, br); the body as stored if it is not encoded.
+
+    At most ``limit`` bytes are ever produced: :class:`BodyTooLarge` when the decoded body is longer.
+    """
     if not body:
         return body
     if encoding in ("gzip", "x-gzip"):
         if not body.startswith(b"\x1f\x8b"):
             return body  # stored decoded
-        return _inflate(body, 47, encoding)
+        return _inflate(body, 47, encoding, limit)
     if encoding == "deflate":
         try:
-            return _inflate(body, 15, encoding)
+            return _inflate(body, 15, encoding, limit)
         except BodyError:
-            return _inflate(body, -15, encoding, fallback=True)
+            return _inflate(body, -15, encoding, limit, fallback=True)
     if encoding == "br":
         import brotli
 
         try:
-            return brotli.decompress(body)
+            # output_buffer_limit: brotli stops growing its output there, whatever the input says
+            out = brotli.Decompressor().process(body, output_buffer_limit=limit + 1)
         except brotli.error as exc:
             if looks_like_markup(body):
                 return body
             raise BodyError(f"cannot undo Content-Encoding br: {exc}") from None
+        if len(out) > limit:
+            raise BodyTooLarge(f"Content-Encoding br decodes to more than the limit of {limit} bytes")
+        return out
     return body  # unknown coding (compress, ...): leave it to content sniffing
 
 
-def _inflate(body: bytes, wbits: int, encoding: str, fallback: bool = False) -> bytes:
+def _inflate(body: bytes, wbits: int, encoding: str, limit: int, fallback: bool = False) -> bytes:
     inflater = zlib.decompressobj(wbits)
     try:
-        out = inflater.decompress(body)
+        out = inflater.decompress(body, limit + 1)  # max_length: zlib stops there, memory stays bounded
     except zlib.error as exc:
         if looks_like_markup(body) and (fallback or encoding != "deflate"):
             return body
         raise BodyError(f"cannot undo Content-Encoding {encoding}: {exc}") from None
+    if len(out) > limit:
+        raise BodyTooLarge(f"Content-Encoding {encoding} decodes to more than the limit of {limit} bytes")
     return out  # a truncated stream still gives its readable prefix
 
 

@@ -9,17 +9,18 @@ first KiB. Everything else is counted by kind (see :func:`classify`) and not kep
 from __future__ import annotations
 
 from .charset import header_charset, html_to_utf8
-from .http import BodyError, parse_response, sniff_html
+from .http import MAX_DECODED, BodyError, BodyTooLarge, parse_response, sniff_html
 from .report import ReadReport
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
-def html_page(block: bytes, report: ReadReport, offset: int) -> tuple[str | None, bytes | None, str | None]:
+def html_page(block: bytes, report: ReadReport, offset: int,
+              limit: int = MAX_DECODED) -> tuple[str | None, bytes | None, str | None]:
     """``(kind, html as UTF-8 bytes, charset)`` for a stored HTTP response; html is None unless kind is ``html``.
 
     Kinds: ``html``, ``non_html``, ``non_200``, ``non_http`` (no HTTP status line), or None
-    when the record was broken and already reported as an error.
+    when the record was broken or over ``limit`` once decoded, and already reported.
     """
     response = parse_response(block)
     if response is None:
@@ -30,9 +31,12 @@ def html_page(block: bytes, report: ReadReport, offset: int) -> tuple[str | None
     if mime and mime not in HTML_TYPES:
         return "non_html", None, None
     try:
-        body = response.decoded_body()
+        body = response.decoded_body(limit)
     except BodyError as exc:
         report.error(offset, f"{exc} (HTML response at offset {offset})")
+        return None, None, None
+    except BodyTooLarge as exc:
+        report.error(offset, f"too large: {exc} (HTML response at offset {offset}); skipped", kind="too_large")
         return None, None, None
     if not mime and not sniff_html(body):
         return "non_html", None, None

@@ -20,7 +20,7 @@ import pyarrow as pa
 from .crawl import arc_documents, warc_documents
 from .detect import container, content_format
 from .report import ReadReport
-from .stream import ByteStream
+from .stream import MAX_BLOCK, ByteStream
 from .text import jsonl_documents, parquet_documents
 
 log = logging.getLogger(__name__)
@@ -40,11 +40,14 @@ def open_source(source: str) -> BinaryIO:
     return fsspec.open(source, "rb").open()
 
 
-def read_documents(source: str, report: ReadReport, batch_size: int = 1000) -> Iterator[pa.Table]:
+def read_documents(source: str, report: ReadReport, batch_size: int = 1000,
+                   max_record_bytes: int = MAX_BLOCK) -> Iterator[pa.Table]:
     """Batches (``pyarrow.Table`` of BASE_SCHEMA, plus extra columns for text inputs) of one file.
 
     Formats: WARC (plain or gzip, WARC/0.18 to 1.1), WET, ARC (plain or gzip), Parquet
     and JSON lines of documents. See ``docs/readers.md`` for what is kept and counted.
+    A record whose block, or whose page once decoded, is over ``max_record_bytes`` is skipped
+    without being held in memory, counted ``too_large`` and listed with its offset.
     """
     try:
         raw = open_source(source)
@@ -63,6 +66,7 @@ def read_documents(source: str, report: ReadReport, batch_size: int = 1000) -> I
         if kind == "empty":
             return
         stream = ByteStream(_Prefixed(head, raw), report, gzipped=kind == "gzip")
+        stream.max_block = max_record_bytes
         fmt = content_format(stream)
         if fmt == "warc":
             yield from warc_documents(stream, source, report, batch_size)
@@ -106,3 +110,16 @@ class _Prefixed(io.RawIOBase):
                 return head + self._raw.read()
             return head + self._raw.read(max(0, size - len(head)))
         return self._raw.read(size)
+
+
+def read_batches(input, batch_size: int = 1000) -> Iterator[pa.Table]:
+    """Batches of documents from crawl or text files, for trying stages in Python.
+
+    ``input`` is what a pipeline's ``input`` takes: a path, a glob, a URL, or a list of them.
+    Files are read in sorted order; bad records are skipped and counted as in a run (what was
+    counted is not returned here: a run's stats.json has it).
+    """
+    from .inputs import expand_inputs
+
+    for source in expand_inputs(input):
+        yield from read_documents(source, ReadReport(source), batch_size)

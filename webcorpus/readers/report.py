@@ -21,8 +21,9 @@ class ReadReport:
     charset_replaced: int = 0
     error_count: int = 0  # errors seen; a merged report lists only the first of them
 
-    def error(self, offset: int | None, error: str) -> None:
-        self.records["error"] += 1
+    def error(self, offset: int | None, error: str, kind: str = "error") -> None:
+        """List a problem with its offset; the record is counted as ``kind`` (``error``, ``too_large``)."""
+        self.records[kind] += 1
         self.error_count += 1
         self.errors.append({"source": self.source, "offset": offset, "error": error})
 

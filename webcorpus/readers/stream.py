@@ -31,6 +31,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_BLOCK = 64 << 20  # a record block larger than this is skipped (counted ``too_large``), not held in memory
 _FEED = 1 << 15  # compressed bytes fed to zlib at once: bounds the copy of ``unused_data`` per member
+_RECORD_START = re.compile(rb"WARC/\d|[A-Za-z][A-Za-z0-9+.-]*:\S* \d")  # a WARC version line, or an ARC header line
 _PADDING = re.compile(rb"[\x00\s]*")
 _BLANK = re.compile(rb"[\r\n\t ]*")
 
@@ -62,6 +63,7 @@ class ByteStream:
         self._inflater = None
         self._member = 0
         self._quiet_skip = False  # after a corrupt member, skipping to the next magic is not a second error
+        self.max_block = MAX_BLOCK  # a record block (and a decoded page) over this many bytes is skipped
 
     # -- reading -------------------------------------------------------------
     @property
@@ -108,15 +110,21 @@ class ByteStream:
             cut = self.break_within(self.pos, end)
             if cut is not None:
                 return cut
-            self.base, self.buf = self.end, b""
-            self.pos = self.base
-            data = self._read_chunk()
-            if data is None:
+            if not self.next_chunk():
                 return self.end
-            self.buf = data
-            self._prune()
         cut = self.break_within(self.pos, end)
         return cut if cut is not None else end
+
+    def next_chunk(self) -> bool:
+        """Drop the buffer and read the next chunk in its place (nothing is kept); False at EOF."""
+        self.base, self.buf = self.end, b""
+        self.pos = self.base
+        data = self._read_chunk()
+        if data is None:
+            return False
+        self.buf = data
+        self._prune()
+        return True
 
     def _read_chunk(self) -> bytes | None:
         """The next decompressed chunk (never empty); None at the end of the file."""
@@ -291,13 +299,13 @@ def take_block(stream: ByteStream, record: int, start: int, end: int) -> tuple[m
 
     Returns ``(block, where the next record may start, problem)``; the block is a view into
     the stream's buffer, so records nobody looks into (requests, metadata) are never copied. ``problem`` is None,
-    ``"too_large"`` (block is None: skipped without holding it), ``"cut"`` (a broken gzip
+    ``"too_large"`` (block is None: skipped without holding it; in a gzipped file the skip stops early at
+    a later gzip member that starts with a record, as a length that lies would otherwise swallow it), ``"cut"`` (a broken gzip
     member inside: the block holds what came before it) or ``"eof"`` (the file ends
     inside: the block holds what there is).
     """
-    if end - start > MAX_BLOCK:
-        stop = stream.skip_to(end)
-        return None, stop, "too_large"
+    if end - start > stream.max_block:
+        return None, _skip_block(stream, record, end), "too_large"
     complete = stream.ensure(end)
     cut = stream.break_within(record, end)
     if cut is not None:
@@ -305,3 +313,36 @@ def take_block(stream: ByteStream, record: int, start: int, end: int) -> tuple[m
     if not complete:
         return stream.view(start, stream.end), stream.end, "eof"
     return stream.view(start, end), end, None
+
+
+def _skip_block(stream: ByteStream, record: int, end: int) -> int:
+    """Read past a block too large to hold, chunk by chunk; where reading resumes.
+
+    That is ``end``, or earlier: a break (broken gzip), the end of the file, or, in a gzipped file, a
+    gzip member starting inside the block with a record line: crawl files hold one record per
+    member, so a length reaching past its member lies, and the records after it are kept.
+    """
+    while True:
+        cut = stream.break_within(max(stream.pos, record), end)
+        if cut is not None:
+            return cut
+        if stream.gzipped:
+            member = stream.next_member_start(record)
+            while member is not None and member < min(end, stream.end):
+                if member >= stream.base and _RECORD_START.match(stream.buf, member - stream.base):
+                    return member
+                member = stream.next_member_start(member)
+        if stream.end >= end:
+            return end
+        if not stream.next_chunk():
+            return stream.end
+
+
+def too_large_message(kind: str, offset: int, size: int, limit: int, stop: int, end: int, stream: ByteStream) -> str:
+    """The error entry of a skipped block: its size, the limit, and where reading resumed."""
+    text = f"{kind} record at offset {offset}: Content-Length {size} is over the limit of {limit} bytes; skipped"
+    if stop < end and stream.at_eof(stop):
+        return text + f" (and it claims {end - stop} bytes past the end of the file)"
+    if stop < end:
+        return text + f" (its length reaches past its gzip member: reading resumes at the next record, offset {stream.origin(stop)[0]})"
+    return text

@@ -20,7 +20,7 @@ import re
 from typing import Iterator
 
 from .report import ReadReport
-from .stream import ByteStream, take_block
+from .stream import ByteStream, take_block, too_large_message
 
 MAX_HEADER = 1 << 16
 _HEADER_END = re.compile(rb"\n\r*\n")
@@ -103,6 +103,9 @@ def iter_warc(stream: ByteStream, report: ReadReport) -> Iterator[WarcRecord]:
                 return
             continue
         block, pos, problem = take_block(stream, pos, block_start, block_start + size)
+        if problem == "too_large":
+            report.error(offset, too_large_message("WARC", offset, size, stream.max_block, pos, block_start + size,
+                                                   stream), kind="too_large")
         if problem == "eof":
             report.error(offset, f"WARC record at offset {offset} truncated: Content-Length {size}, "
                                  f"but the file ends {block_start + size - pos} bytes early")

@@ -3,19 +3,22 @@
     from webcorpus.report import write_report
     write_report("out/")                       # -> out/report.html
     write_report("out/", train_dir="runs/a")   # with the training and validation loss
+    write_report("out/", ablation_dir="abl/")  # with an ablation's table and loss curves
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 
-def write_report(output_dir, train_dir=None, out_file=None) -> Path:
-    """Write the report of the run in ``output_dir`` (default file: OUTPUT/report.html) and return its path."""
+def write_report(output_dir, train_dir=None, out_file=None, ablation_dir=None) -> Path:
+    """Write the report of the run in ``output_dir`` (default file: OUTPUT/report.html) and return its path.
+
+    ``train_dir``: a ``webcorpus train`` run folder; ``ablation_dir``: a ``webcorpus ablate`` folder."""
     from webcorpus.report.data import gather
     from webcorpus.report.html import render
 
     path = Path(out_file) if out_file else Path(output_dir) / "report.html"
-    page = render(gather(output_dir, train_dir))
+    page = render(gather(output_dir, train_dir, ablation_dir))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(page, encoding="utf-8")

@@ -61,8 +61,11 @@ def hbars(rows: list[tuple[str, list[float], str]], series: list[tuple[str, str]
 
 
 def columns(categories: list[str], series: list[tuple[str, str, list[float]]], width: int = 760,
-            height: int = 220, y_label: str = "") -> str:
-    """Grouped vertical columns: one group per category, one column per series (name, colour, values)."""
+            height: int = 220, y_label: str = "", marker: tuple[float, str] | None = None) -> str:
+    """Grouped vertical columns: one group per category, one column per series (name, colour, values).
+
+    ``marker``: (position in categories, label) draws a dashed vertical line there (a filter's threshold;
+    position 3.0 is the left edge of the fourth category)."""
     if not categories:
         return ""
     left, bottom, top_pad = 48, 34, 14
@@ -79,12 +82,18 @@ def columns(categories: list[str], series: list[tuple[str, str, list[float]]], w
             h = plot_h * value / top
             body.append(_rect(gx + s * col_w, top_pad + plot_h - h, col_w - 1, h, color, f"{category}: {name} {value:,}"))
         body.append(_text(left + (g + 0.5) * group_w, height - bottom + 16, category, "middle"))
+    if marker is not None:
+        x = left + marker[0] * group_w
+        body.append(f'<line class="threshold" x1="{x:.1f}" y1="{top_pad}" x2="{x:.1f}" y2="{top_pad + plot_h}" '
+                    f'stroke="#a8322d" stroke-width="1.5" stroke-dasharray="4 3"/>')
+        body.append(_text(x + 4, top_pad + 10, marker[1]))
     return _svg(width, height, body, "column chart")
 
 
 def lines(series: list[tuple[str, str, list[tuple[float, float]]]], width: int = 760, height: int = 260,
-          x_label: str = "", y_label: str = "") -> str:
-    """Line chart of (x, y) points per series (name, colour, points); single points show as dots."""
+          x_label: str = "", y_label: str = "", x_name: str = "step") -> str:
+    """Line chart of (x, y) points per series (name, colour, points); single points show as dots.
+    ``x_name`` names x in each point's hover text ("at step 100")."""
     points = [p for _, _, pts in series for p in pts]
     if not points:
         return ""
@@ -112,7 +121,7 @@ def lines(series: list[tuple[str, str, list[tuple[float, float]]]], width: int =
             body.append(f'<path d="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
         for x, y in pts if len(pts) <= 60 else pts[-1:]:
             body.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{color}">'
-                        f"<title>{escape(name)} at step {x:,.0f}: {y:.4f}</title></circle>")
+                        f"<title>{escape(name)} at {escape(x_name)} {x:,.0f}: {y:.4f}</title></circle>")
     return _svg(width, height, body, "line chart")
 
 

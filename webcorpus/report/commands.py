@@ -1,4 +1,4 @@
-"""Click commands `report` and `inspect`; cli.py registers them with ``main.add_command``."""
+"""Click commands `report` and `inspect`; webcorpus.cli registers them with ``main.add_command``."""
 from __future__ import annotations
 
 import sys
@@ -10,13 +10,15 @@ import click
 @click.argument("output", type=click.Path(exists=True, file_okay=False))
 @click.option("--train", "train_dir", type=click.Path(exists=True, file_okay=False),
               help="A `webcorpus train` run folder (its metrics.jsonl): adds training and validation loss.")
+@click.option("--ablation", "ablation_dir", type=click.Path(exists=True, file_okay=False),
+              help="A `webcorpus ablate` folder (its ablation.json): adds the comparison of corpora.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Where to write the page; default OUTPUT/report.html.")
-def report(output, train_dir, out_file):
+def report(output, train_dir, ablation_dir, out_file):
     """Write one self-contained HTML page (no network needed to view it) describing the run in OUTPUT."""
     from webcorpus.report import write_report
 
     try:
-        path = write_report(output, train_dir=train_dir, out_file=out_file)
+        path = write_report(output, train_dir=train_dir, out_file=out_file, ablation_dir=ablation_dir)
     except (FileNotFoundError, ValueError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from webcorpus.report.ablation import read_ablation
+from webcorpus.report.dropped import drop_examples, filter_signals, top_domains
 from webcorpus.report.token_files import open_token_shard, split_of
 
 LANGUAGE_REASON = "language:"
@@ -23,8 +25,9 @@ CLUSTER_PREFIX = "cluster_size_"
 LARGEST_CLUSTERS = 5
 
 
-def gather(output_dir: str | Path, train_dir: str | Path | None = None) -> dict:
-    """Read a run's OUTPUT folder (and optionally a ``webcorpus train`` run folder) into the report's data."""
+def gather(output_dir: str | Path, train_dir: str | Path | None = None, ablation_dir: str | Path | None = None) -> dict:
+    """Read a run's OUTPUT folder (and optionally a ``webcorpus train`` run folder and a
+    ``webcorpus ablate`` folder) into the report's data."""
     output = Path(output_dir)
     stats_path = output / "stats.json"
     if not stats_path.is_file():
@@ -44,8 +47,12 @@ def gather(output_dir: str | Path, train_dir: str | Path | None = None) -> dict:
         "pii": _pii(stages),
         "tokenizer": _tokenizer(output, stages),
         "training": _training(Path(train_dir)) if train_dir else None,
+        "ablation": read_ablation(ablation_dir) if ablation_dir else None,
         "timing": [{"name": s["name"], "kind": s["kind"], "seconds": s["seconds"]} for s in stages],
         "bad_input": _bad_input(stats),
+        "examples": drop_examples(output),
+        "domains": top_domains(output, documents),
+        "signals": filter_signals(output, stats, documents),
     }
     data["headline"] = _headline(data)
     return data
@@ -74,7 +81,7 @@ def _funnel(stats: dict) -> dict:
     for stage in stats["stages"]:
         dropped = stage["documents_in"] - stage["documents_out"]
         rows.append({
-            "name": stage["name"],
+            "name": f"{stage['name']}: {stage['label']}" if stage.get("label") else stage["name"],
             "kind": stage["kind"],
             "step": stage["step"],
             "documents_in": stage["documents_in"],

@@ -19,12 +19,16 @@ from webcorpus.report.charts import COLORS
 #: (id, title) of every section, in page order; a part that did not run keeps its section with a note.
 SECTIONS = [
     ("funnel", "Funnel: what each stage kept and dropped"),
+    ("signals", "Filter signals and their thresholds"),
+    ("examples", "Examples of dropped documents, per reason"),
+    ("domains", "Top domains kept and dropped"),
     ("languages", "Languages"),
     ("lengths", "Document length before and after"),
     ("dedup", "Duplicates"),
     ("pii", "Personal information (PII)"),
     ("tokenizer", "Tokenizer and token shards"),
     ("training", "Training"),
+    ("ablation", "Ablation: which corpus makes the better model"),
     ("config", "Configuration and time per stage"),
     ("bad-input", "Bad input"),
 ]
@@ -58,8 +62,8 @@ def render(data: dict) -> str:
     """The whole page for the data of :func:`webcorpus.report.data.gather`."""
     run = data["run"]
     parts = {
-        "funnel": _funnel, "languages": _languages, "lengths": _lengths, "dedup": _dedup, "pii": _pii,
-        "tokenizer": _tokenizer, "training": _training, "config": _config, "bad-input": _bad_input,
+        "funnel": _funnel, "signals": _signals, "examples": _examples, "domains": _domains, "languages": _languages, "lengths": _lengths, "dedup": _dedup, "pii": _pii,
+        "tokenizer": _tokenizer, "training": _training, "ablation": _ablation, "config": _config, "bad-input": _bad_input,
     }
     sections = "".join(_section(key, title, parts[key](data)) for key, title in SECTIONS)
     return (
@@ -171,6 +175,58 @@ def _languages(data: dict):
         "(stats.json); “score too low” means no language was identified confidently. Pages removed by other stages "
         "are not counted here.")
     return caption + charts.legend(series) + charts.hbars(rows, series) + "".join(table), None
+
+
+def _signals(data: dict):
+    signals = data["signals"]
+    if not signals:
+        return "", "No filter with a signal column ran (the language stage's language_score is the one drawn here)."
+    parts = []
+    for signal in signals:
+        edges, threshold = signal["edges"], signal["threshold"]
+        labels = [f"{edges[i]:.2f}" for i in range(len(edges) - 1)]
+        position = (threshold - edges[0]) / (edges[-1] - edges[0]) * (len(edges) - 1)
+        series = [("final documents", COLORS["kept"], signal["kept"]),
+                  ("dropped below the threshold", COLORS["dropped"], signal["dropped"])]
+        chart = charts.legend([(n, c) for n, c, _ in series]) + charts.columns(
+            labels, series, y_label="documents", marker=(position, f"{signal['option']} {threshold}"))
+        note = "" if signal["excluded_written"] else " Dropped documents need --excluded."
+        parts.append(f'<h3 data-stage="{escape(signal["stage"])}">{escape(signal["stage"])}: '
+                     f'{escape(signal["signal"])}</h3>{chart}<p class="caption">{escape(note)}</p>')
+    caption = _caption("The distribution of each filter's signal over the final documents (documents/*.parquet) and over "
+                       "the documents it dropped for falling short (excluded/*.parquet), with the threshold as a dashed "
+                       "line: how many documents a move of the threshold would keep or drop. Bins are left edges.")
+    return caption + "".join(parts), None
+
+
+def _examples(data: dict):
+    examples = data["examples"]
+    if examples is None:
+        return "", "No dropped documents were written: run with --excluded (or excluded: true) to see examples per reason."
+    parts = []
+    for key, rows in examples.items():
+        items = "".join(f'<li><span class="url">{escape(r["url"])}</span><br>{escape(r["text"]) or "<i>(no text)</i>"}</li>' for r in rows)
+        parts.append(f'<h3 data-reason="{escape(key)}">{escape(key)}</h3><ul>{items}</ul>')
+    caption = _caption("The first few documents each stage dropped for each reason (stage number and name · reason), "
+                       "with the start of their text: read them before moving a threshold. Source: excluded/*.parquet.")
+    return caption + "".join(parts), None
+
+
+def _domains(data: dict):
+    domains = data["domains"]
+    if not domains["kept"] and not domains["dropped"]:
+        return "", "No document has a URL."
+    rows = max(len(domains["kept"]), len(domains["dropped"]))
+    cell = lambda pairs, i: (f'<td class="url">{escape(pairs[i][0])}</td><td class="num">{pairs[i][1]:,}</td>'
+                             if i < len(pairs) else "<td></td><td></td>")
+    table = ['<table id="domains-table"><tr><th>kept: domain</th><th class="num">documents</th>'
+             '<th>dropped: domain</th><th class="num">documents</th></tr>']
+    table += [f"<tr>{cell(domains['kept'], i)}{cell(domains['dropped'], i)}</tr>" for i in range(rows)]
+    table.append("</table>")
+    note = "" if domains["dropped"] else " Dropped domains need the excluded documents (--excluded)."
+    caption = _caption("The domains with most documents in the final output (documents/*.parquet, url) and among "
+                       f"the dropped documents (excluded/*.parquet).{note}")
+    return caption + "".join(table), None
 
 
 def _language_label(code: str) -> str:
@@ -330,6 +386,15 @@ def _training(data: dict):
         "step, red the validation loss on held-out tokens at each evaluation. Falling validation loss means the model "
         "learns from the data. Source: RUN/metrics.jsonl and RUN/config.json.")
     return caption + chart + f'<table id="training-facts">{rows}</table>', None
+
+
+def _ablation(data: dict):
+    from webcorpus.report.ablation import section_html
+
+    if data.get("ablation") is None:
+        return "", ("No ablation given. Compare corpora with `webcorpus ablate OUT_A OUT_B --out ABL`, "
+                    "then `webcorpus report OUTPUT --ablation ABL`.")
+    return section_html(data["ablation"]), None
 
 
 def _config(data: dict):

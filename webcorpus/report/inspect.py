@@ -30,7 +30,10 @@ def inspect_lines(path: str | Path, n: int = 5, columns: list[str] | None = None
     if path.is_dir():
         parquet = sorted(path.glob("*.parquet"))
         token_files = sorted(p for p in path.iterdir() if p.suffix == ".bin")
-        if parquet:
+        by_format = sorted(path.glob("*/*.bin"))
+        if not token_files and by_format:  # OUTPUT/tokens/: one folder per format (provenance.parquet beside them)
+            yield from _token_formats(path, by_format, start, tokens)
+        elif parquet:
             yield from _documents(parquet, n, columns, chars)
         elif token_files:
             for file in token_files:
@@ -44,6 +47,19 @@ def inspect_lines(path: str | Path, n: int = 5, columns: list[str] | None = None
         yield from _documents([path], n, columns, chars)
     else:
         yield from _tokens(open_token_shard(path), start, tokens)
+
+
+def _token_formats(path: Path, files: list[Path], start: int, tokens: int) -> Iterator[str]:
+    """A token output folder: every shard of every format, then a window of the first one."""
+    for folder in sorted({f.parent for f in files}):
+        shards = [open_token_shard(f) for f in files if f.parent == folder]
+        yield f"{folder.name}/: {len(shards)} shard(s), {sum(s.token_count for s in shards):,} tokens"
+        for file, shard in zip([f for f in files if f.parent == folder], shards):
+            yield f"  {file.name}: {shard.layout}, {shard.token_count:,} tokens"
+    if (path / "provenance.parquet").exists():
+        yield f"provenance.parquet: which document each token range came from (inspect it by its path)"
+    yield ""
+    yield from _tokens(open_token_shard(files[0]), start, tokens)
 
 
 def _documents(paths: list[Path], n: int, columns: list[str] | None, chars: int) -> Iterator[str]:

@@ -124,6 +124,15 @@ class BaseStage:
         """The stage's options as set (its public attributes)."""
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
+    def files_read(self) -> list[str]:
+        """Local files or folders whose contents decide this stage's output (a model, a list). The
+        run's fingerprint holds a hash of each, so a file changed between a kill and a re-run is noticed."""
+        return []
+
+    def code_identity(self) -> str | None:
+        """A key of user code that decides the output (None: the stage is the package's own code)."""
+        return None
+
     def check_requirements(self) -> None:
         """Fail with the install command when a module the stage needs is absent."""
         import importlib.util

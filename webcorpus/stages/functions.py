@@ -17,6 +17,7 @@ from typing import Annotated, Any, Callable
 
 import pyarrow as pa
 
+from webcorpus.suggest import did_you_mean
 from webcorpus.stages.base import REASON, OptionError, Stage, StageOutput
 
 
@@ -39,6 +40,7 @@ class FunctionStage(Stage):
         self,
         function: Annotated[Any, "a callable, or 'module:function' to import"],
         label: Annotated[str | None, "name used in stats and drop reasons (default: the function's name)"] = None,
+        version: Annotated[str | None, "a version of the function you declare; default: the source of the function and its module decide whether a re-run redoes its work"] = None,
     ):
         if isinstance(function, str):
             try:
@@ -49,6 +51,14 @@ class FunctionStage(Stage):
             raise OptionError("function", f"function must be callable or 'module:function', got {function!r}")
         self.function = function
         self.label = label or getattr(function, "__name__", "function")
+        self.version = version
+
+    def code_identity(self) -> str:
+        """The declared ``version``, else a hash of the function's source and its module's file
+        (a closure or a lambda without a source file: its pickled bytes)."""
+        if self.version is not None:
+            return f"version:{self.version}"
+        return code_key(self.function)
 
     def __getstate__(self) -> dict:
         # cloudpickle carries lambdas, closures and decorated functions to worker processes.
@@ -99,15 +109,54 @@ def _rows_to_table(rows: list[dict], schema: pa.Schema) -> pa.Table:
     return pa.table(dict(zip(names, arrays)))
 
 
+def code_key(function: Callable | None = None, module_name: str | None = None) -> str:
+    """A key of user code: the function's source and its module's file (found without importing it
+    when only ``module_name`` is given); a function without a source file, its pickled bytes."""
+    import hashlib
+    import importlib.util
+    import inspect
+    import sys
+
+    sha = hashlib.sha1()
+    module_name = module_name or getattr(function, "__module__", None) or ""
+    module = sys.modules.get(module_name)
+    module_file = getattr(module, "__file__", None)
+    if module_file is None and module_name:
+        try:
+            spec = importlib.util.find_spec(module_name)
+            module_file = spec.origin if spec is not None and spec.has_location else None
+        except (ImportError, ValueError):
+            module_file = None
+    try:
+        if function is not None:
+            sha.update(inspect.getsource(function).encode())
+        if module_file:
+            with open(module_file, "rb") as handle:
+                sha.update(handle.read())
+    except (OSError, TypeError):
+        import cloudpickle
+
+        sha.update(cloudpickle.dumps(function))
+    return "source:" + sha.hexdigest()[:16]
+
+
 def _import_function(spec: str) -> Callable:
+    """``module:function`` imported now, in the driver, so a typo stops the run before any work."""
     module_name, _, attr = spec.partition(":")
     if not attr:
         raise ValueError(f"expected 'module:function', got {spec!r}")
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        where = "" if exc.name != module_name.split(".")[0] else " (is its folder the current directory, or on PYTHONPATH?)"
+        raise ValueError(f"cannot import module {module_name!r}: {exc}{where}") from None
+    except Exception as exc:  # the user's module itself fails: a syntax error, a failing import in it
+        raise ValueError(f"importing module {module_name!r} failed: {type(exc).__name__}: {exc}") from None
     try:
         return getattr(module, attr)
     except AttributeError:
-        raise ValueError(f"module {module_name!r} has no attribute {attr!r}") from None
+        names = [n for n in dir(module) if not n.startswith("_")]
+        raise ValueError(f"module {module_name!r} has no attribute {attr!r}{did_you_mean(attr, names)}") from None
 
 
 def document_stage(function: DocumentFunction | None = None, *, label: str | None = None):

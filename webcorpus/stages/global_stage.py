@@ -7,6 +7,8 @@ that follow on whatever shards they return.
 """
 from __future__ import annotations
 
+import contextlib
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -31,6 +33,18 @@ class GlobalContext:
     ledger: Ledger | None = None
     #: the identity of ``inputs`` (names, sizes, times) as one key: resumable state holds for it only
     inputs_key: str = ""
+    #: ``with ctx.timer("train_tokenizer: training"):`` shows elapsed time for work that cannot count itself
+    timer: Callable[[str], Any] = lambda desc: contextlib.nullcontext()
+    #: the plain name of the phase the next ``map`` runs ("dedup: clustering, round 2"); see :meth:`phase_map`
+    phase: str | None = None
+
+    def phase_map(self, label: str, fn: Callable, items: Sequence[Any]) -> list:
+        """``map`` under a plain name, which its progress bar shows instead of the function's name."""
+        self.phase = label
+        try:
+            return self.map(fn, items)
+        finally:
+            self.phase = None
 
     def __post_init__(self) -> None:
         if self.ledger is None:  # a stage run outside a pipeline keeps its markers in its work folder

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from webcorpus.stages.base import OptionError
+from webcorpus.suggest import did_you_mean
 
 __all__ = ["STAGES", "OptionError", "build_stage", "describe_stages", "option_specs", "stage_class"]
 
@@ -87,7 +88,7 @@ def build_stage(name: str, options: dict | None):
     specs = {spec.name: spec for spec in option_specs(cls)}
     for key in options:
         if key not in specs:
-            raise OptionError(key, f"unknown option '{key}'", sorted(specs))
+            raise OptionError(key, f"unknown option '{key}'{did_you_mean(key, specs)}", sorted(specs))
     for spec in specs.values():
         if spec.name not in options:
             if spec.required:

@@ -86,8 +86,13 @@ class Tokenize(GlobalStage):
                 loaded = load_tokenizer(tokenizer)
             except FileNotFoundError as exc:
                 raise OptionError("tokenizer", str(exc)) from None
+            except Exception as exc:  # a file that is not a tokenizer: said at plan time, not as a traceback
+                raise OptionError("tokenizer", f"cannot load {tokenizer}: {type(exc).__name__}: {exc}") from None
             self.check_vocab_size(loaded.vocab_size)
             find_separator(loaded, separator)
+
+    def files_read(self) -> list[str]:
+        return [self.tokenizer] if self.tokenizer is not None else []  # a trained one is the run's own
 
     def check_vocab_size(self, vocab_size: int) -> None:
         """Raise (option ``formats``) if a listed format cannot store this vocabulary."""
@@ -138,7 +143,7 @@ class Tokenize(GlobalStage):
         encoded = ctx.ledger.child(f"tokenize-{encode_key}")
         jobs = [EncodeJob(p, i, str(scratch), tok_path, separator_id, self.val_fraction, f"split{self.seed}", dtype, threads, encoded)
                 for i, p in enumerate(ctx.inputs)]
-        summaries = ctx.map(encode_shard, jobs)
+        summaries = ctx.phase_map("tokenize: encoding", encode_shard, jobs)
 
         building = run_dir / f".{TOKENS_DIR}.building"
         shutil.rmtree(building, ignore_errors=True)
@@ -177,7 +182,7 @@ class Tokenize(GlobalStage):
         pieces_split = 0
         for split in ("val", "train"):
             packer = Packer(list(writers.values()), provenance, split, next_index, self.shard_tokens)
-            for i in ctx.progress(range(n_inputs), f"tokenize: write {split}"):
+            for i in ctx.progress(range(n_inputs), f"tokenize: writing {split} shards"):
                 prefix = scratch / f"{i:05d}.{split}"
                 docs = pq.read_table(f"{prefix}.docs.parquet")
                 if docs.num_rows == 0:

@@ -18,6 +18,7 @@ score per line, in id order) and ``card.json`` (see docs/tokenizer.md).
 from __future__ import annotations
 
 import json
+from collections import Counter
 import os
 import shutil
 import time
@@ -109,9 +110,10 @@ class TrainTokenizer(GlobalStage):
         shutil.rmtree(scratch, ignore_errors=True)
         scratch.mkdir(parents=True)
         salt = f"sample{self.seed}"
-        limits = thresholds(ctx.map, list(ctx.inputs), salt, self.sample_bytes, self.heldout_bytes)
+        limits = thresholds(lambda fn, items: ctx.phase_map("train_tokenizer: sizing the sample", fn, items),
+                            list(ctx.inputs), salt, self.sample_bytes, self.heldout_bytes)
         jobs = [(p, salt, limits, str(scratch / f"{i:05d}"), MAX_SENTENCE_BYTES) for i, p in enumerate(ctx.inputs)]
-        written = ctx.map(write_shard_sample, jobs)
+        written = ctx.phase_map("train_tokenizer: writing the sample", write_shard_sample, jobs)
         train_files = [w[0] for w in written if w[1] > 0]
         sample_bytes = sum(w[1] for w in written)
         if not train_files:
@@ -120,8 +122,10 @@ class TrainTokenizer(GlobalStage):
         building = Path(ctx.run_dir) / ".tokenizer.building"
         shutil.rmtree(building, ignore_errors=True)
         building.mkdir(parents=True)
+        self._check_alphabet(train_files)  # before training: a vocabulary too small fails there only at the end
         start = time.perf_counter()
-        self._train(train_files, building / "tokenizer", self.threads or max(1, ctx.workers))
+        with ctx.timer(f"train_tokenizer: training sentencepiece on {sample_bytes / 1e6:,.1f} MB"):
+            self._train(train_files, building / "tokenizer", self.threads or max(1, ctx.workers))
         seconds = time.perf_counter() - start
         _drop_machine_details(building / MODEL)
 
@@ -134,6 +138,28 @@ class TrainTokenizer(GlobalStage):
         ctx.stats.counters["sample_bytes"] += sample_bytes
         ctx.stats.counters["vocab_size"] += card["vocab_size"]
         return None
+
+    def _meta_pieces(self) -> int:
+        """Pieces sentencepiece reserves before any character: unk, bos/eos/pad, the separator, 256 bytes."""
+        control = 0 if self.separator in (self.bos, self.eos, self.pad) else 1
+        return 1 + sum(p is not None for p in (self.bos, self.eos, self.pad)) + control + 256
+
+    def _check_alphabet(self, files: list[str]) -> None:
+        """Raise OptionError('vocab_size') when the sample's characters (those within ``character_coverage``,
+        counted as sentencepiece counts them: a space as U+2581) and the reserved pieces do not fit."""
+        needed = {cover: chars + self._meta_pieces() for cover, chars in required_characters(files, (self.character_coverage, 0.98)).items()}
+        if needed[self.character_coverage] <= self.vocab_size:
+            return
+        hint = ""
+        if self.character_coverage > 0.98 and needed[0.98] <= self.vocab_size:
+            hint = f", or lower character_coverage to 0.98 (then {needed[0.98]:,} are needed)"
+        raise OptionError(
+            "vocab_size",
+            f"vocab_size {self.vocab_size:,} is too small for the sample's alphabet: its characters within "
+            f"character_coverage {self.character_coverage} need {needed[self.character_coverage] - self._meta_pieces():,} pieces, "
+            f"plus {self._meta_pieces()} reserved (256 bytes, unk, special tokens): raise vocab_size to at least "
+            f"{needed[self.character_coverage]:,}{hint}",
+        )
 
     def _train(self, files: list[str], prefix: Path, threads: int) -> None:
         import sentencepiece as spm
@@ -164,6 +190,8 @@ class TrainTokenizer(GlobalStage):
                 minloglevel=2,
             )
         except RuntimeError as exc:
+            if "required_chars" in str(exc):  # the alphabet check above should have caught it
+                raise OptionError("vocab_size", f"vocab_size {self.vocab_size:,} is smaller than the sample's alphabet needs: {exc}") from None
             raise RuntimeError(
                 f"train_tokenizer: sentencepiece could not build {self.vocab_size} pieces from the "
                 f"{sum(os.path.getsize(f) for f in files):,}-byte sample: {exc}"
@@ -209,6 +237,31 @@ class TrainTokenizer(GlobalStage):
             "key": key,
         }
 
+
+
+def required_characters(files: list[str], coverages: tuple[float, ...]) -> dict[float, int]:
+    """For each coverage, how many distinct characters sentencepiece gives a piece of their own: the
+    most frequent first, added while the share covered so far is below the coverage (its rule)."""
+    counts: Counter = Counter()
+    for path in files:
+        with open(path, encoding="utf-8", errors="surrogatepass") as handle:
+            while chunk := handle.read(1 << 24):
+                counts.update(chunk)
+    counts.pop("\n", None)  # line ends separate sentences; they are not characters of the text
+    if " " in counts:  # sentencepiece writes a space as U+2581
+        counts["\u2581"] += counts.pop(" ")
+    total = sum(counts.values()) or 1
+    frequencies = [n for _, n in counts.most_common()]
+    needed = {}
+    for coverage in coverages:
+        covered = chars = 0
+        for n in frequencies:
+            if covered / total >= coverage:
+                break
+            covered += n
+            chars += 1
+        needed[coverage] = chars
+    return needed
 
 
 def _drop_machine_details(model: Path) -> None:

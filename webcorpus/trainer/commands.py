@@ -64,7 +64,7 @@ def _config_options(command):
         if f.name in _EXPLICIT:
             continue
         flag = f.name.replace("_", "-")
-        help_text = HELP.get(f.name, "") + f" [default: {f.default}]"
+        help_text = HELP.get(f.name, "") + f" [default: {_preset_defaults(f.name, f.default)}]"
         base = f.type.split("|")[0].strip()
         if base == "bool":
             option = click.option(f"--{flag}/--no-{flag}", f.name, default=None, help=help_text)
@@ -72,6 +72,50 @@ def _config_options(command):
             option = click.option(f"--{flag}", f.name, type=_TYPES[base], default=None, help=help_text)
         command = option(command)
     return command
+
+
+def _preset_defaults(name: str, default) -> str:
+    """The default of a field under each preset: "12; tiny: 2, small: 6" (the plain default is the GPT-2
+    one, used without --preset); presets that keep the plain default are not listed."""
+    differing = [f"{preset}: {values[name]}" for preset, values in PRESETS.items() if name in values and values[name] != default]
+    return f"{default}; " + ", ".join(differing) if differing else str(default)
+
+
+#: What a finished or started training run leaves in its --out folder.
+RUN_FILES = ("checkpoint.pt", "metrics.jsonl", "config.json")
+
+
+def _check_out(out: str, resume: bool, overwrite: bool) -> None:
+    """An --out that holds a run is continued (--resume) or replaced (--overwrite), never silently overwritten."""
+    import os
+    from pathlib import Path
+
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        return  # under torchrun a rank could see what another rank already wrote: no check there
+    found = [name for name in RUN_FILES if (Path(out) / name).exists()]
+    if not found:
+        if resume:
+            raise click.UsageError(f"--resume: {out} holds no run to continue (no {RUN_FILES[0]})")
+        return
+    if resume and overwrite:
+        raise click.UsageError("--resume and --overwrite contradict each other: choose one")
+    if overwrite:
+        for name in found:
+            (Path(out) / name).unlink()
+        return
+    if not resume:
+        raise click.UsageError(
+            f"--out {out} already holds a run ({', '.join(found)}): pass --resume to continue it, "
+            f"--overwrite to replace it, or choose another --out"
+        )
+
+
+def _check_device(device: str | None) -> None:
+    from webcorpus.trainer.device_check import device_problem
+
+    problem = device_problem(device or "auto")
+    if problem:
+        raise click.BadParameter(problem, param_hint="--device")
 
 
 def _require_torch() -> None:
@@ -87,8 +131,9 @@ def _require_torch() -> None:
 @click.option("--preset", type=click.Choice(list(PRESETS)), default=None,
               help="Starting sizes and schedule; other flags override it.")
 @click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt.")
+@click.option("--overwrite", is_flag=True, help="Replace the run already in OUT (its checkpoint, metrics, config).")
 @_config_options
-def train(data, out, preset, resume, **overrides):
+def train(data, out, preset, resume, overwrite, **overrides):
     """Train a GPT on token shards (on GPUs at speed: torchrun --nproc_per_node N -m webcorpus.trainer train ...)."""
     _require_torch()
     from webcorpus.trainer.data import ShardError
@@ -98,6 +143,8 @@ def train(data, out, preset, resume, **overrides):
         config = make_config(preset, data=data, out=out, resume=resume or None, **overrides)
     except ValueError as error:  # flags that do not fit together: a usage error, exit code 2 as for `run`
         raise click.UsageError(str(error)) from error
+    _check_device(config.device)
+    _check_out(out, resume, overwrite)
     try:
         run_training(config)
     except (ShardError, FileNotFoundError, ValueError) as error:
@@ -119,6 +166,7 @@ def sample(checkpoint, prompt, max_new_tokens, temperature, top_k, num_samples, 
     _require_torch()
     from webcorpus.trainer.sample import sample as run_sampling
 
+    _check_device(device)
     try:
         texts = run_sampling(checkpoint, prompt, max_new_tokens, temperature, top_k or None,
                              num_samples, seed, device)

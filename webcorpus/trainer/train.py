@@ -10,6 +10,7 @@ an uninterrupted run ends.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -92,10 +93,9 @@ def open_data(cfg: TrainConfig, rt: Runtime) -> Data:
 
 
 def model_config_of(cfg: TrainConfig, vocab_size: int) -> GPTConfig:
-    return GPTConfig(vocab_size=vocab_size, seq_len=cfg.seq_len, n_layer=cfg.n_layer, n_head=cfg.n_head,
-                     n_embd=cfg.n_embd, bias=cfg.bias, dropout=cfg.dropout, rope=cfg.rope,
-                     rmsnorm=cfg.rmsnorm, qk_norm=cfg.qk_norm, relu2=cfg.relu2,
-                     untied_head=cfg.untied_head)
+    """The model ``cfg`` describes: every GPTConfig field but ``vocab_size`` is a TrainConfig field of the same name."""
+    shape = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(GPTConfig) if f.name != "vocab_size"}
+    return GPTConfig(vocab_size=vocab_size, **shape)
 
 
 def set_learning_rates(optimizer, factor: float) -> None:

@@ -7,6 +7,10 @@
 * ``hybrid``: ``resiliparse`` first; trafilatura (without its own fallback extractors) is called only when
   that result looks unreliable (:func:`looks_unreliable`: about 40% of pages), and its result is taken
   unless it lost most of the text the fast engine found.
+* ``blocks``: the page cut into text blocks (:mod:`.blocks`), each kept or dropped by a small learned
+  classifier (:mod:`.model`, weights in ``block_model.json``) from its length, link density, tags, class
+  names, position, its neighbours and whether resiliparse's main-content pass kept it. Trained by
+  ``benchmarks/train_extract_model.py``; chosen by leave-one-dataset-out scores, not in-sample ones.
 * ``module:function``: any importable function ``(html, url) -> text | None``, for custom engines.
 
 Every threshold here was chosen on the dev half of benchmarks/extract_quality.py, never on held-out pages.
@@ -20,7 +24,7 @@ from typing import Callable
 
 Engine = Callable[[str, "str | None"], "str | None"]
 
-BUILTIN = ("trafilatura", "resiliparse", "hybrid")
+BUILTIN = ("blocks", "trafilatura", "resiliparse", "hybrid")
 
 # Scripts written without spaces count one token per character (so thresholds work for CJK and Thai).
 _UNSPACED = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
@@ -40,6 +44,11 @@ def title_of(html: str) -> str | None:
 
 def count_tokens(line: str) -> int:
     return len(_TOKEN.findall(line))
+
+
+def lower_tokens(text: str) -> list[str]:
+    """The tokens of ``text``, lower-cased (as the extraction benchmark's token bags count them)."""
+    return _TOKEN.findall(text.lower())
 
 
 def trim_boilerplate(text: str, min_prose_tokens: int = 5, gap_penalty: float = 1.0) -> str:
@@ -85,6 +94,8 @@ def make_engine(engine: str, **options) -> Engine:
         return _resiliparse(options.get("include_comments", False))
     if engine == "hybrid":
         return _hybrid(**options)
+    if engine == "blocks":
+        return _blocks(options.get("include_comments", False))
     module_name, _, attr = engine.partition(":")
     function = getattr(importlib.import_module(module_name), attr)
     return function
@@ -104,7 +115,8 @@ def _trafilatura(favor_precision=False, favor_recall=False, include_tables=True,
     return extract
 
 
-def _resiliparse_raw(include_comments: bool) -> Callable[[str], str]:
+def resiliparse_main_content(include_comments: bool) -> Callable[[str], str]:
+    """resiliparse's main-content text, block elements on their own lines (no trimming)."""
     from resiliparse.extract.html2text import extract_plain_text
 
     def extract(html: str) -> str:
@@ -114,12 +126,12 @@ def _resiliparse_raw(include_comments: bool) -> Callable[[str], str]:
 
 
 def _resiliparse(include_comments: bool) -> Engine:
-    raw = _resiliparse_raw(include_comments)
+    raw = resiliparse_main_content(include_comments)
     return lambda html, url: trim_boilerplate(raw(html))
 
 
 def _hybrid(**options) -> Engine:
-    raw_engine = _resiliparse_raw(options.get("include_comments", False))
+    raw_engine = resiliparse_main_content(options.get("include_comments", False))
     careful = _trafilatura(**{**options, "fast": True})  # its own fallbacks cost 35% more for +0.003 F1 on dev
 
     def extract(html: str, url: str | None) -> str | None:
@@ -133,3 +145,31 @@ def _hybrid(**options) -> Engine:
         return second
 
     return extract
+
+
+def _blocks(include_comments: bool, model=None) -> Engine:
+    from webcorpus.stages.extract import model as block_model
+    from webcorpus.stages.extract.blocks import blocks_of
+
+    classifier = model or block_model.load()
+    raw_engine = resiliparse_main_content(include_comments)
+
+    def extract(html: str, url: str | None) -> str | None:
+        blocks = blocks_of(html)
+        raw = raw_engine(html)
+        if not blocks:
+            return trim_boilerplate(raw)
+        keep = classifier.keep(blocks, resiliparse_votes(blocks, raw))
+        if include_comments:
+            keep = [k or (b.comment > 0 and b.tokens >= 5) for k, b in zip(keep, blocks)]
+        if not any(keep):  # never empty when the page has text: the fast engine's best run of prose
+            return trim_boilerplate(raw) or max(blocks, key=lambda b: b.tokens).text
+        return "\n".join(b.text for b, k in zip(blocks, keep) if k)
+
+    return extract
+
+
+def resiliparse_votes(blocks, main_content: str) -> list[bool]:
+    """Per block: is its text (spaces ignored) part of resiliparse's main-content text?"""
+    kept = "".join(main_content.split())
+    return ["".join(block.text.split()) in kept for block in blocks]

@@ -20,7 +20,8 @@ class Extract(Filter):
     """Extract the main text of each page (``text``) and its ``<title>`` (``title``).
 
     Engines: ``trafilatura`` (default), ``resiliparse`` (about 20x faster), ``hybrid`` (resiliparse with a
-    trafilatura second opinion on pages where its result looks unreliable), or ``module:function``.
+    trafilatura second opinion on pages where its result looks unreliable), ``blocks`` (a learned classifier
+    of the page's text blocks; the main pipeline's), or ``module:function``.
     Dropped with a reason: ``extract:empty`` (no text), ``extract:no_html``, ``extract:too_large``,
     ``extract:timeout``, ``extract:crashed`` (the extractor process died, e.g. out of memory) and
     ``extract:error:<Exception>``. An extractor that cannot start, raises ImportError, or fails the
@@ -33,7 +34,7 @@ class Extract(Filter):
 
     def __init__(
         self,
-        engine: Annotated[str, "trafilatura | resiliparse | hybrid | module:function (html, url) -> text"] = "trafilatura",
+        engine: Annotated[str, "trafilatura | resiliparse | hybrid | blocks | module:function (html, url) -> text"] = "trafilatura",
         favor_precision: Annotated[bool, "trafilatura: less text, less noise"] = False,
         favor_recall: Annotated[bool, "trafilatura: more text, more noise"] = False,
         include_tables: Annotated[bool, "trafilatura: keep the text of tables"] = True,
@@ -64,7 +65,8 @@ class Extract(Filter):
 
     @property
     def requires(self) -> dict[str, str]:  # type: ignore[override]
-        needs = {"trafilatura": {"trafilatura": "trafilatura"}, "resiliparse": {"resiliparse": "resiliparse"}}
+        needs = {"trafilatura": {"trafilatura": "trafilatura"}, "resiliparse": {"resiliparse": "resiliparse"},
+                 "blocks": {"resiliparse": "resiliparse", "lxml": "lxml"}}
         if self.engine == "hybrid":
             return {**needs["trafilatura"], **needs["resiliparse"]}
         return needs.get(self.engine, {})
@@ -72,13 +74,21 @@ class Extract(Filter):
     def engine_options(self) -> dict[str, Any]:
         if self.engine not in BUILTIN:
             return {}
-        if self.engine == "resiliparse":
+        if self.engine in ("resiliparse", "blocks"):
             return {"include_comments": self.include_comments}
         return {
             "favor_precision": self.favor_precision, "favor_recall": self.favor_recall,
             "include_tables": self.include_tables, "include_comments": self.include_comments,
             "include_links": self.include_links, "fast": self.fast,
         }
+
+    def code_identity(self) -> str | None:
+        """A user engine (``module:function``) decides the text: the key of its module's source."""
+        if self.engine in BUILTIN:
+            return None
+        from webcorpus.stages.functions import code_key
+
+        return code_key(module_name=self.engine.partition(":")[0])
 
     def make_engine(self):
         """The bare extraction function, in this process (no limits): for benchmarks and debugging."""

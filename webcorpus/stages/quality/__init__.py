@@ -10,15 +10,26 @@
 
 Every threshold is an option whose default is the paper's value; docs/stages.md
 lists each with its source. Each filter drops with ``<stage>:<rule>`` reasons.
+
+Each filter also has ``flavor: fineweb``: the definitions of datatrove 0.10.1, the library
+FineWeb was built with (words are spaCy-English tokens, punctuation included; its line and
+paragraph splitting; its thresholds where they differ). :mod:`.fineweb_text` holds the word
+and sentence rules; docs/stages.md shows both flavours side by side.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, Literal, Sequence
 
 import pyarrow as pa
 
 from webcorpus.documents import text_column
 from webcorpus.stages.base import Filter, OptionError
+from webcorpus.stages.quality.fineweb_text import words as fineweb_words
+
+
+#: ``paper``: the definitions of the papers; ``fineweb``: those of datatrove 0.10.1, as FineWeb ran them.
+Flavor = Literal["paper", "fineweb"]
+FLAVOR_HELP = "paper: the paper's definitions; fineweb: datatrove 0.10.1's, as FineWeb ran them (docs/stages.md)"
 
 
 class TextRuleFilter(Filter):
@@ -43,9 +54,55 @@ class TextRuleFilter(Filter):
         return out
 
 
+class FlavoredRuleFilter(TextRuleFilter):
+    """A :class:`TextRuleFilter` with a ``flavor``: :meth:`check_paper` or :meth:`check_fineweb` decides.
+
+    Subclasses set ``self.flavor`` in ``__init__``; ``setup`` builds the spaCy-English tokenizer's
+    rules once per process when the flavor is ``fineweb`` (subclasses that load more call ``super().setup()``).
+    """
+
+    flavor: Flavor = "paper"
+
+    def setup(self) -> None:
+        if self.flavor == "fineweb":
+            fineweb_words("Build the tokenizer's rules once per process.")
+
+    def check(self, text: str) -> str | None:
+        if self.flavor == "fineweb":
+            return self.check_fineweb(text)
+        return self.check_paper(text)
+
+    def check_paper(self, text: str) -> str | None:
+        """The paper's definitions."""
+        raise NotImplementedError
+
+    def check_fineweb(self, text: str) -> str | None:
+        """datatrove 0.10.1's definitions, as FineWeb ran them."""
+        raise NotImplementedError
+
+
 def require_fraction(name: str, value: float) -> None:
     if not 0.0 <= value <= 1.0:
         raise OptionError(name.split("[")[0], f"{name} must lie in [0, 1], got {value}")
+
+
+def require_fractions(options: dict[str, float], names: Sequence[str]) -> None:
+    """:func:`require_fraction` for each of ``names`` in ``options`` (an ``__init__``'s ``locals()``), in order."""
+    for name in names:
+        require_fraction(name, options[name])
+
+
+def repeats(parts: list[str]) -> tuple[int, int]:
+    """(parts equal to an earlier part, their characters)."""
+    seen: set[str] = set()
+    count = chars = 0
+    for part in parts:
+        if part in seen:
+            count += 1
+            chars += len(part)
+        else:
+            seen.add(part)
+    return count, chars
 
 
 def nonempty_lines(text: str) -> list[str]:

@@ -12,6 +12,13 @@ fewer than 3 sentences after cleaning.
 The paper's 3 sentences / 5 words differ from datatrove's C4 filter (5 sentences
 / 3 words, used for FineWeb); pipelines/fineweb-en.yaml sets FineWeb's values.
 The "bad words" list rule is not applied.
+
+``flavor: fineweb`` applies datatrove's C4QualityFilter (FineWeb): lines are ``str.splitlines()``;
+the long-word rule comes first and the word count is taken before citation markers (only ``[1]``,
+``[]``, ``[edit]``, ``[citation needed]``) are removed; terminal punctuation is ``. ? ! " '``;
+"lorem ipsum" and ``{`` are looked for in kept lines only, in rule order; sentences are counted per
+kept line as spaCy's sentencizer splits them (:mod:`.fineweb_text`); the kept lines are joined and
+stripped. Its defaults are 3 words per line and 5 sentences.
 """
 from __future__ import annotations
 
@@ -22,11 +29,17 @@ import pyarrow as pa
 
 from webcorpus.documents import TEXT, text_column
 from webcorpus.stages.base import Filter, OptionError, Verdict
+from webcorpus.stages.quality import FLAVOR_HELP, Flavor
+from webcorpus.stages.quality.fineweb_text import sentence_count
 
 POLICY_PHRASES = ("terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies")
 END_MARKS = (".", "!", "?", '"', "”")
 ELLIPSES = ("...", "…")
 _CITATION = re.compile(r"\[(?:\d+|citation needed|edit|clarification needed)\]", re.IGNORECASE)
+_FINEWEB_CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
+_FINEWEB_END_MARKS = (".", "?", "!", '"', "'")
+#: (paper, fineweb) defaults of the options whose value depends on the flavour.
+FLAVOR_DEFAULTS = {"min_words_per_line": (5, 3), "min_sentences": (3, 5)}
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)")
 
 
@@ -38,15 +51,21 @@ class C4Quality(Filter):
     def __init__(
         self,
         terminal_punctuation: Annotated[bool, "keep only lines ending in . ! ? or a closing quote (C4: on; FineWeb: off)"] = True,
-        min_words_per_line: Annotated[int, "lines with fewer words are removed (C4 paper: 5; datatrove/FineWeb: 3)"] = 5,
+        min_words_per_line: Annotated[int | None, "lines with fewer words are removed (null: C4 paper 5; fineweb 3)"] = None,
         max_word_length: Annotated[int, "lines with a longer word are removed (C4 code: 1000)"] = 1000,
-        min_sentences: Annotated[int, "pages with fewer sentences after cleaning are dropped (C4 paper: 3; datatrove/FineWeb: 5)"] = 3,
+        min_sentences: Annotated[int | None, "pages with fewer sentences after cleaning are dropped (null: C4 paper 3; fineweb 5)"] = None,
         remove_javascript_lines: Annotated[bool, "remove lines that mention javascript (C4)"] = True,
         remove_policy_lines: Annotated[bool, "remove lines with terms-of-use / privacy / cookie notices (C4)"] = True,
         remove_citations: Annotated[bool, "strip Wikipedia citation markers like [1] (C4)"] = True,
         drop_lorem_ipsum: Annotated[bool, "drop pages containing 'lorem ipsum' (C4)"] = True,
         drop_curly_braces: Annotated[bool, "drop pages containing '{' (C4)"] = True,
+        flavor: Annotated[Flavor, FLAVOR_HELP] = "paper",
     ):
+        which = 0 if flavor == "paper" else 1
+        if min_words_per_line is None:
+            min_words_per_line = FLAVOR_DEFAULTS["min_words_per_line"][which]
+        if min_sentences is None:
+            min_sentences = FLAVOR_DEFAULTS["min_sentences"][which]
         for option, value in (("min_words_per_line", min_words_per_line), ("max_word_length", max_word_length), ("min_sentences", min_sentences)):
             if value < 0:
                 raise OptionError(option, f"{option} must not be negative, got {value}")
@@ -59,9 +78,16 @@ class C4Quality(Filter):
         self.remove_citations = remove_citations
         self.drop_lorem_ipsum = drop_lorem_ipsum
         self.drop_curly_braces = drop_curly_braces
+        self.flavor = flavor
+
+    def setup(self) -> None:
+        if self.flavor == "fineweb":
+            sentence_count("Build the tokenizer's rules once per process.")
 
     def clean(self, text: str) -> tuple[str | None, str | None, dict[str, int]]:
         """(cleaned text, drop rule or None, removed lines per rule) for one page."""
+        if self.flavor == "fineweb":
+            return self.clean_fineweb(text)
         removed: dict[str, int] = {}
         lowered = text.lower()
         if self.drop_lorem_ipsum and "lorem ipsum" in lowered:
@@ -82,6 +108,45 @@ class C4Quality(Filter):
                 removed[rule] = removed.get(rule, 0) + 1
         cleaned = "\n".join(kept)
         if len(_SENTENCE_END.findall(cleaned)) < self.min_sentences:
+            return cleaned, "too_few_sentences", removed
+        return cleaned, None, removed
+
+    def clean_fineweb(self, text: str) -> tuple[str | None, str | None, dict[str, int]]:
+        """datatrove 0.10.1's C4QualityFilter, line by line."""
+        removed: dict[str, int] = {}
+        kept = []
+        sentences = 0
+        for raw in text.splitlines():
+            line = raw.strip()
+            words = line.split()
+            rule = None
+            if len(line) > self.max_word_length and any(len(w) > self.max_word_length for w in words):
+                rule = "long_word"
+            else:
+                if self.remove_citations:
+                    line = _FINEWEB_CITATION.sub("", line)
+                if self.terminal_punctuation and (not line.endswith(_FINEWEB_END_MARKS) or line.endswith("...")):
+                    rule = "no_terminal_punctuation"
+                elif len(words) < self.min_words_per_line:
+                    rule = "too_few_words"
+                else:
+                    low = line.lower()
+                    if self.drop_lorem_ipsum and "lorem ipsum" in low:
+                        return None, "lorem_ipsum", removed
+                    if self.remove_javascript_lines and "javascript" in low:
+                        rule = "javascript"
+                    elif self.drop_curly_braces and "{" in line:
+                        return None, "curly_brace", removed
+                    elif self.remove_policy_lines and any(p in low for p in POLICY_PHRASES):
+                        rule = "policy"
+            if rule is not None:
+                removed[rule] = removed.get(rule, 0) + 1
+                continue
+            if sentences < self.min_sentences:  # enough is enough: later lines cannot change the verdict
+                sentences += sentence_count(line)
+            kept.append(line)
+        cleaned = "\n".join(kept).strip()
+        if sentences < self.min_sentences:
             return cleaned, "too_few_sentences", removed
         return cleaned, None, removed
 

@@ -5,18 +5,25 @@ most 0.12, when 67% or more of its lines are shorter than 30 characters, when
 10% or more of its characters (newlines aside) sit in lines that repeat an
 earlier line, or when it is list-like: more than 0.3 newlines per word
 (datatrove's FineWeb filter, ``new_line_ratio``).
+
+``flavor: fineweb`` applies datatrove 0.10.1's FineWebQualityFilter as FineWeb ran it: lines are not
+stripped; a punctuated line ends in a Unicode sentence terminal (``.`` ``!`` ``?`` and the like, not
+quotes or colons); a short line has at most 30 characters; repeated lines drop from 1% of the
+characters (datatrove's default, where the paper says 10%); the list rule counts spaCy-English
+words (:mod:`.fineweb_text`); every comparison is datatrove's (``<`` / ``>``).
 """
 from __future__ import annotations
 
 from typing import Annotated
 
 from webcorpus.stages.base import OptionError
-from webcorpus.stages.quality import TextRuleFilter, nonempty_lines, require_fraction
+from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, nonempty_lines, repeats, require_fractions
+from webcorpus.stages.quality.fineweb_text import TERMINAL_PUNCTUATION, words as fineweb_words
 
 LINE_END_PUNCTUATION = (".", "!", "?", '"', "'", "”", "’", "…", ":", ";", ")", "»")
 
 
-class FineWebQuality(TextRuleFilter):
+class FineWebQuality(FlavoredRuleFilter):
     """Drop documents that fail FineWeb's line-level filters."""
 
     name = "fineweb_quality"
@@ -26,12 +33,16 @@ class FineWebQuality(TextRuleFilter):
         min_line_punct_ratio: Annotated[float, "share of lines ending in punctuation at or below this drops (FineWeb: 0.12)"] = 0.12,
         max_short_line_ratio: Annotated[float, "share of short lines at or above this drops (FineWeb: 0.67)"] = 0.67,
         short_line_length: Annotated[int, "a line shorter than this many characters is short (FineWeb: 30)"] = 30,
-        max_dup_line_char_ratio: Annotated[float, "share of characters in repeated lines at or above this drops (FineWeb: 0.1)"] = 0.1,
+        max_dup_line_char_ratio: Annotated[float | None, "share of characters in repeated lines that drops (null: paper 0.1; fineweb 0.01)"] = None,
         max_newline_word_ratio: Annotated[float, "newlines per word above this is list-like and drops (datatrove FineWeb: 0.3)"] = 0.3,
-        line_end_punctuation: Annotated[list[str], "what counts as a line's end punctuation"] = list(LINE_END_PUNCTUATION),
+        line_end_punctuation: Annotated[list[str] | None, "what counts as a line's end punctuation (null: the flavor's)"] = None,
+        flavor: Annotated[Flavor, FLAVOR_HELP] = "paper",
     ):
-        for option in ("min_line_punct_ratio", "max_short_line_ratio", "max_dup_line_char_ratio"):
-            require_fraction(option, locals()[option])
+        if max_dup_line_char_ratio is None:
+            max_dup_line_char_ratio = 0.1 if flavor == "paper" else 0.01
+        if line_end_punctuation is None:
+            line_end_punctuation = list(LINE_END_PUNCTUATION) if flavor == "paper" else sorted(TERMINAL_PUNCTUATION)
+        require_fractions(locals(), ("min_line_punct_ratio", "max_short_line_ratio", "max_dup_line_char_ratio"))
         if short_line_length < 1:
             raise OptionError("short_line_length", f"short_line_length must be at least 1, got {short_line_length}")
         self.min_line_punct_ratio = min_line_punct_ratio
@@ -40,8 +51,10 @@ class FineWebQuality(TextRuleFilter):
         self.max_dup_line_char_ratio = max_dup_line_char_ratio
         self.max_newline_word_ratio = max_newline_word_ratio
         self.line_end_punctuation = list(line_end_punctuation)
+        self.flavor = flavor
 
-    def check(self, text: str) -> str | None:
+    def check_paper(self, text: str) -> str | None:
+        """FineWeb's filters as the paper states them."""
         lines = nonempty_lines(text)
         if not lines:
             return "no_text"
@@ -50,16 +63,28 @@ class FineWebQuality(TextRuleFilter):
             return "line_punct_ratio"
         if sum(len(line) < self.short_line_length for line in lines) / len(lines) >= self.max_short_line_ratio:
             return "short_line_ratio"
-        seen: set[str] = set()
-        dup_chars = 0
-        for line in lines:
-            if line in seen:
-                dup_chars += len(line)
-            else:
-                seen.add(line)
+        _, dup_chars = repeats(lines)
         if dup_chars / max(1, len(text.replace("\n", ""))) >= self.max_dup_line_char_ratio:
             return "dup_line_char_ratio"
         words = len(text.split())
         if text.count("\n") / max(1, words) > self.max_newline_word_ratio:
+            return "list_like"
+        return None
+
+    def check_fineweb(self, text: str) -> str | None:
+        """datatrove 0.10.1's FineWebQualityFilter, rule by rule."""
+        lines = [line for line in text.split("\n") if line.strip()]
+        if not lines:
+            return "no_text"
+        ends = tuple(self.line_end_punctuation)
+        if sum(line.endswith(ends) for line in lines) / len(lines) < self.min_line_punct_ratio:
+            return "line_punct_ratio"
+        if sum(len(line) <= self.short_line_length for line in lines) / len(lines) > self.max_short_line_ratio:
+            return "short_line_ratio"
+        _, dup_chars = repeats(lines)
+        if dup_chars / len(text.replace("\n", "")) > self.max_dup_line_char_ratio:
+            return "dup_line_char_ratio"
+        newlines = text.count("\n")
+        if newlines and newlines / max(1, len(fineweb_words(text))) > self.max_newline_word_ratio:
             return "list_like"
         return None

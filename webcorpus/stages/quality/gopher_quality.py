@@ -7,6 +7,12 @@ of lines ending with an ellipsis, fewer than 80% of words with an alphabetic
 character, or fewer than two of the stop words "the, be, to, of, and, that,
 have, with". Words are whitespace-separated tokens; word length and the stop
 words are read after stripping punctuation from each token's ends.
+
+``flavor: fineweb`` applies datatrove's GopherQualityFilter (FineWeb): words are spaCy-English
+tokens, punctuation tokens included (so "Hello, world." has four words, two without a letter);
+the word-count and mean-length rules count only words that are not all punctuation; hashes and
+ellipses are two rules; lines are ``str.splitlines()`` (blank ones count); bullets are ``•`` and
+``-`` only; the stop-word rule counts distinct, case-sensitive stop words.
 """
 from __future__ import annotations
 
@@ -19,7 +25,8 @@ from typing import Annotated
 import numpy as np
 
 from webcorpus.stages.base import OptionError
-from webcorpus.stages.quality import TextRuleFilter, nonempty_lines, require_fraction
+from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, nonempty_lines, require_fractions
+from webcorpus.stages.quality.fineweb_text import PUNCTUATION_SET, words as fineweb_words
 
 #: The stop words Gopher requires (at least two occurrences among them).
 GOPHER_STOP_WORDS = ("the", "be", "to", "of", "and", "that", "have", "with")
@@ -65,7 +72,7 @@ def count_alpha_tokens(text: str) -> int:
     return 1 + int(np.count_nonzero(token[1:] != token[:-1]))
 
 
-class GopherQuality(TextRuleFilter):
+class GopherQuality(FlavoredRuleFilter):
     """Drop documents that fail Gopher's quality heuristics (MassiveText)."""
 
     name = "gopher_quality"
@@ -82,9 +89,9 @@ class GopherQuality(TextRuleFilter):
         min_alpha_words_ratio: Annotated[float, "share of words with a letter below this drops (Gopher: 0.8)"] = 0.8,
         min_stop_words: Annotated[int, "fewer stop-word occurrences drops (Gopher: 2)"] = 2,
         stop_words: Annotated[list[str], "the stop words counted (Gopher's eight English words)"] = list(GOPHER_STOP_WORDS),
+        flavor: Annotated[Flavor, FLAVOR_HELP] = "paper",
     ):
-        for option in ("max_bullet_lines_ratio", "max_ellipsis_lines_ratio", "min_alpha_words_ratio"):
-            require_fraction(option, locals()[option])
+        require_fractions(locals(), ("max_bullet_lines_ratio", "max_ellipsis_lines_ratio", "min_alpha_words_ratio"))
         if min_words > max_words:
             raise OptionError("min_words", f"min_words ({min_words}) exceeds max_words ({max_words})")
         if min_mean_word_length > max_mean_word_length:
@@ -98,13 +105,16 @@ class GopherQuality(TextRuleFilter):
         self.max_ellipsis_lines_ratio = max_ellipsis_lines_ratio
         self.min_alpha_words_ratio = min_alpha_words_ratio
         self.min_stop_words = min_stop_words
-        self.stop_words = [w.lower() for w in stop_words]
+        self.stop_words = [w.lower() for w in stop_words] if flavor == "paper" else list(stop_words)
+        self.flavor = flavor
 
     def setup(self) -> None:
         self._stop = frozenset(self.stop_words)
         _char_tables()
+        super().setup()
 
-    def check(self, text: str) -> str | None:
+    def check_paper(self, text: str) -> str | None:
+        """Gopher's quality rules as the paper states them."""
         tokens = text.split()
         n = len(tokens)
         if n < self.min_words:
@@ -128,5 +138,37 @@ class GopherQuality(TextRuleFilter):
             return "alpha_words"
         stop = self._stop
         if sum(map(stop.__contains__, map(str.lower, words))) < self.min_stop_words:
+            return "stop_words"
+        return None
+
+    def check_fineweb(self, text: str) -> str | None:
+        """datatrove 0.10.1's GopherQualityFilter, rule by rule (its reasons in docs/stages.md)."""
+        words = fineweb_words(text)
+        n = len(words)
+        is_symbol = PUNCTUATION_SET.issuperset
+        lengths = [len(w) for w in words if not is_symbol(w)]
+        if len(lengths) < self.min_words:
+            return "too_few_words"
+        if self.max_words and len(lengths) > self.max_words:
+            return "too_many_words"
+        if lengths:  # datatrove's mean of no words is nan, which passes both bounds
+            mean_length = sum(lengths) / len(lengths)
+            if mean_length < self.min_mean_word_length:
+                return "mean_word_length_below"
+            if mean_length > self.max_mean_word_length:
+                return "mean_word_length_above"
+        if n and text.count("#") / n > self.max_symbol_word_ratio:
+            return "hash_word_ratio"
+        if n and (text.count("...") + text.count("…")) / n > self.max_symbol_word_ratio:
+            return "ellipsis_word_ratio"
+        lines = text.splitlines()
+        if lines:
+            if sum(line.lstrip().startswith(("•", "-")) for line in lines) / len(lines) > self.max_bullet_lines_ratio:
+                return "bullet_lines"
+            if sum(line.rstrip().endswith(ELLIPSES) for line in lines) / len(lines) > self.max_ellipsis_lines_ratio:
+                return "ellipsis_lines"
+        if n and count_alpha_tokens("\n".join(words)) / n < self.min_alpha_words_ratio:
+            return "alpha_words"
+        if len(self._stop.intersection(words)) < self.min_stop_words:
             return "stop_words"
         return None

@@ -11,21 +11,33 @@ Repetitive documents are dropped when any of these passes its threshold:
   earlier n-gram, each word counted once, for n = 5..10 (> 0.15, 0.14, 0.13,
   0.12, 0.11, 0.10).
 
+``flavor: fineweb`` applies datatrove's GopherRepetitionFilter (FineWeb): paragraphs split on two or
+more newlines and lines on one or more (neither stripped), every character share over the whole
+text's length; words are spaCy-English tokens (:mod:`.fineweb_text`); the top n-gram's length counts
+the spaces between its words; repeated n-grams are counted by datatrove's left-to-right scan, which
+jumps past a repeated n-gram (so overlapping repeats count once) and does not remember the n-grams it
+jumped over.
+
 The n-gram statistics run on integer word ids in numpy (one hash per n-gram,
 ``np.unique`` for counts), so long documents stay cheap.
 """
 from __future__ import annotations
 
+import re
+from itertools import count
 from typing import Annotated
 
 import numpy as np
 
 from webcorpus.stages.base import OptionError
-from webcorpus.stages.quality import TextRuleFilter, require_fraction
+from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, repeats, require_fraction, require_fractions
+from webcorpus.stages.quality.fineweb_text import words as fineweb_words
 
 TOP_NGRAM_DEFAULTS = {2: 0.20, 3: 0.18, 4: 0.16}
 DUP_NGRAM_DEFAULTS = {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10}
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+_PARAGRAPH_BREAK = re.compile(r"\n{2,}")
+_LINE_BREAK = re.compile(r"\n+")
 
 
 def duplicate_share(parts: list[str]) -> tuple[float, float]:
@@ -50,7 +62,7 @@ def ngram_hashes(ids: np.ndarray, n: int) -> np.ndarray:
     return h
 
 
-class GopherRepetition(TextRuleFilter):
+class GopherRepetition(FlavoredRuleFilter):
     """Drop documents with repeated lines, paragraphs or n-grams (Gopher, MassiveText)."""
 
     name = "gopher_repetition"
@@ -63,9 +75,9 @@ class GopherRepetition(TextRuleFilter):
         max_dup_para_char_ratio: Annotated[float, "share of characters in repeated paragraphs (Gopher: 0.20)"] = 0.20,
         top_ngram_ratios: Annotated[dict[int, float], "n -> max character share of the most frequent n-gram (Gopher: 2: .20, 3: .18, 4: .16)"] = dict(TOP_NGRAM_DEFAULTS),
         dup_ngram_ratios: Annotated[dict[int, float], "n -> max character share of repeated n-grams (Gopher: 5: .15 ... 10: .10)"] = dict(DUP_NGRAM_DEFAULTS),
+        flavor: Annotated[Flavor, FLAVOR_HELP] = "paper",
     ):
-        for option in ("max_dup_line_ratio", "max_dup_para_ratio", "max_dup_line_char_ratio", "max_dup_para_char_ratio"):
-            require_fraction(option, locals()[option])
+        require_fractions(locals(), ("max_dup_line_ratio", "max_dup_para_ratio", "max_dup_line_char_ratio", "max_dup_para_char_ratio"))
         for option, table in (("top_ngram_ratios", top_ngram_ratios), ("dup_ngram_ratios", dup_ngram_ratios)):
             for n, ratio in table.items():
                 if int(n) < 1:
@@ -77,20 +89,31 @@ class GopherRepetition(TextRuleFilter):
         self.max_dup_para_char_ratio = max_dup_para_char_ratio
         self.top_ngram_ratios = {int(n): float(r) for n, r in top_ngram_ratios.items()}
         self.dup_ngram_ratios = {int(n): float(r) for n, r in dup_ngram_ratios.items()}
+        self.flavor = flavor
 
-    def check(self, text: str) -> str | None:
+    def repeated_parts_rule(self, part: str, share: float, char_share: float) -> str | None:
+        """``dup_<part>_ratio`` when the share of repeated parts (``para``: paragraphs, ``line``: lines) passes
+        its maximum, else ``dup_<part>_char_ratio`` when the share of their characters does, else None."""
+        max_share, max_char_share = {
+            "para": (self.max_dup_para_ratio, self.max_dup_para_char_ratio),
+            "line": (self.max_dup_line_ratio, self.max_dup_line_char_ratio),
+        }[part]
+        if share > max_share:
+            return f"dup_{part}_ratio"
+        if char_share > max_char_share:
+            return f"dup_{part}_char_ratio"
+        return None
+
+    def check_paper(self, text: str) -> str | None:
+        """Gopher's repetition rules as the paper states them."""
         paragraphs = [p for p in map(str.strip, text.split("\n\n")) if p]
-        share, chars = duplicate_share(paragraphs)
-        if share > self.max_dup_para_ratio:
-            return "dup_para_ratio"
-        if chars > self.max_dup_para_char_ratio:
-            return "dup_para_char_ratio"
+        rule = self.repeated_parts_rule("para", *duplicate_share(paragraphs))
+        if rule is not None:
+            return rule
         lines = [line for line in map(str.strip, text.split("\n")) if line]
-        share, chars = duplicate_share(lines)
-        if share > self.max_dup_line_ratio:
-            return "dup_line_ratio"
-        if chars > self.max_dup_line_char_ratio:
-            return "dup_line_char_ratio"
+        rule = self.repeated_parts_rule("line", *duplicate_share(lines))
+        if rule is not None:
+            return rule
         words = text.split()
         count = len(words)
         if count < 2:
@@ -141,6 +164,94 @@ class GopherRepetition(TextRuleFilter):
                 return f"dup_{n}gram_ratio"
             candidates = _in_groups_of_two_or_more(positions, order, counts)
         return None
+
+
+    def check_fineweb(self, text: str) -> str | None:
+        """datatrove 0.10.1's GopherRepetitionFilter, rule by rule."""
+        size = len(text)
+        paragraphs = _PARAGRAPH_BREAK.split(text.strip())
+        count, chars = repeats(paragraphs)
+        rule = self.repeated_parts_rule("para", count / len(paragraphs), chars / size)
+        if rule is not None:
+            return rule
+        lines = _LINE_BREAK.split(text)
+        count, chars = repeats(lines)
+        rule = self.repeated_parts_rule("line", count / len(lines), chars / size)
+        if rule is not None:
+            return rule
+        words = fineweb_words(text)
+        total = len(words)
+        if total < 2:
+            return None
+        ids = word_ids(words)
+        ends = np.concatenate(([0], np.cumsum(np.fromiter(map(len, words), np.int64, total))))
+        hashes = _NgramHashes(ids)
+        # One pass over n = 1, 2, ...: an n-gram seen twice extends an (n-1)-gram seen twice, so each n
+        # only groups the positions the n before found in groups of two or more (``candidates``).
+        candidates = None
+        sizes = [*self.top_ngram_ratios, *self.dup_ngram_ratios]
+        last_top = max(self.top_ngram_ratios, default=0)
+        pending = None  # datatrove checks every top n-gram before any repeated n-gram
+        for n in range(min(sizes, default=1), max(sizes, default=0) + 1):
+            if pending is not None and n > last_top:
+                return pending
+            if total < n:
+                break
+            if candidates is not None and not candidates.size:
+                # No (n-1)-gram repeats, so no n-gram does: the top n-gram is the first, once; nothing repeats.
+                limit = self.top_ngram_ratios.get(n)
+                if limit is not None and (int(ends[n]) + n - 1) / size > limit:
+                    return f"top_{n}gram_ratio"
+                continue
+            h = hashes.get(n)
+            positions, order, starts, counts = _groups(h, candidates)
+            repeated = counts.size and counts.max() >= 2
+            if n in self.top_ngram_ratios:
+                if repeated:
+                    top = int(counts.max())
+                    # Counter.most_common(1): the most frequent n-gram, the earliest seen among equals.
+                    start = int(positions[order[starts[counts == top]]].min())
+                else:
+                    top, start = 1, 0
+                ngram_chars = int(ends[start + n] - ends[start]) + n - 1  # joined with spaces
+                if ngram_chars * top / size > self.top_ngram_ratios[n]:
+                    return f"top_{n}gram_ratio"
+            if n in self.dup_ngram_ratios and repeated:
+                members = np.sort(positions[order[np.repeat(counts >= 2, counts)]])
+                chars = _scanned_repeat_chars(h, ends, n, members.tolist())
+                if chars / size > self.dup_ngram_ratios[n] and pending is None:
+                    pending = f"dup_{n}gram_ratio"
+            candidates = _in_groups_of_two_or_more(positions, order, counts) if repeated else positions[:0]
+        return pending
+
+
+def word_ids(words: list[str]) -> np.ndarray:
+    """An id per distinct word, for the words in order. n-grams are compared by hashes of ids; only their
+    equality matters, so ids may skip numbers: ``setdefault`` with a running counter keeps the walk in C."""
+    return np.fromiter(map({}.setdefault, words, count()), np.uint64, len(words))
+
+
+def _scanned_repeat_chars(h: np.ndarray, ends: np.ndarray, n: int, members: list[int]) -> int:
+    """Characters of repeated n-grams as datatrove's scan counts them.
+
+    The scan walks positions left to right, remembering each n-gram it visits; at an n-gram it has
+    seen it adds the n-gram's characters and jumps n positions, skipping the n-grams in between.
+    Only n-grams that occur twice or more can ever be "seen" again, so the walk needs only their
+    positions (``members``, ascending): every other position is visited and forgotten."""
+    seen: set[int] = set()
+    chars = 0
+    position = 0
+    for p in members:
+        if p < position:
+            continue  # jumped over: not remembered
+        value = h[p]
+        if value in seen:
+            chars += int(ends[p + n] - ends[p])
+            position = p + n
+        else:
+            seen.add(value)
+            position = p + 1
+    return chars
 
 
 def _groups(h: np.ndarray, candidates: np.ndarray | None):

@@ -72,6 +72,9 @@ class UrlFilter(Filter):
         self.allow_domains = [d.lower().strip(".") for d in allow_domains]
         self.keep_missing_url = keep_missing_url
 
+    def files_read(self) -> list[str]:
+        return [*self.blocklists, *(p for p in (self.hard_words_file, self.soft_words_file) if p is not None)]
+
     def setup(self) -> None:
         import tldextract
 

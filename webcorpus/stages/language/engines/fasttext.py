@@ -113,6 +113,16 @@ class FastTextEngine(Engine):
         heliport to catch a label of the wrong script, and needs the time)."""
         return [(self._code[label], min(1.0, float(prob))) for prob, label in self._model.f.predict(line + "\n", k, 0.0, "replace")]
 
+    def rank_all(self, line: str) -> Ranking:
+        """Every label with its probability, best first, for the text as given (one line), as datatrove's
+        ``predict(text, k=-1)`` reads it: no whitespace collapsing, no script check."""
+        out: Ranking = []
+        for prob, label in self._model.f.predict(line + "\n", -1, 0.0, "replace"):
+            code = self._code[label]
+            if all(code != seen for seen, _ in out):  # lid.176's azb and az share a code: the better one
+                out.append((code, min(1.0, float(prob))))
+        return out
+
     def _fit_script(self, line: str, ranked: list, script: str) -> list:
         """The ranking with the best label written in ``script`` moved first."""
         for i, (_, label) in enumerate(ranked):

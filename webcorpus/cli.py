@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
-REPO = Path(__file__).resolve().parent
 EXIT_CODES = """\b
 Exit codes:
   0    the run finished (bad records are counted in stats.json, not fatal)
-  1    one or more tasks failed; re-run the same command to retry only those
-  2    the pipeline file or a flag is invalid (nothing was run)
+  1    something failed that a re-run can fix (a worker killed, a network error);
+       re-run the same command to retry only that
+  2    a re-run alone cannot fix it: the pipeline, a flag or a file it reads is invalid, the
+       output is in use by another run or not writable (nothing was run), or the disk is full,
+       a permission is missing, a step has a bug; the one line says what to do, run.log has the traceback
   130  interrupted; re-run the same command to resume
 """
 
@@ -24,7 +27,7 @@ def main() -> None:
 
 
 @main.command(epilog=EXIT_CODES)
-@click.argument("pipeline", type=click.Path(dir_okay=False))
+@click.argument("pipeline")
 @click.option("--input", "inputs", multiple=True, help="Input file, glob or URL (repeatable); overrides the file's 'input'.")
 @click.option("--crawl", help="A Common Crawl id such as CC-MAIN-2024-10: its WARC paths become the input.")
 @click.option("--crawl-kind", type=click.Choice(["warc", "wet"]), default="warc", show_default=True, help="Which files of --crawl.")
@@ -39,10 +42,15 @@ def main() -> None:
 @click.option("--overwrite", is_flag=True, help="Start OUTPUT afresh even if it holds another run.")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-task lines; errors only.")
 @click.option("--report", "with_report", is_flag=True, help="Write OUTPUT/report.html at the end (see `webcorpus report`).")
-def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, crawl_base_url, output, workers, executor, ray_address, excluded, overwrite, quiet, with_report):
-    """Run PIPELINE (a YAML file). A re-run of the same command resumes where it stopped."""
+@click.option("--dry-run", is_flag=True, help="Check everything, print the plan (steps, stages, inputs, outputs, what a resume skips) and exit.")
+@click.option("--keep-intermediates", is_flag=True, help="Keep OUTPUT/steps/ (documents between steps) after a successful run.")
+def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, crawl_base_url, output, workers, executor, ray_address, excluded, overwrite, quiet, with_report, dry_run, keep_intermediates):
+    """Run PIPELINE (a YAML file, or a shipped pipeline's name: main, fineweb-en, multilingual).
+    A re-run of the same command resumes where it stopped."""
     from webcorpus.pipeline.summary import print_summary
 
+    if os.getcwd() not in sys.path:  # as `python -m` does: `python: {function: "mymodule:f"}` finds ./mymodule.py
+        sys.path.insert(0, os.getcwd())
     overrides = {"output": output, "workers": workers, "executor": executor, "address": ray_address, "excluded": excluded}
     if inputs:
         overrides["input"] = list(inputs) if len(inputs) > 1 else inputs[0]
@@ -50,7 +58,8 @@ def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, crawl_ba
         overrides["input"] = {
             "commoncrawl": crawl, "kind": crawl_kind, "limit": crawl_limit, "sample": crawl_sample, "base_url": crawl_base_url,
         }
-    result = _run_or_exit(pipeline, overrides, quiet=quiet, overwrite=overwrite)
+    result = _run_or_exit(pipeline, overrides, quiet=quiet, overwrite=overwrite, dry_run=dry_run,
+                          keep_intermediates=keep_intermediates)
     if not quiet:
         print_summary(result)
     if with_report:
@@ -100,15 +109,20 @@ def sample_crawl(directory, seed, pages):
 
 @main.command(epilog=EXIT_CODES)
 @click.option("--output", default="demo-out", show_default=True, help="Folder for the sample crawl, the run and the model.")
-@click.option("--pipeline", "pipeline_path", default=str(REPO / "pipelines" / "main.yaml"), show_default=True)
+@click.option("--pipeline", "pipeline_path", default="main", show_default=True,
+              help="A pipeline file, or the name of a shipped one (main, fineweb-en, multilingual).")
 @click.option("--input", "inputs", multiple=True, help="Real crawl files instead of the generated sample.")
 @click.option("--workers", type=int, default=2, show_default=True)
 @click.option("--train-steps", type=int, default=200, show_default=True,
               help="Then train the tiny GPT on the token shards for this many steps on the CPU (0: skip).")
+@click.option("--ablation-steps", type=int, default=200, show_default=True,
+              help="Then compare the output with the same crawl run without quality filters: a tiny GPT on each "
+                   "for this many steps on the CPU, same tokenizer and tokens (0: skip).")
 @click.option("--quiet", is_flag=True)
-def demo(output, pipeline_path, inputs, workers, train_steps, quiet):
+def demo(output, pipeline_path, inputs, workers, train_steps, ablation_steps, quiet):
     """Crawl to model on one machine: generate the sample crawl, run the main pipeline on it,
-    train a tiny GPT on the token shards, and write the HTML report. No download needed."""
+    train a tiny GPT on the token shards, compare it with the same crawl without quality filters
+    (an ablation), and write the HTML report. No download needed."""
     from webcorpus.pipeline.summary import print_summary
     from webcorpus.report import write_report
     from webcorpus.sample_crawl import generate_sample_crawl
@@ -127,22 +141,55 @@ def demo(output, pipeline_path, inputs, workers, train_steps, quiet):
     tokens = result.output / "tokens"
     if train_steps > 0 and tokens.is_dir():
         train_dir = _demo_training(tokens, output / "model", train_steps, quiet=quiet)
-    report = write_report(result.output, train_dir=train_dir)
+    ablation_dir = None
+    if ablation_steps > 0 and train_dir is not None:  # train_dir is None without torch
+        ablation_dir = _demo_ablation(pipeline_path, list(inputs), output, workers, ablation_steps, quiet)
+    report = write_report(result.output, train_dir=train_dir, ablation_dir=ablation_dir)
     click.echo(f"report: {report}  (open it in a browser)", err=True)
 
 
-def _run_or_exit(pipeline: str, overrides: dict, quiet: bool, overwrite):
-    """Load and run a pipeline file; a config error exits with 2, an interruption with 130."""
+def _run_or_exit(pipeline: str, overrides: dict, quiet: bool, overwrite, dry_run: bool = False,
+                 keep_intermediates: bool = False):
+    """Load and run a pipeline file; a config error exits with 2 (and goes to OUTPUT/logs/run.log when
+    OUTPUT is a run folder), an interruption with 130. ``dry_run`` prints the plan and exits 0."""
     from webcorpus.pipeline import ConfigError, load_config, run_pipeline
+    from webcorpus.pipeline.config import resolve_inputs
+    from webcorpus.pipeline.plan import describe_plan
+    from webcorpus.pipeline.run_record import log_refusal
+    from webcorpus.pipeline.shipped import pipeline_path
 
+    path = pipeline_path(pipeline)
+    config = None
     try:
-        return run_pipeline(load_config(pipeline, overrides), quiet=quiet, overwrite=overwrite)
+        config = load_config(path, overrides)
+        if dry_run:
+            click.echo("\n".join(describe_plan(config, resolve_inputs(config))))
+            sys.exit(0)
+        return run_pipeline(config, quiet=quiet, overwrite=overwrite, keep_intermediates=keep_intermediates)
     except ConfigError as exc:
+        from webcorpus.pipeline.runner import OutputInUse
+
         click.echo(f"error: {exc}", err=True)
+        if not isinstance(exc, OutputInUse):  # the folder belongs to the run holding it: not a line of ours
+            log_refusal(config.output if config else _output_of(path, overrides), str(exc))
         sys.exit(2)
     except KeyboardInterrupt:
         click.echo("interrupted: re-run the same command to resume", err=True)
         sys.exit(130)
+
+
+def _output_of(path: str, overrides: dict) -> str | None:
+    """OUTPUT of a pipeline file that did not load: the --output flag, else the file's 'output' if readable."""
+    if overrides.get("output"):
+        return overrides["output"]
+    try:
+        import yaml
+
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+        return data.get("output") if isinstance(data, dict) and isinstance(data.get("output"), str) else None
+    except Exception:  # the file itself is the problem; the message already says so
+        return None
 
 
 def _demo_training(tokens: Path, out: Path, steps: int, quiet: bool = False) -> Path | None:
@@ -172,8 +219,32 @@ def _demo_training(tokens: Path, out: Path, steps: int, quiet: bool = False) -> 
     return out
 
 
+def _demo_ablation(pipeline_path: str, inputs: list, output: Path, workers: int, steps: int, quiet: bool) -> Path:
+    """The same crawl without quality filters, then both outputs compared with tiny models."""
+    from webcorpus.ablate.demo import demo_ablation_config, without_quality_filters
+    from webcorpus.ablate.runner import run_ablation
+
+    from webcorpus.pipeline.shipped import pipeline_path as resolve_pipeline
+
+    variant = without_quality_filters(resolve_pipeline(pipeline_path), output / "no-quality.yaml")
+    # one worker: the variant is small, and a pool of spawned workers costs more CPU than it saves here
+    overrides = {"input": inputs, "output": str(output / "run-no-quality"), "workers": 1}
+    click.echo(f"ablation: the same crawl without quality filters ({variant}) -> {output / 'run-no-quality'}", err=True)
+    result = _run_or_exit(str(variant), overrides, quiet=True, overwrite="changed")
+    if result.exit_code:
+        sys.exit(result.exit_code)
+    config = demo_ablation_config(output / "run", result.output, output / "ablation", steps)
+    log = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
+    result = run_ablation(config, log=log, quiet_training=True)
+    for run in result["runs"]:
+        click.echo(f"ablation: {run['name']}: shared validation loss {run['shared_val']['loss']:.4f} "
+                   f"after {run['trained_tokens']:,} tokens", err=True)
+    return Path(config.out)
+
+
 def _register_part_commands() -> None:
     """Commands of the larger parts live with them; their heavy imports stay inside each command."""
+    from webcorpus.ablate.commands import ablate
     from webcorpus.report.commands import inspect, report
     from webcorpus.trainer.commands import sample, train
 
@@ -181,6 +252,7 @@ def _register_part_commands() -> None:
     main.add_command(sample)
     main.add_command(report)
     main.add_command(inspect)
+    main.add_command(ablate)
 
 
 _register_part_commands()
