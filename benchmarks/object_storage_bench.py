@@ -11,6 +11,12 @@ The WARCs wrap the real pages of ../shared/data/extract (benchmarks/warc_of_page
 temporary folder; nothing is written into the repository.
 
     python benchmarks/object_storage_bench.py --records 4000 --files 8 --repeat 3
+
+``--full-chain`` runs the whole chain instead (extract, language, Gopher filters, dedup, PII, a
+512-piece tokenizer, token shards in three formats), two workers: global stages' work folders are
+many small files, so the requests per document are another story there.
+
+    python benchmarks/object_storage_bench.py --records 1000 --files 4 --repeat 1 --full-chain
 """
 from __future__ import annotations
 
@@ -32,14 +38,18 @@ from benchmarks.warc_of_pages import write_warcs  # noqa: E402
 
 CHILD = r"""
 import json, os, resource, sys, time
-from webcorpus import Pipeline, document_stage, Drop
+from webcorpus import Pipeline, build_stage, document_stage, Drop
 
 def large_enough(doc):
     return doc if len(doc["html"] or "") >= 5000 else Drop("small")
 
-inputs, output = json.loads(sys.argv[1]), sys.argv[2]
+FULL_CHAIN = [("extract", {"engine": "trafilatura"}), ("language", {}), ("gopher_repetition", {}), ("gopher_quality", {}),
+              ("dedup", {}), ("pii", {}), ("train_tokenizer", {"vocab_size": 512}),
+              ("tokenize", {"formats": ["llmc", "nanogpt", "megatron"], "val_fraction": 0.1})]
+inputs, output, full = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3] == "full"
+stages = [build_stage(name, options) for name, options in FULL_CHAIN] if full else [document_stage(large_enough)]
 start = time.perf_counter()
-result = Pipeline([document_stage(large_enough)], input=inputs, output=output, workers=1).run(quiet=True)
+result = Pipeline(stages, input=inputs, output=output, workers=2 if full else 1).run(quiet=True)
 wall = time.perf_counter() - start
 own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({
@@ -58,8 +68,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_once(inputs: list[str], output: str, env: dict) -> dict:
-    done = subprocess.run([sys.executable, "-c", CHILD, json.dumps(inputs), output], env=env,
+def run_once(inputs: list[str], output: str, env: dict, full: bool = False) -> dict:
+    done = subprocess.run([sys.executable, "-c", CHILD, json.dumps(inputs), output, "full" if full else "keep-large"], env=env,
                           capture_output=True, text=True, cwd=REPO)
     if done.returncode:
         raise SystemExit(done.stderr[-3000:])
@@ -71,6 +81,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=4000)
     parser.add_argument("--files", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--full-chain", action="store_true", help="the whole chain, two workers")
     args = parser.parse_args()
     import boto3
 
@@ -95,12 +106,13 @@ def main() -> None:
                          region_name="us-east-1").create_bucket(Bucket="bench")
             runs: dict[str, list[dict]] = {"local": [], "s3": []}
             for i in range(args.repeat):  # alternate, so that machine load hits both alike
-                runs["local"].append(run_once(inputs, str(tmp / f"local-{i}"), env))
-                runs["s3"].append(run_once(inputs, f"s3://bench/run-{i}", env))
+                runs["local"].append(run_once(inputs, str(tmp / f"local-{i}"), env, args.full_chain))
+                runs["s3"].append(run_once(inputs, f"s3://bench/run-{i}", env, args.full_chain))
         finally:
             server.terminate()
     best = {name: min(results, key=lambda r: r["cpu_s"]) for name, results in runs.items()}
-    print(f"{args.records} records in {args.files} WARC files; best of {args.repeat} alternating runs (one worker, CPU time)")
+    what = "the full chain, two workers" if args.full_chain else "one worker"
+    print(f"{args.records} records in {args.files} WARC files; best of {args.repeat} alternating runs ({what}, CPU time)")
     print(f"{'output':8} {'docs read':>9} {'written':>8} {'cpu s':>7} {'docs/cpu-s':>10} {'wall s':>7} {'peak MiB':>8}  requests")
     for name, r in best.items():
         print(f"{name:8} {r['documents_read']:9d} {r['documents_written']:8d} {r['cpu_s']:7.2f} "

@@ -86,19 +86,10 @@ def check_backend(output: str) -> None:
 
 
 def check_writable(output: str) -> None:
-    """One cheap round trip before any work: put a small probe object under ``output`` and delete
-    it. Bad credentials, a missing bucket, or a read-only folder raise ValueError with the cause."""
+    """One cheap round trip before any work: put a small probe object under the URL ``output`` and
+    delete it. Bad credentials, a missing bucket, or a read-only prefix raise ValueError with the
+    cause. (A local folder is judged by ``plan_checks.output_problems``.)"""
     probe_name = f".webcorpus-write-probe-{uuid.uuid4().hex[:12]}"
-    if not is_remote(output):
-        folder = Path(local_path(output))
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            probe = folder / probe_name
-            probe.write_bytes(b"probe")
-            probe.unlink()
-        except OSError as exc:
-            raise ValueError(f"output {output!r} is not writable: {exc}") from None
-        return
     import fsspec
 
     try:
@@ -138,7 +129,8 @@ class RemoteRun:
     """A run folder at ``url``, mirrored from a local staging folder in commit order.
 
     ``pull()`` replaces the staging folder with what the URL holds; ``sync()`` publishes what
-    changed since the last sync; ``requests`` counts object-store calls by kind.
+    changed since the last sync; ``requests`` counts object-store calls by kind (the workers' puts of
+    their tasks' objects as ``worker put``; the lease's calls are not counted).
     """
 
     def __init__(self, url: str, staging: str | os.PathLike | None = None, interval: float | None = None):
@@ -204,6 +196,7 @@ class RemoteRun:
             names += [f"{task.excluded_dir}/{key.rsplit('/', 1)[1]}"
                       for key in self.fs.glob(f"{self._key(task.excluded_dir)}/{task.task_id}.[0-9][0-9][0-9][0-9][0-9].parquet")]
         names.append(f"{task.marker_dir}/{task.task_id}{MARKER_SUFFIX}")
+        self.requests["worker put"] += len(names)  # each object was put once by the worker that ran the task
         for url in names:
             relative = url[len(self.url):].lstrip("/")
             target = self.staging / relative
