@@ -10,10 +10,12 @@ left, by its own rule). Two questions recur and have one answer each here:
 * "do I hold a finished result for these inputs and options?" — :func:`digest` of them, kept in
   the marker, compared on read (:meth:`Ledger.read` with ``expect``).
 
-What comes next builds on these two calls only: on object storage (fsspec; no rename there) a
-commit becomes "write the payload, then put the marker as one object", and :func:`commit_json` is
-the single function to change; a lock on the run folder (a lease with an owner and a heartbeat)
-is one more marker with an expiry, taken before the first commit. See docs/architecture.md.
+On object storage (fsspec; no rename there) the run is staged locally and mirrored in commit
+order, and workers put their payloads before their marker (pipeline/remote_output.py,
+remote_tasks.py): the ledger's rules hold unchanged. The lock on a run folder is a lease with an
+owner and a heartbeat, taken before the first commit: a file created with ``O_EXCL``
+(:class:`Lease`), or on object storage an object created with a conditional put
+(:class:`ObjectLease`). See docs/architecture.md.
 """
 from __future__ import annotations
 

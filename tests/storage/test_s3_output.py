@@ -199,3 +199,14 @@ def test_file_url_output_is_the_local_folder(tmp_path):
     assert result.exit_code == 0 and result.remote is None
     assert (tmp_path / "out" / "stats.json").is_file()
     assert len(list((tmp_path / "out" / "documents").glob("*.parquet"))) == len(result.stats["documents"]["shards"]) > 0
+
+
+def test_dry_run_with_an_output_url_names_the_url_and_writes_nothing(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(f"output: s3://some-bucket/run\ninput: {small_inputs(SHARED_DATA)[0]}\nstages: []\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "WEBCORPUS_STAGING": str(tmp_path / "staging")}
+    done = subprocess.run([sys.executable, "-m", "webcorpus", "run", str(path), "--dry-run"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "-> s3://some-bucket/run" in done.stdout and "a dry run does not read the bucket" in done.stdout
+    assert not (tmp_path / "s3:").exists() and not (tmp_path / "staging").exists()

@@ -145,10 +145,6 @@ class RayExecutor:
                 on_done()
         return ray.get(refs)
 
-    def alive_nodes(self) -> int:
-        """How many machines (Ray nodes) the cluster has now: more than one means no shared local disk."""
-        return sum(1 for node in self._ray.nodes() if node.get("Alive"))
-
     def close(self) -> None:
         if self._ray.is_initialized():
             self._ray.shutdown()

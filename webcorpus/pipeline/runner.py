@@ -17,8 +17,9 @@ Output layout::
     OUTPUT/steps/step-N/          shards between steps, and global stages' scratch
     OUTPUT/excluded/              dropped documents with drop_stage and drop_reason (``excluded: true``)
 
-An output on object storage (``s3://…``) is written in a local staging folder with this layout
-and published to the URL in commit order as the run goes (``remote_output.RemoteRun``).
+An output on object storage (``s3://…``) is staged in a local folder with this layout and mirrored
+to the URL in commit order as the run goes (``remote_output.RemoteRun``); file tasks are committed
+to the bucket by the workers themselves (``remote_tasks.run_remote_file_task``).
 """
 from __future__ import annotations
 
@@ -305,7 +306,10 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
     def on_result(task: FileTask, value) -> None:
         result = TaskResult.failure(task, value.error, value.traceback) if isinstance(value, Failure) else value
         if remote and not result.failed:  # the worker committed it to the bucket: bring it into staging
-            remote.fetch_task(task, result)
+            try:
+                remote.fetch_task(task, result)
+            except Exception as exc:  # noqa: BLE001 - the store's errors vary; a re-run fetches it again
+                result = TaskResult.failure(task, f"committed to {remote.url} but could not be fetched: {explain(exc)}")
         results[task.task_id] = result
         if result.failed:
             progress.task_done(f"{result.source}: FAILED {result.error}", size=task.size or 0)
@@ -424,6 +428,7 @@ def run_global_step(number, stage, inputs, out_dir, output, last, executor, quie
 
 
 def _local_pool(workers: int):
+    """A process pool on this machine, for global stages whose scratch is this machine's staging folder."""
     from webcorpus.executors.local import LocalExecutor
 
     return LocalExecutor(workers)
@@ -453,7 +458,7 @@ def link_into(paths: list[str], directory: Path) -> list[str]:
 
 def _map_with_progress(executor, fn, items, desc: str, quiet: bool, mirror=None) -> list:
     """The executor's parallel map, with a bar (or log lines every ~10%) for the phase; a phase's
-    committed work is published (object-storage output) when it ends."""
+    committed work is mirrored (an output URL) when it ends."""
     items = list(items)
     progress = Progress(len(items), desc, quiet, unit="item")
     try:
