@@ -288,7 +288,9 @@ class ObjectLease(Lease):
     ``O_EXCL`` and no rename: the record is created with a conditional put (``If-None-Match: *``: of
     two drivers, exactly one creates it), and a stale one is taken over, and renewed, with a put
     conditional on the ETag read (``If-Match``: of two takers, exactly one replaces it). Drivers on
-    different machines judge staleness by the heartbeat alone; on one host also by the pid.
+    different machines judge staleness by the heartbeat alone; on one host also by the pid. A backend
+    whose ``pipe_file`` takes neither (not s3fs) gets check-then-put: two drivers starting in the
+    same instant could then both pass.
     """
 
     def __init__(self, fs, key: str, url: str, timeout: float = LEASE_TIMEOUT):
@@ -313,7 +315,12 @@ class ObjectLease(Lease):
 
     def _create(self) -> bool:
         try:
-            self.fs.pipe_file(self.key, json.dumps(self._record()).encode(), mode="create")
+            try:
+                self.fs.pipe_file(self.key, json.dumps(self._record()).encode(), mode="create")
+            except TypeError:  # no conditional create in this backend
+                if self.fs.exists(self.key):
+                    return False
+                self.fs.pipe_file(self.key, json.dumps(self._record()).encode())
         except (FileExistsError, OSError) as exc:
             if _precondition_failed(exc):
                 return False
@@ -322,7 +329,10 @@ class ObjectLease(Lease):
 
     def _put(self, if_match: str) -> bool:
         try:
-            self.fs.pipe_file(self.key, json.dumps(self._record()).encode(), IfMatch=if_match)
+            try:
+                self.fs.pipe_file(self.key, json.dumps(self._record()).encode(), IfMatch=if_match)
+            except TypeError:  # no conditional put in this backend
+                self.fs.pipe_file(self.key, json.dumps(self._record()).encode())
         except (FileNotFoundError, OSError) as exc:  # replaced (or removed) by another driver meanwhile
             if isinstance(exc, FileNotFoundError) or _precondition_failed(exc):
                 return False
