@@ -14,6 +14,19 @@ Sources (nothing is copied into the repository; each is read where it lies):
   removed; at most 10 per language. Label = the locale folder (``pt_BR`` ->
   ``pt``; ``zh_Hant`` -> ``zh``). Skipped when the package is not installed
   (``pip install django sphinx``).
+* ``wagtail`` (held out): the same from the Wagtail wheel (BSD-3-Clause, 51
+  languages; ``pip install --no-deps wagtail``: only its ``.po`` files are read).
+* ``gfonts`` (held out from the thresholds; three of its items were looked at
+  for the order of the ensemble's rules, docs/benchmarks.md): the sample texts of
+  the ``gflanguages`` wheel (Google Fonts' language data, Apache-2.0), one
+  paragraph per language and script (its ``specimen_36/32/21/16`` texts
+  joined, >= 250 characters), mostly articles of the Universal Declaration of
+  Human Rights: formal prose in ~400 languages, the nearest to declaration
+  texts we have. Scripts marked historical or with no population are left out
+  (Sanskrit in Brahmi, English in Shavian), so are texts shared by two
+  languages, and languages no engine of the stage can name (the report
+  says how many). Label = the file's ``language``. Skipped when the package
+  is not installed (``pip install gflanguages``).
 * ``pages``: the text of Readability's expected output for the 130 real pages
   of ../shared/data/extract/readability-testpages, labelled by the page's
   declared ``lang`` (mostly English).
@@ -27,12 +40,13 @@ Speed: documents per CPU-second (``time.process_time``) through the stage (Arrow
 batches of 1,000 held-out lingua paragraphs in, labelled batches out), one
 process, after the model is loaded.
 
-    python benchmarks/language_id.py [--engines fasttext,heliport,cld2,ensemble] [--limit N]
+    python benchmarks/language_id.py [--engines fasttext,heliport,cld2,ensemble] [--limit N] [--languages co,os,...]
     python benchmarks/language_id.py --calibrate # heliport's score curve, on the dev split only
     python benchmarks/language_id.py --tune      # the ensemble's thresholds on the dev split only
     python benchmarks/language_id.py --leave-one-out   # thresholds tuned on each source, scored on the others
     python benchmarks/language_id.py --codes-table   # the code table of docs/stages.md
     python benchmarks/language_id.py --skip-check    # decisions changed by skipping lid.176 when the others agree
+    python benchmarks/language_id.py --bs-hr-check   # a Bosnian/Croatian naive Bayes from lingua dev: does it help?
 """
 from __future__ import annotations
 
@@ -61,7 +75,8 @@ CLOSE = frozenset({"ms", "id", "bs", "hr", "sr", "nb", "nn"})
 
 
 def lingua(split: str, kind: str, data: Path = DATA) -> list[Item]:
-    """lingua-testdata sentences of one half (``dev``: first, ``test``: second), as paragraphs or sentences."""
+    """lingua-testdata sentences of one half (``dev``: first, ``test``: second): ``paragraphs`` of 5, every
+    10th sentence (``sentences``) or every sentence (``sentences_all``)."""
     out: list[Item] = []
     root = data / "lid" / "lingua-testdata"
     for folder in sorted(p for p in root.iterdir() if (p / "testdata").is_dir()):
@@ -70,6 +85,8 @@ def lingua(split: str, kind: str, data: Path = DATA) -> list[Item]:
         if kind == "paragraphs":
             for i in range(0, len(half) - PARAGRAPH_SENTENCES + 1, PARAGRAPH_SENTENCES):
                 out.append((folder.name, " ".join(half[i : i + PARAGRAPH_SENTENCES])))
+        elif kind == "sentences_all":
+            out.extend((folder.name, s) for s in half)
         else:
             out.extend((folder.name, s) for s in half[::10])
     return out
@@ -92,7 +109,7 @@ def po_messages(path: Path) -> list[str]:
         text = "".join(re.findall(r'"(.*)"', first.group(1)))
         text = text.replace("\\n", " ").replace('\\"', '"').replace("\\t", " ").replace("\\\\", "\\")
         text = " ".join(_MARKUP.sub(" ", text).split())
-        if len(text) < 15 or text == " ".join(_MARKUP.sub(" ", source).split()) or "Project-Id" in text:
+        if not source or len(text) < 15 or text == " ".join(_MARKUP.sub(" ", source).split()) or "Project-Id" in text:
             continue
         out.append(text)
     return out
@@ -125,6 +142,36 @@ def po_paragraphs(package: str, per_language: int = 10, min_chars: int = 250) ->
     return out
 
 
+#: textproto string escapes (\n, \", \\); the files hold UTF-8 text, no octal escapes.
+_TEXTPROTO_ESCAPE = re.compile(r"\\(.)")
+_SPECIMENS = ("specimen_36", "specimen_32", "specimen_21", "specimen_16")
+
+
+def gfonts_paragraphs(min_chars: int = 250) -> list[Item]:
+    """One paragraph per living language and script from the sample texts of the gflanguages wheel."""
+    spec = importlib.util.find_spec("gflanguages")
+    if spec is None or spec.origin is None:
+        return []
+    rows, languages_of = [], collections.defaultdict(set)
+    for path in sorted((Path(spec.origin).parent / "data" / "languages").glob("*.textproto")):
+        proto = path.read_text("utf-8")
+        field = lambda name: re.search(rf'^{name}: "?([^"\n]*)"?$', proto, re.M)  # noqa: E731
+        population = field("population")
+        if field("historical") or not population or int(population.group(1)) == 0:
+            continue  # transliterations into historical scripts: no engine is meant to read those
+        parts = []
+        for key in _SPECIMENS:
+            found = re.search(rf'^\s+{key}: "((?:[^"\\]|\\.)*)"\s*$', proto, re.M)
+            if found:
+                parts.append(_TEXTPROTO_ESCAPE.sub(lambda m: " " if m.group(1) in "nt" else m.group(1), found.group(1)))
+        text = " ".join(" ".join(parts).split())
+        if len(text) >= min_chars:
+            language = field("language").group(1)
+            rows.append((language, text))
+            languages_of[text].add(language)
+    return [(language, text) for language, text in rows if len(languages_of[text]) == 1]
+
+
 def pages(data: Path = DATA) -> list[Item]:
     """Readability's expected text of each test page, labelled by the page's declared language."""
     out: list[Item] = []
@@ -144,9 +191,16 @@ def sources(limit: int | None) -> dict[str, list[Item]]:
         "lingua-sent": lingua("test", "sentences"),
         "django": po_paragraphs("django"),
         "sphinx": po_paragraphs("sphinx"),
+        "wagtail": po_paragraphs("wagtail"),
         "pages": pages(),
+        "gfonts": [(lab, text) for lab, text in gfonts_paragraphs() if truth(lab) in nameable()],
     }
     return {name: items[:: max(1, len(items) // limit)] if limit else items for name, items in found.items() if items}
+
+
+def nameable() -> frozenset[str]:
+    """Every code some engine of the stage can write (the ensemble's, with the members of heliport's families)."""
+    return make_engine("ensemble").codes() | {"id", "bs", "hr", "sr"}
 
 
 def truth(label: str) -> str:
@@ -169,22 +223,32 @@ def speed(stage: LanguageId, texts: list[str]) -> float:
     return len(texts) / (time.process_time() - start)
 
 
-def report(engines: list[str], limit: int | None) -> None:
+def report(engines: list[str], limit: int | None, languages: list[str] = ()) -> None:
     sets = sources(limit)
     lid176 = make_engine("fasttext").codes()
+    heliport = make_engine("heliport").codes() | {"id", "bs", "hr", "sr"}  # the ensemble splits its families
+    known = lambda code: ("lid.176+heliport" if code in lid176 and code in heliport else  # noqa: E731
+                          "lid.176 only" if code in lid176 else "heliport only" if code in heliport else "CLD2 only")
     group = lambda code: "close" if code in CLOSE else ("lid176" if code in lid176 else "beyond")  # noqa: E731
+    every = gfonts_paragraphs()
+    if every:
+        print(f"gfonts: {len(sets.get('gfonts', []))} of {len(every)} paragraphs are in languages some engine can name")
     print("sources:", ", ".join(f"{n} {len(v)} items / {len({truth(lab) for lab, _ in v})} languages" for n, v in sets.items()))
     header = f"{'engine':<10}" + "".join(f"{n:>13}" for n in sets) + f"{'mean':>8}" + "".join(f"{g:>9}" for g in ("close", "lid176", "beyond")) + f"{'docs/cpu-s':>12}"
     print(header)
     for name in engines:
         stage = LanguageId(engine=name)
         stage.setup()
-        row, hits = [], collections.defaultdict(list)
-        for items in sets.values():
+        row, hits, by_language = [], collections.defaultdict(list), collections.defaultdict(list)
+        gfonts_known = collections.defaultdict(list)
+        for source, items in sets.items():
             acc, codes = accuracy(stage, items)
             row.append(acc)
             for (label, _), code in zip(items, codes):
                 hits[group(truth(label))].append(truth(label) == code)
+                by_language[truth(label)].append(code)
+                if source == "gfonts":
+                    gfonts_known[known(truth(label))].append(truth(label) == code)
         texts = [t for _, t in sets["lingua-par"]]
         rate = speed(stage, texts)
         groups = "".join(f"{sum(h) / len(h):>9.4f}" if h else f"{'-':>9}" for h in (hits["close"], hits["lid176"], hits["beyond"]))
@@ -194,6 +258,13 @@ def report(engines: list[str], limit: int | None) -> None:
             _, codes = accuracy(stage, items)
             errors.update((truth(lab), c) for (lab, _), c in zip(items, codes) if truth(lab) != c)
         print(f"{'':<10}most frequent errors (label -> code): " + ", ".join(f"{a}->{b} {n}" for (a, b), n in errors.most_common(12)))
+        if gfonts_known:
+            print(f"{'':<10}gfonts by the engines that name the language: "
+                  + ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in sorted(gfonts_known.items())))
+        for lang in languages:
+            said = by_language.get(lang, [])
+            wrong = collections.Counter(c for c in said if c != lang)
+            print(f"{'':<10}{lang}: {said.count(lang)} of {len(said)} right" + ("; read as " + ", ".join(f"{c} {n}" for c, n in wrong.most_common(4)) if wrong else ""))
     print("group sizes (items):", {g: n for g, n in collections.Counter(group(truth(lab)) for v in sets.values() for lab, _ in v).items()})
 
 
@@ -322,6 +393,36 @@ def skip_check(limit: int | None) -> None:
         print(f"{name}: {changed} of {len(lines)} decisions change when lid.176 always runs")
 
 
+def bosnian_croatian_check(limit: int | None) -> None:
+    """Would a word-level naive Bayes for Bosnian against Croatian, trained on lingua's dev half, help?
+
+    Not shipped: this checks the idea on every source. The model (add-0.5 smoothing, lowercased words,
+    equal priors; chosen before looking at any result) relabels the ensemble's ``bs``/``hr`` answers
+    on Latin-script texts.
+    """
+    import math
+
+    words = lambda text: re.findall(r"[^\W\d_]+", text.lower())  # noqa: E731
+    counts = {}
+    for lang in ("bs", "hr"):
+        counts[lang] = collections.Counter(w for lab, s in lingua("dev", "sentences_all") if lab == lang for w in words(s))
+    vocab = set(counts["bs"]) | set(counts["hr"])
+    log_p = {}
+    for lang, c in counts.items():
+        total = sum(c.values()) + 0.5 * len(vocab)
+        log_p[lang] = {w: math.log((c[w] + 0.5) / total) for w in vocab}
+    bayes = lambda text: max(("bs", "hr"), key=lambda lang: sum(log_p[lang].get(w, 0.0) for w in words(text)))  # noqa: E731
+    stage = LanguageId(engine="ensemble")
+    stage.setup()
+    for name, items in sources(limit).items():
+        codes, _ = stage.identify([text for _, text in items])
+        relabelled = [bayes(text) if code in ("bs", "hr") and not re.search("[\u0400-\u04ff]", text) else code
+                      for code, (_, text) in zip(codes, items)]
+        before = sum(truth(lab) == c for (lab, _), c in zip(items, codes)) / len(items)
+        after = sum(truth(lab) == c for (lab, _), c in zip(items, relabelled)) / len(items)
+        print(f"{name}: ensemble {before:.4f}, with the bs/hr naive Bayes {after:.4f}")
+
+
 def codes_table() -> None:
     """The Markdown table of every code some engine writes (English names from Babel's CLDR data)."""
     try:
@@ -343,16 +444,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engines", default="fasttext,heliport,cld2,ensemble")
     parser.add_argument("--limit", type=int, default=None, help="about this many items per source (default: all)")
+    parser.add_argument("--languages", default="", help="also print each engine's hits for these codes (comma-separated)")
     parser.add_argument("--tune", action="store_true", help="choose the ensemble's thresholds on the dev split")
     parser.add_argument("--codes-table", action="store_true", help="print the Markdown table of codes per engine")
     parser.add_argument("--calibrate", action="store_true", help="fit heliport's score curve on the dev split")
     parser.add_argument("--skip-check", action="store_true", help="decisions the ensemble's lid.176 skip changes")
     parser.add_argument("--leave-one-out", action="store_true", help="tune on each source, report on the others")
+    parser.add_argument("--bs-hr-check", action="store_true", help="a bs/hr naive Bayes from lingua dev, on every source")
     args = parser.parse_args()
     if args.codes_table:
         codes_table()
     elif args.leave_one_out:
         leave_one_out(args.limit)
+    elif args.bs_hr_check:
+        bosnian_croatian_check(args.limit)
     elif args.skip_check:
         skip_check(args.limit)
     elif args.calibrate:
@@ -360,7 +465,7 @@ def main() -> None:
     elif args.tune:
         tune()
     else:
-        report(args.engines.split(","), args.limit)
+        report(args.engines.split(","), args.limit, [c for c in args.languages.split(",") if c])
 
 
 if __name__ == "__main__":

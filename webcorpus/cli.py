@@ -10,13 +10,16 @@ import click
 
 EXIT_CODES = """\b
 Exit codes:
-  0    the run finished (bad records are counted in stats.json, not fatal)
-  1    something failed that a re-run can fix (a worker killed, a network error);
-       re-run the same command to retry only that
-  2    a re-run alone cannot fix it: the pipeline, a flag or a file it reads is invalid, the
-       output is in use by another run or not writable (nothing was run), or the disk is full,
-       a permission is missing, a step has a bug; the one line says what to do, run.log has the traceback
-  130  interrupted; re-run the same command to resume
+  0    finished (bad records are counted in
+       stats.json, not fatal)
+  1    a re-run can fix it (a worker killed, a
+       network error): re-run the same command
+  2    a re-run alone cannot fix it (an invalid
+       pipeline, flag or file; output in use or
+       not writable; disk full; a bug): the one
+       line says what to do, run.log has the rest
+  130  interrupted: re-run the same command to
+       resume
 """
 
 
@@ -255,7 +258,24 @@ def _register_part_commands() -> None:
     main.add_command(ablate)
 
 
+# One line per command in `webcorpus --help`, short enough for a 60-column terminal (click cuts the
+# docstring's first sentence to fit, mid-phrase).
+SHORT_HELP = {
+    "run": "Run a pipeline (a YAML file or a name).",
+    "demo": "Crawl to model on the sample crawl.",
+    "stages": "List the stages and their options.",
+    "sample-crawl": "Write the embedded sample crawl.",
+    "train": "Train a GPT on token shards.",
+    "sample": "Generate text from a checkpoint.",
+    "report": "Write a run's HTML report.",
+    "inspect": "Show documents, stats or token shards.",
+    "ablate": "Compare corpora with tiny models.",
+}
+
+
 _register_part_commands()
+for _name, _text in SHORT_HELP.items():
+    main.commands[_name].short_help = _text
 
 if __name__ == "__main__":
     main()

@@ -177,6 +177,50 @@ def test_ensemble_names_languages_heliport_has_no_model_for(engines):
 
 
 @needs_heliport
+def test_a_sure_cld2_outranks_heliports_family_split(engines):
+    # heliport reads Javanese and Sundanese as its Malay family; CLD2 knows both and is sure of them
+    # (the gfonts source of benchmarks/language_id.py). The three rankings below are the engines' own
+    # answers on the Javanese sample text of the gflanguages wheel, rounded.
+    ensemble = engines["ensemble"]._engine
+    heliport, fasttext, cld2 = [("ms", 0.88), ("ace", 0.14)], [("jv", 0.35), ("id", 0.12)], [("jv", 0.99)]
+    assert ensemble.decide(heliport, fasttext, cld2)[0] == "jv"
+    unsure_lid176 = [("jv", 0.2), ("id", 0.12)]
+    assert ensemble.decide(heliport, unsure_lid176, cld2)[0] == "jv"  # CLD2 alone is enough
+    # an unsure CLD2 is not: the family is split as before (CLD2's member, else lid.176's)
+    assert ensemble.decide(heliport, [("id", 0.6)], [("jv", 0.5)])[0] == "id"
+    assert ensemble.decide(heliport, unsure_lid176, [("ms", 0.9)])[0] == "ms"
+
+
+@needs_heliport
+def test_lower_sorbian_is_split_from_heliports_upper_sorbian(engines):
+    # heliport has no Lower Sorbian model and says hsb; lid.176 knows dsb but is rarely sure of it,
+    # so its ranking of the two decides. Rankings as the engines gave them on Django's dsb and hsb
+    # translations (benchmarks/language_id.py, django source), rounded.
+    ensemble = engines["ensemble"]._engine
+    lower = ensemble.decide([("hsb", 0.98), ("pl", 0.02)], [("pl", 0.59), ("dsb", 0.2), ("sr", 0.03)], [])
+    assert lower[0] == "dsb"
+    upper = ensemble.decide([("hsb", 1.0), ("pl", 0.0)], [("hsb", 0.51), ("sr", 0.15), ("dsb", 0.02)], [])
+    assert upper[0] == "hsb"
+    assert ensemble.decide([("hsb", 1.0)], [("sl", 0.45), ("cs", 0.23)], [])[0] == "hsb"  # neither ranked: hsb
+
+
+@needs_heliport
+def test_latin_uzbek_is_not_left_to_heliports_cyrillic_uzbek(engines):
+    # heliport's Uzbek model is Cyrillic; on Latin-script Uzbek it says Azerbaijani with confidence.
+    # Rankings as the engines gave them on one of Django's Uzbek paragraphs, rounded.
+    ensemble = engines["ensemble"]._engine
+    said = [("az", 0.93), ("kr", 0.09)], [("en", 0.24), ("tr", 0.16), ("uz", 0.16)], [("uz", 0.99)]
+    assert ensemble.decide(*said, "Latn")[0] == "uz"
+    assert ensemble.decide(*said, "Cyrl")[0] == "az"  # in its own script heliport is trusted as before
+    assert ensemble.decide(*said)[0] == "az"  # no script known: as before
+    # a sure CLD2 comes before lid.176: on the gflanguages wheel's Hawaiian sample lid.176 says Uzbek
+    hawaiian = [("mi", 0.997), ("st", 0.004)], [("uz", 0.79), ("vo", 0.06)], [("haw", 0.99)]
+    assert ensemble.decide(*hawaiian, "Latn")[0] == "haw"
+    # the script is only looked up where lid.176 or CLD2 names such a language
+    assert ensemble.rankings(" ".join(lines("en", n=5)), 1)[3] is None
+
+
+@needs_heliport
 def test_engine_codes_are_iso_639_1_else_639_3():
     from webcorpus.stages.language.engines import make_engine
 

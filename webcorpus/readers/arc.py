@@ -18,7 +18,7 @@ import re
 from typing import Iterator
 
 from .report import ReadReport
-from .stream import ByteStream, take_block, too_large_message
+from .stream import ByteStream, take_reported_block
 
 MAX_LINE = 1 << 14
 _LINE_END = re.compile(rb"\n")
@@ -73,10 +73,10 @@ def iter_arc(stream: ByteStream, report: ReadReport) -> Iterator[ArcRecord]:
     """Every readable record of the stream, in order; problems go to ``report``."""
     pos = stream.pos
     while True:
-        pos = stream.skip_blank(pos)
-        if stream.at_eof(pos):
+        start = stream.next_record(pos)
+        if start is None:
             return
-        offset, inner = stream.origin(pos)
+        pos, offset, inner = start
         m = stream.search(_LINE_END, pos, MAX_LINE)
         line_end = m.start() + stream.base if m is not None else min(stream.end, pos + MAX_LINE)
         line = stream.get(pos, line_end)
@@ -95,24 +95,13 @@ def iter_arc(stream: ByteStream, report: ReadReport) -> Iterator[ArcRecord]:
             pos = nxt
             continue
         url, date, mime, size = fields
-        block, pos, problem = take_block(stream, pos, line_end + 1, line_end + 1 + size)
-        if problem == "too_large":
-            report.error(offset, too_large_message("ARC", offset, size, stream.max_block, pos, line_end + 1 + size,
-                                                   stream), kind="too_large")
-        if problem == "eof":
-            report.error(offset, f"ARC record at offset {offset} truncated: length {size}, "
-                                 f"but the file ends {line_end + 1 + size - pos} bytes early")
-        stream.pos = pos
+        block, problem = take_reported_block(stream, report, "ARC", offset, pos, line_end + 1, size, "length")
+        pos = stream.pos
         yield ArcRecord(offset, inner, url, date, mime, block, problem)
         if problem == "eof":
             return
 
 
 def _resync(stream: ByteStream, pos: int) -> int | None:
-    m = stream.search(_NEXT_HEADER, pos)
-    if m is None:
-        stream.pos = max(stream.pos, stream.end)
-        return None
-    nxt = m.start(1) + stream.base
-    stream.pos = nxt
-    return nxt
+    """Absolute position of the next line that looks like an ARC header, at or after ``pos`` (None: none left)."""
+    return stream.resync(_NEXT_HEADER, pos)

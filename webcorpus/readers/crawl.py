@@ -27,7 +27,37 @@ from .warc import iter_warc
 
 def warc_documents(stream: ByteStream, source: str, report: ReadReport, batch_size: int) -> Iterator[pa.Table]:
     """Batches of the HTML responses and WET conversions of a WARC stream."""
+    return _batches(_warc_rows(stream, source, report), source, batch_size)
+
+
+def arc_documents(stream: ByteStream, source: str, report: ReadReport, batch_size: int) -> Iterator[pa.Table]:
+    """Batches of the HTML responses of an ARC stream."""
+    return _batches(_arc_rows(stream, source, report), source, batch_size)
+
+
+def _batches(rows: Iterator[tuple], source: str, batch_size: int) -> Iterator[pa.Table]:
+    """Rows ``(id, url, date, offset, charset, html, text)`` as tables of ``batch_size`` documents."""
     batcher = Batcher(source, batch_size)
+    for row in rows:
+        table = batcher.add(*row)
+        if table is not None:
+            yield table
+    table = batcher.flush()
+    if table is not None:
+        yield table
+
+
+def _page(block, offset: int, report: ReadReport, stream: ByteStream) -> tuple[bytes, str] | None:
+    """``(html, charset)`` of an HTTP response block that holds an HTML page; every response is counted
+    in ``report.records`` by its kind (``html``, ``non_html``, ``non_200``, ...)."""
+    kind, html, charset = html_page(block, report, offset, stream.max_block)
+    if kind is None:
+        return None
+    report.records[kind] += 1
+    return None if html is None else (html, charset)
+
+
+def _warc_rows(stream: ByteStream, source: str, report: ReadReport) -> Iterator[tuple]:
     records = report.records
     for record in iter_warc(stream, report):
         headers = record.headers
@@ -39,13 +69,10 @@ def warc_documents(stream: ByteStream, source: str, report: ReadReport, batch_si
             if url is not None and url.startswith("dns:"):
                 records["dns"] += 1
                 continue
-            kind, html, charset = html_page(record.block, report, record.offset, stream.max_block)
-            if kind is None:
+            page = _page(record.block, record.offset, report, stream)
+            if page is None:
                 continue
-            records[kind] += 1
-            if html is None:
-                continue
-            text = None
+            (html, charset), text = page, None
         elif kind == "conversion":
             records["text"] += 1
             html, charset = None, "utf-8"
@@ -56,17 +83,10 @@ def warc_documents(stream: ByteStream, source: str, report: ReadReport, batch_si
             records[kind] += 1
             continue
         id_ = headers.get("warc-record-id") or record_id(source, record.offset, record.inner)
-        table = batcher.add(id_, url, warc_date(headers.get("warc-date")), record.offset, charset, html, text)
-        if table is not None:
-            yield table
-    table = batcher.flush()
-    if table is not None:
-        yield table
+        yield id_, url, warc_date(headers.get("warc-date")), record.offset, charset, html, text
 
 
-def arc_documents(stream: ByteStream, source: str, report: ReadReport, batch_size: int) -> Iterator[pa.Table]:
-    """Batches of the HTML responses of an ARC stream."""
-    batcher = Batcher(source, batch_size)
+def _arc_rows(stream: ByteStream, source: str, report: ReadReport) -> Iterator[tuple]:
     records = report.records
     for record in iter_arc(stream, report):
         url = record.url
@@ -78,16 +98,8 @@ def arc_documents(stream: ByteStream, source: str, report: ReadReport, batch_siz
         if url.startswith("dns:"):
             records["dns"] += 1
             continue
-        kind, html, charset = html_page(record.block, report, record.offset, stream.max_block)
-        if kind is None:
+        page = _page(record.block, record.offset, report, stream)
+        if page is None:
             continue
-        records[kind] += 1
-        if html is None:
-            continue
-        id_ = record_id(source, record.offset, record.inner)
-        table = batcher.add(id_, url, arc_date(record.date), record.offset, charset, html, None)
-        if table is not None:
-            yield table
-    table = batcher.flush()
-    if table is not None:
-        yield table
+        html, charset = page
+        yield record_id(source, record.offset, record.inner), url, arc_date(record.date), record.offset, charset, html, None

@@ -176,6 +176,24 @@ class ByteStream:
         """True if nothing can be read at ``position``."""
         return not self.ensure(position + 1)
 
+    def next_record(self, position: int) -> tuple[int, int, int] | None:
+        """Where the next record starts, blank lines skipped: ``(position, compressed offset, bytes into
+        the member)``, or None at the end of the file."""
+        position = self.skip_blank(position)
+        if self.at_eof(position):
+            return None
+        return (position, *self.origin(position))
+
+    def resync(self, pattern: re.Pattern, start: int) -> int | None:
+        """Move to the first match of ``pattern`` at or after ``start`` (its group 1: the line a record
+        starts with) and return that absolute position; None, with the stream at its end, when none is left."""
+        m = self.search(pattern, start)
+        if m is None:
+            self.pos = max(self.pos, self.end)
+            return None
+        self.pos = m.start(1) + self.base
+        return self.pos
+
     # -- addressing ------------------------------------------------------------
     def origin(self, position: int) -> tuple[int, int]:
         """``(compressed offset of the gzip member holding position, bytes into that member)``."""
@@ -313,6 +331,22 @@ def take_block(stream: ByteStream, record: int, start: int, end: int) -> tuple[m
     if not complete:
         return stream.view(start, stream.end), stream.end, "eof"
     return stream.view(start, end), end, None
+
+
+def take_reported_block(stream: ByteStream, report: ReadReport, kind: str, offset: int, record: int, start: int,
+                        size: int, length_name: str = "Content-Length") -> tuple[memoryview | None, str | None]:
+    """:func:`take_block` for a record of ``kind`` (``"WARC"``, ``"ARC"``) at compressed ``offset`` whose
+    header says ``length_name`` is ``size``: a block over the limit or cut by the end of the file goes
+    to ``report``, and the stream moves to where the next record may start. Returns ``(block, problem)``."""
+    end = start + size
+    block, pos, problem = take_block(stream, record, start, end)
+    if problem == "too_large":
+        report.error(offset, too_large_message(kind, offset, size, stream.max_block, pos, end, stream), kind="too_large")
+    if problem == "eof":
+        report.error(offset, f"{kind} record at offset {offset} truncated: {length_name} {size}, "
+                             f"but the file ends {end - pos} bytes early")
+    stream.pos = pos
+    return block, problem
 
 
 def _skip_block(stream: ByteStream, record: int, end: int) -> int:

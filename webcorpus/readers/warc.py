@@ -20,7 +20,7 @@ import re
 from typing import Iterator
 
 from .report import ReadReport
-from .stream import ByteStream, take_block, too_large_message
+from .stream import ByteStream, take_reported_block
 
 MAX_HEADER = 1 << 16
 _HEADER_END = re.compile(rb"\n\r*\n")
@@ -63,10 +63,10 @@ def iter_warc(stream: ByteStream, report: ReadReport) -> Iterator[WarcRecord]:
     """Every readable record of the stream, in order; problems go to ``report``."""
     pos = stream.pos
     while True:
-        pos = stream.skip_blank(pos)
-        if stream.at_eof(pos):
+        start = stream.next_record(pos)
+        if start is None:
             return
-        offset, inner = stream.origin(pos)
+        pos, offset, inner = start
         stream.ensure(pos + 5)
         if stream.get(pos, pos + 5) != b"WARC/":
             nxt = _resync(stream, pos)
@@ -102,14 +102,8 @@ def iter_warc(stream: ByteStream, report: ReadReport) -> Iterator[WarcRecord]:
             if pos is None:
                 return
             continue
-        block, pos, problem = take_block(stream, pos, block_start, block_start + size)
-        if problem == "too_large":
-            report.error(offset, too_large_message("WARC", offset, size, stream.max_block, pos, block_start + size,
-                                                   stream), kind="too_large")
-        if problem == "eof":
-            report.error(offset, f"WARC record at offset {offset} truncated: Content-Length {size}, "
-                                 f"but the file ends {block_start + size - pos} bytes early")
-        stream.pos = pos
+        block, problem = take_reported_block(stream, report, "WARC", offset, pos, block_start, size)
+        pos = stream.pos
         yield WarcRecord(offset, inner, headers, block, problem)
         if problem == "eof":
             return
@@ -117,10 +111,4 @@ def iter_warc(stream: ByteStream, report: ReadReport) -> Iterator[WarcRecord]:
 
 def _resync(stream: ByteStream, pos: int) -> int | None:
     """Absolute position of the next ``WARC/`` line after ``pos`` (None: none left)."""
-    m = stream.search(_NEXT_RECORD, pos + 1)
-    if m is None:
-        stream.pos = max(stream.pos, stream.end)
-        return None
-    nxt = m.start(1) + stream.base
-    stream.pos = nxt
-    return nxt
+    return stream.resync(_NEXT_RECORD, pos + 1)

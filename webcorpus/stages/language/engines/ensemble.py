@@ -6,11 +6,17 @@ Malay and Indonesian together and Bosnian, Croatian and Serbian together, and
 it has no model for some languages the others know (Xhosa, Tswana, Hausa,
 Asturian, Lower Sorbian, Javanese...). The rules, in order:
 
-1. heliport's label is a family (``ms``, ``hbs``): the member CLD2 names, if it
-   names one, else the member lid.176 ranks highest.
-2. lid.176's first label is a language heliport cannot name and its
-   probability is at least ``FASTTEXT_ALONE``: lid.176's label.
-3. The same for CLD2 with ``CLD2_ALONE``.
+1. CLD2's first label is a language heliport cannot name (or names in
+   another script only: ``HELIPORT_SCRIPT``, Uzbek in Latin) and its score is
+   at least ``CLD2_ALONE``: CLD2's label.
+2. The same for lid.176 with ``FASTTEXT_ALONE``, a weaker sign than CLD2's
+   (lid.176 reads Hawaiian as Uzbek at 0.79 where CLD2 is sure of Hawaiian).
+   These two come before the family split: heliport reads Javanese and
+   Sundanese as its Malay family (``ms``), and CLD2 is sure of them (gfonts
+   source, docs/benchmarks.md).
+3. heliport's label is a family (``ms``, ``hbs``; ``hsb``, which it also says
+   for Lower Sorbian): the member CLD2 names, if it names one, else the member
+   lid.176 ranks highest.
 4. heliport is unsure (score below ``HELIPORT_UNSURE``) and lid.176 and CLD2
    agree on another label: theirs.
 5. Otherwise heliport's label.
@@ -18,7 +24,7 @@ Asturian, Lower Sorbian, Javanese...). The rules, in order:
 The thresholds were chosen on the dev half of lingua's sentences and
 paragraphs only (``benchmarks/language_id.py --tune``) and are reported on
 held-out data (docs/benchmarks.md).
-The score is that of the engine whose label won (heliport's for rule 1).
+The score is that of the engine whose label won (heliport's for rule 3).
 """
 from __future__ import annotations
 
@@ -26,14 +32,22 @@ from webcorpus.stages.language.engines.base import Engine, Ranking
 from webcorpus.stages.language.engines.cld2 import Cld2Engine
 from webcorpus.stages.language.engines.fasttext import FastTextEngine
 from webcorpus.stages.language.engines.heliport import HeliportEngine, scores_of
+from webcorpus.stages.language.scripts import dominant_script
 
-#: heliport labels that stand for several languages, and the languages they stand for.
-FAMILIES = {"ms": ("ms", "id"), "hbs": ("hr", "sr", "bs")}
+#: heliport labels that stand for several languages, and the languages they stand for: its Malay
+#: (``msa``) and Serbo-Croatian (``hbs``) labels, and its Upper Sorbian, which is also what it says for
+#: Lower Sorbian (it has no model of it; lid.176 has, but is rarely sure: docs/benchmarks.md).
+FAMILIES = {"ms": ("ms", "id"), "hbs": ("hr", "sr", "bs"), "hsb": ("hsb", "dsb")}
 # Chosen by `benchmarks/language_id.py --tune` on lingua's dev half (best accuracy, ties broken
 # toward the lowest thresholds): 0.9753 on 11,124 dev items.
 FASTTEXT_ALONE = 0.3
 CLD2_ALONE = 0.7
 HELIPORT_UNSURE = 0.7
+#: Languages heliport 1.x has a model of in one script only. Its Uzbek is Cyrillic: Latin-script Uzbek,
+#: the official script of Uzbekistan, comes out as Azerbaijani or worse (the django and gfonts sources of
+#: docs/benchmarks.md), while CLD2 and lid.176 know it. In another script such a language counts as one
+#: heliport cannot name (rules 1 and 2).
+HELIPORT_SCRIPT = {"uz": "Cyrl"}
 #: heliport's score above which lid.176 is not asked when CLD2 agrees (a speed-up; see ``rankings``).
 AGREED = 0.99
 
@@ -58,8 +72,9 @@ class EnsembleEngine(Engine):
             engine.load()
         self.heliport_codes = self.heliport.codes() | {m for members in FAMILIES.values() for m in members}
 
-    def rankings(self, line: str, k: int) -> tuple[Ranking, Ranking, Ranking]:
-        """What each engine says: heliport's best ``k + 1``, lid.176's best 5, CLD2's best.
+    def rankings(self, line: str, k: int) -> tuple[Ranking, Ranking, Ranking, str | None]:
+        """What each engine says: heliport's best ``k + 1``, lid.176's best 5, CLD2's best; and the
+        text's script where lid.176 or CLD2 names a language of ``HELIPORT_SCRIPT`` (else None).
 
         lid.176 is skipped (an empty ranking) when heliport is sure (score >= ``AGREED``) and CLD2
         names the same language: then only rule 2 could still use it, for a language neither of
@@ -68,28 +83,40 @@ class EnsembleEngine(Engine):
         heliport = scores_of(self.heliport.costs(line, k))  # k + 1 labels: one spare for a split family
         cld2 = self.cld2.rank(line, 1)
         if heliport and cld2 and heliport[0][0] == cld2[0][0] and heliport[0][1] >= AGREED:
-            return heliport, [], cld2
-        return heliport, self.fasttext.rank_unchecked(line, 5), cld2
+            return heliport, [], cld2, None
+        fasttext = self.fasttext.rank_unchecked(line, 5)
+        script = None
+        if any(ranking and ranking[0][0] in HELIPORT_SCRIPT for ranking in (fasttext, cld2)):
+            script = dominant_script(line)[0]
+        return heliport, fasttext, cld2, script
 
     def rank(self, line: str, k: int) -> Ranking:
-        heliport, fasttext, cld2 = self.rankings(line, k)
-        code, score = self.decide(heliport, fasttext, cld2)
-        # the family label (hbs) does not follow the member (hr) it was split into
-        skip = {code} | {c for c, _ in heliport[:1] if code in FAMILIES.get(c, ())}
+        said = self.rankings(line, k)
+        code, score = self.decide(*said)
+        heliport = said[0]
+        # a family label that is no language (hbs) does not follow the member (hr) it was split into;
+        # one that is also a member (ms, hsb) stays as the next guess
+        skip = {code} | {c for c, _ in heliport[:1] if code in FAMILIES.get(c, ()) and c not in FAMILIES[c]}
         return [(code, score)] + [(c, s) for c, s in heliport if c not in skip][: k - 1]
 
-    def decide(self, heliport: Ranking, fasttext: Ranking, cld2: Ranking) -> tuple[str | None, float]:
-        """The ensemble's label and score from the three engines' rankings of one text."""
+    def decide(self, heliport: Ranking, fasttext: Ranking, cld2: Ranking,
+               script: str | None = None) -> tuple[str | None, float]:
+        """The ensemble's label and score from the three engines' rankings of one text (and its script,
+        which only matters for the languages of ``HELIPORT_SCRIPT``)."""
         top, score = heliport[0] if heliport else (None, 0.0)
+
+        def heliport_lacks(code: str) -> bool:
+            return code not in self.heliport_codes or (script is not None and HELIPORT_SCRIPT.get(code, script) != script)
+
+        if cld2 and heliport_lacks(cld2[0][0]) and cld2[0][1] >= self.cld2_alone:
+            return cld2[0]
+        if fasttext and heliport_lacks(fasttext[0][0]) and fasttext[0][1] >= self.fasttext_alone:
+            return fasttext[0]
         if top in FAMILIES:
             members = FAMILIES[top]
             if cld2 and cld2[0][0] in members:
                 return cld2[0][0], score
             return next((c for c, _ in fasttext if c in members), top), score
-        if fasttext and fasttext[0][0] not in self.heliport_codes and fasttext[0][1] >= self.fasttext_alone:
-            return fasttext[0]
-        if cld2 and cld2[0][0] not in self.heliport_codes and cld2[0][1] >= self.cld2_alone:
-            return cld2[0]
         if score < self.heliport_unsure and fasttext and cld2 and fasttext[0][0] == cld2[0][0] != top:
             return fasttext[0]
         return top, score
