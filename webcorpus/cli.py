@@ -71,6 +71,7 @@ def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, crawl_ba
         from webcorpus.report import write_report
 
         click.echo(f"report: {write_report(result.output)}", err=True)
+        result.publish()  # an output on object storage gets the report too
     sys.exit(result.exit_code)
 
 

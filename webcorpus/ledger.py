@@ -10,10 +10,12 @@ left, by its own rule). Two questions recur and have one answer each here:
 * "do I hold a finished result for these inputs and options?" — :func:`digest` of them, kept in
   the marker, compared on read (:meth:`Ledger.read` with ``expect``).
 
-What comes next builds on these two calls only: on object storage (fsspec; no rename there) a
-commit becomes "write the payload, then put the marker as one object", and :func:`commit_json` is
-the single function to change; a lock on the run folder (a lease with an owner and a heartbeat)
-is one more marker with an expiry, taken before the first commit. See docs/architecture.md.
+On object storage (fsspec; no rename there) the run is staged locally and mirrored in commit
+order, and workers put their payloads before their marker (pipeline/remote_output.py,
+remote_tasks.py): the ledger's rules hold unchanged. The lock on a run folder is a lease with an
+owner and a heartbeat, taken before the first commit: a file created with ``O_EXCL``
+(:class:`Lease`), or on object storage an object created with a conditional put
+(:class:`ObjectLease`). See docs/architecture.md.
 """
 from __future__ import annotations
 
@@ -143,11 +145,12 @@ class Ledger:
 class LeaseHeld(RuntimeError):
     """Another live owner holds the lease; ``holder`` is its record (host, pid, start, heartbeat)."""
 
-    def __init__(self, path: Path, holder: dict):
+    def __init__(self, path: Path | str, holder: dict):
         self.path, self.holder = path, holder
         age = time.time() - float(holder.get("heartbeat", 0))
+        folder = str(path).rstrip("/").rsplit("/", 1)[0]  # a folder, or a URL's prefix (no Path: it eats '//')
         super().__init__(
-            f"{path.parent} is in use by another run: pid {holder.get('pid')} on host {holder.get('host')}, "
+            f"{folder} is in use by another run: pid {holder.get('pid')} on host {holder.get('host')}, "
             f"started {holder.get('started_at', '?')}, last heartbeat {age:.0f} s ago (lock file {path}); "
             "wait for it to finish, or stop it; a lock of a dead run is taken over automatically"
         )
@@ -162,7 +165,7 @@ class Lease:
     older than ``timeout`` (an owner on another host, or a frozen one); a stale lease is taken
     over under a short-lived guard file (itself created with ``O_EXCL``), so that two runs finding
     the same stale lease cannot both take it. On object storage the same record becomes one
-    object written with a conditional put (if-none-match); only this class changes.
+    object written with a conditional put (if-none-match): :class:`ObjectLease`.
     """
 
     def __init__(self, path: Path, timeout: float = LEASE_TIMEOUT):
@@ -178,7 +181,6 @@ class Lease:
     # -- taking ------------------------------------------------------------------
     def acquire(self) -> "Lease":
         """Take the lease (taking over a stale one) and start the heartbeat; :class:`LeaseHeld` if held."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         for _ in range(3):
             if self._create():
                 self._start_heartbeat()
@@ -203,6 +205,7 @@ class Lease:
 
     def _create(self) -> bool:
         record = self._record()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
@@ -278,6 +281,98 @@ class Lease:
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+class ObjectLease(Lease):
+    """The same lease as one object on object storage (an fsspec file system; S3's API), which has no
+    ``O_EXCL`` and no rename: the record is created with a conditional put (``If-None-Match: *``: of
+    two drivers, exactly one creates it), and a stale one is taken over, and renewed, with a put
+    conditional on the ETag read (``If-Match``: of two takers, exactly one replaces it). Drivers on
+    different machines judge staleness by the heartbeat alone; on one host also by the pid. A backend
+    whose ``pipe_file`` takes neither (not s3fs) gets check-then-put: two drivers starting in the
+    same instant could then both pass.
+    """
+
+    def __init__(self, fs, key: str, url: str, timeout: float = LEASE_TIMEOUT):
+        super().__init__(Path(key), timeout)
+        self.fs, self.key, self.url = fs, key, url
+
+    def acquire(self) -> "ObjectLease":
+        for _ in range(3):
+            if self._create():
+                self._start_heartbeat()
+                return self
+            holder, etag = self._read_tagged()
+            if holder is None:  # removed this instant: try again
+                time.sleep(0.05)
+                continue
+            if not self.is_stale(holder):
+                raise LeaseHeld(self.url, holder)
+            if self._put(if_match=etag):  # a stale lease: replace exactly the record judged stale
+                self._start_heartbeat()
+                return self
+        raise LeaseHeld(self.url, self._read() or {})
+
+    def _create(self) -> bool:
+        try:
+            try:
+                self.fs.pipe_file(self.key, json.dumps(self._record()).encode(), mode="create")
+            except TypeError:  # no conditional create in this backend
+                if self.fs.exists(self.key):
+                    return False
+                self.fs.pipe_file(self.key, json.dumps(self._record()).encode())
+        except (FileExistsError, OSError) as exc:
+            if _precondition_failed(exc):
+                return False
+            raise
+        return True
+
+    def _put(self, if_match: str) -> bool:
+        try:
+            try:
+                self.fs.pipe_file(self.key, json.dumps(self._record()).encode(), IfMatch=if_match)
+            except TypeError:  # no conditional put in this backend
+                self.fs.pipe_file(self.key, json.dumps(self._record()).encode())
+        except (FileNotFoundError, OSError) as exc:  # replaced (or removed) by another driver meanwhile
+            if isinstance(exc, FileNotFoundError) or _precondition_failed(exc):
+                return False
+            raise
+        return True
+
+    def _read_tagged(self) -> tuple[dict | None, str | None]:
+        try:
+            info = self.fs.info(self.key, refresh=True)
+            record = json.loads(self.fs.cat_file(self.key))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None, None
+        return record, info.get("ETag")
+
+    def _read(self) -> dict | None:
+        return self._read_tagged()[0]
+
+    def renew(self) -> bool:
+        current, etag = self._read_tagged()
+        if current is None or current.get("token") != self.token:
+            self.lost = True
+            return False
+        return self._put(if_match=etag)
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        current = self._read()
+        if current is not None and current.get("token") == self.token:
+            try:
+                self.fs.rm_file(self.key)
+            except FileNotFoundError:
+                pass
+
+
+def _precondition_failed(exc: BaseException) -> bool:
+    """True for the store's "412 Precondition Failed" (the object exists, or its ETag changed)."""
+    text = f"{type(exc).__name__} {exc}"
+    return isinstance(exc, FileExistsError) or "PreconditionFailed" in text or "412" in text
 
 
 def _pid_alive(pid: int) -> bool:

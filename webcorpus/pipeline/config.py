@@ -205,6 +205,13 @@ def settings_problems(config: PipelineConfig) -> list[str]:
         problems.append(f"{source}: 'excluded' must be true or false, got {config.excluded!r}")
     if config.output is not None and not isinstance(config.output, str):
         problems.append(f"{source}: 'output' must be a folder path, got {config.output!r}")
+    elif config.output:
+        from webcorpus.pipeline.remote_output import check_backend  # an unknown scheme, a missing backend
+
+        try:
+            check_backend(config.output)
+        except ValueError as exc:
+            problems.append(f"{source}: {exc}")
     if isinstance(config.input, dict):
         unknown = [k for k in config.input if k not in CRAWL_KEYS]
         if unknown or "commoncrawl" not in config.input:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from webcorpus.ledger import Ledger
 from webcorpus.pipeline.config import PipelineConfig
+from webcorpus.pipeline.remote_output import is_remote, local_path, staging_folder
 from webcorpus.pipeline.runner import file_tasks, fingerprint, split_steps, step_output
 from webcorpus.pipeline.tasks import read_marker
 
@@ -13,10 +14,16 @@ from webcorpus.pipeline.tasks import read_marker
 def describe_plan(config: PipelineConfig, inputs: list[str]) -> list[str]:
     """Lines that say what a run of ``config`` on ``inputs`` would do: its steps with their stages,
     inputs and outputs, and for each what is already finished in OUTPUT (a resume skips it)."""
-    output = Path(config.output).absolute()
     steps = split_steps(config.stages)
-    lines = [f"plan: {len(inputs)} input file(s) -> {output}  ({config.executor} executor, {config.workers} worker(s))"]
-    lines.append(f"  {_folder_state(output, config, inputs)}")
+    if is_remote(config.output):  # the layout is the staging folder's; the bucket is not read here
+        output = staging_folder(config.output.rstrip("/"))
+        state = f"output: {config.output} on object storage, staged in {output}; a dry run does not read the bucket"
+    else:
+        output = Path(local_path(config.output)).absolute()
+        state = _folder_state(output, config, inputs)
+    lines = [f"plan: {len(inputs)} input file(s) -> {config.output if is_remote(config.output) else output}  "
+             f"({config.executor} executor, {config.workers} worker(s))"]
+    lines.append(f"  {state}")
     for number, (kind, stages) in enumerate(steps):
         last = number == len(steps) - 1
         out_dir = step_output(output, number, last)

@@ -16,6 +16,10 @@ Output layout::
     OUTPUT/markers/step-N/        completion markers (JSON stats of each finished task)
     OUTPUT/steps/step-N/          shards between steps, and global stages' scratch
     OUTPUT/excluded/              dropped documents with drop_stage and drop_reason (``excluded: true``)
+
+An output on object storage (``s3://…``) is staged in a local folder with this layout and mirrored
+to the URL in commit order as the run goes (``remote_output.RemoteRun``); file tasks are committed
+to the bucket by the workers themselves (``remote_tasks.run_remote_file_task``).
 """
 from __future__ import annotations
 
@@ -37,6 +41,8 @@ from webcorpus.pipeline.failures import exit_code_of, explain, task_error_needs_
 from webcorpus.pipeline.publish import publish
 from webcorpus.pipeline.run_record import run_differences
 from webcorpus.pipeline.progress import NOTE, BarSafeHandler, Progress, Timer, step_label
+from webcorpus.pipeline.remote_output import RemoteRun, check_backend, check_writable, is_remote, local_path
+from webcorpus.pipeline.remote_tasks import run_remote_file_task
 from webcorpus.pipeline.stats import merge_step_stats
 from webcorpus.ledger import Ledger, LeaseHeld, commit_json, contents_digest, digest, input_identity
 from webcorpus.pipeline.tasks import FileTask, StepResult, TaskResult, read_marker, run_file_task
@@ -63,11 +69,22 @@ class OutputInUse(ConfigError):
 
 @dataclass
 class RunResult:
-    output: Path
+    output: Path  # the run folder on this machine (the staging copy when ``url`` is set)
     stats: dict
     failed: list = field(default_factory=list)
     fatal: str | None = None  # a failure that stopped the run (a global step, writing stats): its one line
     fatal_code: int = EXIT_OK
+    remote: RemoteRun | None = None  # the object-storage run folder ``output`` is mirrored to
+
+    @property
+    def url(self) -> str:
+        """Where the run lives: its URL, or the local folder."""
+        return self.remote.url if self.remote else str(self.output)
+
+    def publish(self) -> None:
+        """Mirror what was added to ``output`` after the run (e.g. report.html) to the URL."""
+        if self.remote:
+            self.remote.sync()
 
     @property
     def exit_code(self) -> int:
@@ -106,19 +123,25 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
     with unchanged inputs return at once (and a re-run with changed inputs start afresh).
     """
     inputs = config.inputs or resolve_inputs(config)
-    output = Path(config.output).absolute()
-    from webcorpus.pipeline.config import raise_problems
-    from webcorpus.pipeline.plan_checks import output_problems
-
-    raise_problems(config.source, output_problems(output))
-    refuse_foreign_output(output, config)
-    lease = take_run_lease(output)  # before anything in the folder is touched: one run per folder
+    remote = open_output(config)  # an output that cannot work is refused here, before any work (exit 2)
+    bucket_lease = take_remote_lease(remote) if remote else None  # one run per URL, whichever machine
     try:
-        return _run_locked(config, inputs, output, executor, quiet, overwrite, keep_intermediates)
-    except OSError as exc:  # before the run's log exists (run.json unwritable, disk full): still one line
-        raise ConfigError(f"{config.source}: {explain(exc)}") from None
+        output = remote.pull() if remote else Path(local_path(config.output)).absolute()
+        from webcorpus.pipeline.config import raise_problems
+        from webcorpus.pipeline.plan_checks import output_problems
+
+        raise_problems(config.source, output_problems(output))
+        refuse_foreign_output(output, config)
+        lease = take_run_lease(output)  # before anything in the folder is touched: one run per folder
+        try:
+            return _run_locked(config, inputs, output, executor, quiet, overwrite, keep_intermediates, remote)
+        except OSError as exc:  # before the run's log exists (run.json unwritable, disk full): still one line
+            raise ConfigError(f"{config.source}: {explain(exc)}") from None
+        finally:
+            lease.release()
     finally:
-        lease.release()
+        if bucket_lease is not None:
+            bucket_lease.release()
 
 
 def take_run_lease(output: Path):
@@ -132,7 +155,7 @@ def take_run_lease(output: Path):
 
 
 def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executor, quiet: bool, overwrite,
-                keep_intermediates: bool) -> RunResult:
+                keep_intermediates: bool, remote: RemoteRun | None = None) -> RunResult:
     notes = prepare_output(output, config, inputs, overwrite)
     finished, restarted = finished_run(output, inputs)  # before the log opens: a restart clears logs/
     handlers = setup_logging(output, quiet)
@@ -142,13 +165,18 @@ def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executo
     if swept:
         log.info("removed %d temporary file(s) a killed run left", swept)
     started = time.time()
+    # With an output URL the staging folder is mirrored in commit order (remote_output.RemoteRun).
+    mirror = remote.sync if remote else (lambda soon=False: None)
     if finished is not None:
         log.info("this run finished earlier with the same inputs; nothing to do (%s)", output / "stats.json")
         _close(handlers)
+        mirror()
+        finished.remote = remote
         return finished
     if restarted:
         log.info("the inputs changed since this run finished and its intermediates were removed: starting afresh")
     executor = executor or make_executor(config)
+    mirror()  # run.json (and a changed config's cleared folders) reach the URL before any task
     try:
         for warning in config.input_warnings:
             log.warning("%s", warning)
@@ -162,9 +190,10 @@ def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executo
             out_dir = step_output(output, number, last)
             label = step_label(number, len(steps), [s.name for s in stages])
             if kind == "batch":
-                result = run_batch_step(number, stages, shards, out_dir, output, config, executor, quiet, label)
+                result = run_batch_step(number, stages, shards, out_dir, output, config, executor, quiet, label, remote, mirror)
             else:
-                result = run_global_step(number, stages[0], shards, out_dir, output, last, executor, quiet, label)
+                result = run_global_step(number, stages[0], shards, out_dir, output, last, executor, quiet, label, remote, mirror)
+            mirror()
             step_stats.append(result)
             failed += result.failed
             if failed:
@@ -184,15 +213,32 @@ def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executo
         commit_json(output / "stats.json", stats)
         if not failed and not keep_intermediates and len(steps) > 1:
             clean_intermediates(output, inputs)
-        return RunResult(output, stats, failed)
+        if remote:
+            mirror()
+            log.info("mirrored to %s: %s object-store request(s)", remote.url, dict(sorted(remote.requests.items())))
+        return RunResult(output, stats, failed, remote=remote)
     except Exception as exc:  # a global step, or writing the stats: one line here, the traceback in run.log
         code = exit_code_of(exc)
         line = explain(exc)
         log.error("run stopped: %s%s", line, "; re-run the same command to resume" if code == EXIT_FAILED_TASKS else "")
         log.info("traceback:", exc_info=True, extra=FILE_ONLY)
-        return RunResult(output, {}, [], fatal=line, fatal_code=code)
+        _mirror_what_was_committed(remote)
+        return RunResult(output, {}, [], fatal=line, fatal_code=code, remote=remote)
+    except BaseException:  # interrupted: mirror what was committed, so a re-run anywhere resumes it
+        _mirror_what_was_committed(remote)
+        raise
     finally:
         _close(handlers)
+
+
+def _mirror_what_was_committed(remote: RemoteRun | None) -> None:
+    """After a run stopped: mirror what was committed, so that a re-run (on any machine) resumes it."""
+    if remote is None:
+        return
+    try:
+        remote.sync()
+    except Exception as exc:  # noqa: BLE001 - the error that stopped the run is the one to report
+        log.error("could not mirror to %s: %s", remote.url, exc)
 
 
 def _close(handlers: list[logging.Handler]) -> None:
@@ -234,7 +280,8 @@ def finished_run(output: Path, inputs: list[str]) -> tuple[RunResult | None, boo
     return None, True
 
 
-def run_batch_step(number, stages, inputs, out_dir, output, config, executor, quiet, label="") -> StepResult:
+def run_batch_step(number, stages, inputs, out_dir, output, config, executor, quiet, label="", remote=None,
+                   mirror=None) -> StepResult:
     tasks = file_tasks(number, inputs, out_dir, output, config)
     results: dict[str, TaskResult] = {}
     todo = []
@@ -259,6 +306,11 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
 
     def on_result(task: FileTask, value) -> None:
         result = TaskResult.failure(task, value.error, value.traceback) if isinstance(value, Failure) else value
+        if remote and not result.failed:  # the worker committed it to the bucket: bring it into staging
+            try:
+                remote.fetch_task(task, result)
+            except Exception as exc:  # noqa: BLE001 - the store's errors vary; a re-run fetches it again
+                result = TaskResult.failure(task, f"committed to {remote.url} but could not be fetched: {explain(exc)}")
         results[task.task_id] = result
         if result.failed:
             progress.task_done(f"{result.source}: FAILED {result.error}", size=task.size or 0)
@@ -267,9 +319,15 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
             log.warning("bad input %s at offset %s: %s", error["source"], error["offset"], error["error"])
         progress.task_done(f"{result.source}: {result.documents_read:,} read, {result.documents_written:,} written",
                            result.documents_read, size=task.size or result.documents_read)
+        if remote:
+            mirror(soon=True)
 
+    fn, items = run_file_task, todo
+    if remote:  # workers write to the bucket from their own scratch, never to this machine's staging folder
+        remote.clear_tasks(todo)
+        fn, items = run_remote_file_task, [remote.remote_task(task) for task in todo]
     try:
-        executor.run(run_file_task, todo, stages, on_result, progress.records, needs=stages)
+        executor.run(fn, items, stages, on_result, progress.records, needs=stages)
     finally:
         progress.close()
     ordered = [results[t.task_id] for t in tasks if t.task_id in results]
@@ -314,7 +372,8 @@ def step_output(output: Path, number: int, last: bool) -> Path:
     return output / "documents" if last else output / "steps" / f"step-{number}" / "documents"
 
 
-def run_global_step(number, stage, inputs, out_dir, output, last, executor, quiet, label="") -> StepResult:
+def run_global_step(number, stage, inputs, out_dir, output, last, executor, quiet, label="", remote=None,
+                    mirror=None) -> StepResult:
     markers = Ledger(output / "markers")
     step = f"step-{number}"
     identities = [input_identity(p) for p in inputs]
@@ -336,13 +395,16 @@ def run_global_step(number, stage, inputs, out_dir, output, last, executor, quie
     work = output / "steps" / step
     work.mkdir(parents=True, exist_ok=True)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # With an output URL a global stage works in this machine's staging folder: its phases run here, in a
+    # local pool (other Ray nodes cannot see that folder), and what they commit is mirrored after each phase.
+    on_this_node = executor if remote is None or executor.name == "local" else _local_pool(executor.workers)
     ctx = GlobalContext(
         inputs=list(inputs),
         output_dir=out_dir,
         work_dir=work,
         run_dir=output,
         workers=executor.workers,
-        map=lambda fn, items: _map_with_progress(executor, fn, items, ctx.phase or f"{stage.name}: {fn.__name__}", quiet),
+        map=lambda fn, items: _map_with_progress(on_this_node, fn, items, ctx.phase or f"{stage.name}: {fn.__name__}", quiet, mirror),
         stats=StageStats(),
         progress=lambda items, desc: _progress_iter(items, desc, quiet),
         timer=lambda desc: Timer(desc, quiet),
@@ -364,6 +426,13 @@ def run_global_step(number, stage, inputs, out_dir, output, last, executor, quie
     result = StepResult(number, "global", [stage.name], [str(p) for p in written], stats=ctx.stats.to_dict())
     markers.commit(step, {"name": stage.name, "stats": result.stats, "shards": result.shards, "input_stamps": identities})
     return result
+
+
+def _local_pool(workers: int):
+    """A process pool on this machine, for global stages whose scratch is this machine's staging folder."""
+    from webcorpus.executors.local import LocalExecutor
+
+    return LocalExecutor(workers)
 
 
 def count_rows(shards: list[str]) -> int:
@@ -388,14 +457,18 @@ def link_into(paths: list[str], directory: Path) -> list[str]:
     return out
 
 
-def _map_with_progress(executor, fn, items, desc: str, quiet: bool) -> list:
-    """The executor's parallel map, with a bar (or log lines every ~10%) for the phase."""
+def _map_with_progress(executor, fn, items, desc: str, quiet: bool, mirror=None) -> list:
+    """The executor's parallel map, with a bar (or log lines every ~10%) for the phase; a phase's
+    committed work is mirrored (an output URL) when it ends."""
     items = list(items)
     progress = Progress(len(items), desc, quiet, unit="item")
     try:
-        return executor.map(fn, items, on_done=progress.advance)
+        values = executor.map(fn, items, on_done=progress.advance)
     finally:
         progress.close()
+    if mirror:
+        mirror()
+    return values
 
 
 def _progress_iter(items, desc: str, quiet: bool):
@@ -508,6 +581,28 @@ def refuse_foreign_output(output: Path, config: PipelineConfig) -> None:
     if output.is_dir() and not (output / "run.json").exists():
         if any(p.name != RUN_LEASE + ".lease" for p in output.iterdir()):
             raise ConfigError(f"{config.source}: output {output} exists and is not a webcorpus run folder (no run.json); choose an empty or new folder")
+
+
+def open_output(config: PipelineConfig) -> RemoteRun | None:
+    """Check that the output can work before any work starts (ConfigError: exit 2): a known scheme
+    with its backend installed, credentials that work, a writable place (one probe put). A URL gives
+    its RemoteRun; a local folder is checked by plan_checks.output_problems."""
+    if not is_remote(config.output):
+        return None
+    try:
+        check_backend(config.output)
+        check_writable(config.output)
+    except ValueError as exc:
+        raise ConfigError(f"{config.source}: {exc}") from None
+    return RemoteRun(config.output)
+
+
+def take_remote_lease(remote: RemoteRun):
+    """The lease of a run on object storage (``URL/run.lease``, a conditional put), or :class:`OutputInUse`."""
+    try:
+        return remote.lease(RUN_LEASE).acquire()
+    except LeaseHeld as exc:
+        raise OutputInUse(str(exc)) from None
 
 
 def clear_output(output: Path) -> None:

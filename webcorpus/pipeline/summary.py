@@ -49,4 +49,4 @@ def print_summary(result, stream=None) -> None:
         return
     for line in summary_lines(result.stats):
         print(line, file=stream)
-    print(f"output: {result.output}/documents  stats: {result.output}/stats.json", file=stream)
+    print(f"output: {result.url}/documents  stats: {result.url}/stats.json", file=stream)

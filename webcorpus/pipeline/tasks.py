@@ -43,6 +43,14 @@ class FileTask:
     name: str | None = None  # set for shards inside the run folder, whose full path differs between runs
     max_record_bytes: int = 64 << 20  # a record or decoded page over this is skipped and reported
     size: int | None = None  # bytes of a crawl file: progress is then reported in bytes read, else in documents
+    # The input's identity as the driver sees it, when a worker reads the input by another name (a shard of
+    # the run read by URL from object storage); None: input_identity(source).
+    identity: list | None = None
+
+    @property
+    def source_identity(self) -> list:
+        """What the task's marker records of its input, and what a re-run compares it with."""
+        return self.identity if self.identity is not None else input_identity(self.source)
 
     @property
     def task_id(self) -> str:
@@ -144,7 +152,7 @@ class StepResult:
 
 def read_marker(task: FileTask) -> TaskResult | None:
     """The finished task's result, or None if it has not finished, or its input changed since."""
-    record = task.ledger.read(task.task_id, expect={"identity": input_identity(task.source)})
+    record = task.ledger.read(task.task_id, expect={"identity": task.source_identity})
     return TaskResult.from_dict(record) if record is not None else None
 
 
@@ -156,7 +164,7 @@ def run_file_task(task: FileTask, stages: list, progress: Callable[[int], None] 
     from webcorpus.readers import read_documents
 
     start = time.perf_counter()
-    identity = input_identity(task.source)
+    identity = task.source_identity
     remove_shards(task.output_dir, task.task_id)
     if task.excluded_dir:
         remove_shards(task.excluded_dir, task.task_id)

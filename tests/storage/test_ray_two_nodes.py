@@ -1,0 +1,175 @@
+"""Ray across two "machines" that share nothing but the S3 endpoint.
+
+A Ray head and a second Ray node are started on this machine with separate temp folders; the head
+has no CPUs for tasks, so every file task runs on the second node, whose scratch folder (TMPDIR) is
+its own. Input and output are on the moto S3 server; the full chain (extraction to token shards,
+dedup included) must give the bytes of a run with its output on local disk.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from webcorpus import Pipeline
+from webcorpus.pipeline.remote_output import TIMES
+from webcorpus.pipeline.remote_tasks import run_remote_file_task
+from webcorpus.pipeline.tasks import FileTask
+
+from tests.conftest import REPO
+from tests.executors.test_ray import full_chain, output_digests
+from tests.storage.test_s3_output import download, small_inputs
+
+# A cluster of several nodes, every node on 127.0.0.1 (--node-ip-address, and the driver's loopback address).
+RAY_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "1"}
+CI_RAY_PORT = 6390  # .ci/run's head for tests/executors: never ours
+
+
+def _free_port() -> int:
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port != CI_RAY_PORT:
+            return port
+
+
+def _ray_node(args: list[str], temp: Path, env: dict) -> subprocess.Popen:
+    """``ray start --block`` in a process group of its own, so the test stops exactly what it started."""
+    ray_cli = str(Path(sys.executable).with_name("ray"))
+    log = open(temp.with_suffix(".log"), "wb")
+    command = [ray_cli, "start", "--block", "--node-ip-address=127.0.0.1", f"--temp-dir={temp}",
+               "--disable-usage-stats", f"--dashboard-agent-listen-port={_free_port()}",
+               f"--metrics-export-port={_free_port()}", *args]
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # whatever of this node's group is left
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=30)
+
+
+def _alive_nodes(address: str) -> list[dict]:
+    """The cluster's live nodes, asked from a child process (a driver that cannot connect is killed, not awaited)."""
+    script = ("import json, ray; ray.init(address=%r, log_to_driver=False, include_dashboard=False, "
+              "_node_ip_address='127.0.0.1'); print(json.dumps([n for n in ray.nodes() if n.get('Alive')]))" % address)
+    try:
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=90,
+                              env={**os.environ, **RAY_ENV})
+    except subprocess.TimeoutExpired:
+        return []
+    return json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 and done.stdout.strip() else []
+
+
+@pytest.fixture
+def two_nodes(tmp_path, s3_endpoint):
+    """A Ray head with no task CPUs and a second node with two, each with its own temp and scratch folder."""
+    pytest.importorskip("ray", reason="the ray extra is not installed")
+    port = _free_port()
+    address = f"127.0.0.1:{port}"
+    nodes = []
+    # Ray's socket paths must stay under 107 bytes: a short folder rather than pytest's tmp_path.
+    short = Path(tempfile.mkdtemp(prefix="wc-ray-"))
+    for name in ("head", "node-2"):
+        (short / name).mkdir()
+        (tmp_path / f"{name}-scratch").mkdir()
+    env = {**os.environ, **RAY_ENV}
+    try:
+        nodes.append(_ray_node(["--head", f"--port={port}", "--num-cpus=0", "--include-dashboard=false"],
+                               short / "head", {**env, "TMPDIR": str(tmp_path / "head-scratch")}))
+        deadline = time.time() + 120
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if nodes[0].poll() is not None or time.time() > deadline:
+                    pytest.skip(f"a Ray head could not start here: {(short / 'head.log').read_text()[-1500:]}")
+                time.sleep(0.5)
+        nodes.append(_ray_node([f"--address={address}", "--num-cpus=2"], short / "node-2",
+                               {**env, "TMPDIR": str(tmp_path / "node-2-scratch")}))
+        deadline = time.time() + 180
+        while True:
+            alive = _alive_nodes(address)
+            if len(alive) == 2:
+                break
+            if nodes[1].poll() is not None or time.time() > deadline:
+                pytest.skip(f"a second Ray node could not join here: {(short / 'node-2.log').read_text()[-1500:]}")
+            time.sleep(1)
+        yield address, alive
+    finally:
+        for process in reversed(nodes):
+            _stop(process)
+        shutil.rmtree(short, ignore_errors=True)
+
+
+def _upload(paths: list[str], url: str) -> list[str]:
+    import fsspec
+
+    fs, root = fsspec.core.url_to_fs(url)
+    urls = []
+    for path in paths:
+        fs.put_file(path, f"{root}/{Path(path).name}")
+        urls.append(f"{url}/{Path(path).name}")
+    return urls
+
+
+# The Ray driver runs in a child process: Ray's cluster mode is read when Ray is imported, and this
+# cluster (two nodes) needs the mode tests/executors' single-node cluster does not use.
+DRIVER = """
+import json, sys
+from webcorpus import Pipeline
+from tests.executors.test_ray import full_chain
+inputs, output, address = json.loads(sys.argv[1])
+result = Pipeline(full_chain(), input=inputs, output=output, workers=2, executor="ray", address=address).run(quiet=True)
+print(json.dumps({"exit": result.exit_code, "fatal": result.fatal, "tasks": result.stats.get("tasks")}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+def test_full_chain_on_two_ray_nodes_with_output_on_s3(tmp_path, shared_data, bucket, two_nodes):
+    address, alive = two_nodes
+    cpus = sorted(node["Resources"].get("CPU", 0) for node in alive)
+    assert cpus == [0, 2]  # the head runs no task: every file task runs on the other node
+    inputs = _upload(small_inputs(shared_data), f"{bucket}/crawl")
+    local = Pipeline(full_chain(), input=inputs, output=tmp_path / "local", workers=2).run(quiet=True)
+    assert local.exit_code == 0
+    env = {**os.environ, **RAY_ENV, "PYTHONPATH": str(REPO), "WEBCORPUS_STAGING": str(tmp_path / "driver-staging")}
+    driver = subprocess.run([sys.executable, "-c", DRIVER, json.dumps([inputs, f"{bucket}/run", address])],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=1100)
+    assert driver.returncode == 0, driver.stderr[-3000:]
+    on_ray = json.loads(driver.stdout.strip().splitlines()[-1])
+    assert on_ray["exit"] == 0, (on_ray, driver.stderr[-3000:])
+    on_s3 = output_digests(download(f"{bucket}/run", tmp_path / "from-s3"))
+    assert on_s3.pop(TIMES)
+    on_disk = output_digests(tmp_path / "local")
+    assert any(name.startswith("tokens/llmc/") for name in on_disk) and any(name.startswith("documents/") for name in on_disk)
+    assert on_s3 == on_disk
+    assert on_ray["tasks"]["finished"] == local.stats["tasks"]["finished"] and not on_ray["tasks"]["failed"]
+    # The workers' scratch folders are gone: what they made is in the bucket only.
+    assert not list((tmp_path / "node-2-scratch").glob("webcorpus-task-*"))
+
+
+def test_a_remote_file_task_refuses_folders_of_the_drivers_disk(tmp_path):
+    task = FileTask(str(tmp_path / "in.warc.gz"), str(tmp_path / "documents"), "s3://bucket/run/markers/step-0")
+    with pytest.raises(ValueError, match="object storage only"):
+        run_remote_file_task(task, [])
