@@ -39,6 +39,7 @@ from webcorpus.pipeline.progress import NOTE, BarSafeHandler, Progress, Timer, s
 from webcorpus.pipeline.stats import merge_step_stats
 from webcorpus.ledger import Ledger, LeaseHeld, commit_json, contents_digest, digest, input_identity
 from webcorpus.pipeline.tasks import FileTask, StepResult, TaskResult, read_marker, run_file_task
+from webcorpus.pipeline.splits import describe_task, split_large_files, whole_file_redos, whole_in_place
 from webcorpus.executors.base import Failure
 from webcorpus.stages.base import OptionError, StageStats
 from webcorpus.stages.global_stage import GlobalContext
@@ -235,6 +236,8 @@ def finished_run(output: Path, inputs: list[str]) -> tuple[RunResult | None, boo
 
 def run_batch_step(number, stages, inputs, out_dir, output, config, executor, quiet, label="") -> StepResult:
     tasks = file_tasks(number, inputs, out_dir, output, config)
+    if number == 0:  # large crawl files: one task per byte range (pipeline/splits.py)
+        tasks = split_large_files(tasks, config.split_bytes)
     results: dict[str, TaskResult] = {}
     todo = []
     for task in tasks:
@@ -243,12 +246,13 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
             results[task.task_id] = marker
         else:
             todo.append(task)
+    resumed = len(tasks) - len(todo)
     label = label or f"step {number + 1}"
     if results and not quiet:
         log.log(NOTE, "%s: %d of %d task(s) finished in an earlier run; skipping them", label, len(results), len(tasks))
     if todo:  # on a terminal the bar carries the label; plain output gets the step's first line here
         log.info("%s: %d %s to read", label, len(todo), "crawl file(s)" if number == 0 else "shard(s)")
-    sizes = [t.size for t in todo]
+    sizes = [t.bytes for t in todo]
     if todo and all(sizes):  # crawl files: bytes read
         progress = Progress(sum(sizes), label, quiet, unit="B", files=len(todo))
     elif todo and number > 0:  # shards of the run: documents, counted from their footers
@@ -260,15 +264,19 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
         result = TaskResult.failure(task, value.error, value.traceback) if isinstance(value, Failure) else value
         results[task.task_id] = result
         if result.failed:
-            progress.task_done(f"{result.source}: FAILED {result.error}", size=task.size or 0)
+            progress.task_done(f"{describe_task(result)}: FAILED {result.error}", size=task.bytes or 0)
             return
         for error in result.reader.errors:
             log.warning("bad input %s at offset %s: %s", error["source"], error["offset"], error["error"])
-        progress.task_done(f"{result.source}: {result.documents_read:,} read, {result.documents_written:,} written",
-                           result.documents_read, size=task.size or result.documents_read)
+        progress.task_done(f"{describe_task(result)}: {result.documents_read:,} read, {result.documents_written:,} written",
+                           result.documents_read, size=task.bytes or result.documents_read)
 
     try:
         executor.run(run_file_task, todo, stages, on_result, progress.records, needs=stages)
+        redos = whole_file_redos(tasks, results) if number == 0 else []
+        if redos:  # a file whose ranges do not meet: read whole, as an unsplit run reads it
+            tasks = whole_in_place(tasks, redos)
+            executor.run(run_file_task, redos, stages, on_result, progress.records, needs=stages)
     finally:
         progress.close()
     ordered = [results[t.task_id] for t in tasks if t.task_id in results]
@@ -282,7 +290,7 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
         failed=[r for r in ordered if r.failed] + [
             TaskResult.failure(t, "no result (interrupted)") for t in tasks if t.task_id not in results
         ],
-        resumed=len(tasks) - len(todo),
+        resumed=resumed,
     )
 
 
