@@ -63,11 +63,12 @@ def first_record_member(raw: BinaryIO, start: int, end: int) -> int | None:
         if not data:
             return None
         limit = min(len(data), _SCAN, end - position)  # candidates start in this piece; PROBE bytes follow it
-        found = data.find(MEMBER_MAGIC, 0, limit)
+        reach = limit + len(MEMBER_MAGIC) - 1  # find() wants the whole magic inside its bounds
+        found = data.find(MEMBER_MAGIC, 0, reach)
         while found >= 0:
             if opens_record(data[found : found + PROBE]):
                 return position + found
-            found = data.find(MEMBER_MAGIC, found + 1, limit)
+            found = data.find(MEMBER_MAGIC, found + 1, reach)
         position += limit
     return None
 

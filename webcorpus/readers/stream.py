@@ -275,9 +275,9 @@ class ByteStream:
                 keep = len(self._cin) - 1  # the magic may straddle the next read
                 self._skip_garbage(keep)
                 return False
+            self._skip_garbage(j)  # reported by the range that reads up to it, even past its end: once
             if self._at_stop(j):
                 return False
-            self._skip_garbage(j)
             if self.gzipped and dpos > 0:
                 self._mark_break(dpos)
             i = j
