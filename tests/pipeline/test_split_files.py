@@ -1,0 +1,175 @@
+"""Large crawl files split into byte-range tasks give the outputs of an unsplit run, resume, and refuse bad values."""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import time
+import zlib
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from webcorpus import Pipeline, build_stage
+from webcorpus.pipeline.config import ConfigError, config_from_dict
+
+from tests.faults.helpers import cli, run_cli, write_pipeline
+
+SPLIT = 1 << 19  # 512 KiB: the two large files below become 4 and 5 ranges
+
+
+def inputs(shared_data: Path) -> list[str]:
+    warc = shared_data / "warc"
+    return [str(warc / name) for name in (
+        "aut-example/warc/example.warc.gz",  # 2.5 MB, 822 members
+        "aut-example/arc/example.arc.gz",  # 2.0 MB ARC, 300 members
+        "cdxwriter-edgecases/giant_html.warc.gz",  # 1.9 MB in one member: stays one task
+        "warcio-tests/example.warc.gz",  # small
+    )]
+
+
+def rows(output: Path, folder: str = "documents") -> list[dict]:
+    """Every row of a run's shards, the shards read in sorted order."""
+    out = []
+    for shard in sorted((output / folder).glob("*.parquet")):
+        out += pq.read_table(shard).to_pylist()
+    return out
+
+
+def read_stats(output: Path) -> dict:
+    return json.loads((output / "stats.json").read_text())
+
+
+def stage():
+    return [build_stage("python", {"function": "tests.pipeline.helpers:url_length"})]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_split_files_give_the_documents_of_an_unsplit_run(tmp_path, shared_data, workers):
+    files = inputs(shared_data)
+    whole = Pipeline(stage(), input=files, output=tmp_path / "whole", workers=1, split_bytes=0).run(quiet=True)
+    split = Pipeline(stage(), input=files, output=tmp_path / "split", workers=workers, split_bytes=SPLIT).run(quiet=True)
+    assert whole.exit_code == split.exit_code == 0
+    expected = rows(tmp_path / "whole")
+    assert len(expected) > 150 and rows(tmp_path / "split") == expected
+    names = sorted(p.name for p in (tmp_path / "split" / "documents").glob("*.parquet"))
+    assert sum(".bytes-" in n for n in names) == 5 + 4  # every range holds HTML pages
+    assert not any(n.startswith("giant_html") and ".bytes-" in n for n in names)
+    a, b = read_stats(tmp_path / "whole"), read_stats(tmp_path / "split")
+    assert b["tasks"]["finished"] == 5 + 4 + 2 and a["tasks"]["finished"] == 4
+    assert a["reader"] == b["reader"] and a["documents"]["read"] == b["documents"]["read"]
+
+
+def test_the_full_chain_gives_the_same_tokens_split_or_not(tmp_path, shared_data):
+    files = inputs(shared_data)[:2]
+
+    def chain():
+        return [build_stage("extract", {"engine": "resiliparse"}), build_stage("dedup", {}),
+                build_stage("train_tokenizer", {"vocab_size": 512}), build_stage("tokenize", {"formats": ["llmc"]})]
+
+    for name, split in (("whole", 0), ("split", SPLIT)):
+        assert Pipeline(chain(), input=files, output=tmp_path / name, workers=2, split_bytes=split).run(quiet=True).exit_code == 0
+    for folder in ("documents", "dedup/removed"):
+        assert rows(tmp_path / "split", folder) == rows(tmp_path / "whole", folder), folder
+    tokens = sorted(p.relative_to(tmp_path / "whole") for p in (tmp_path / "whole").rglob("*.bin"))
+    assert tokens
+    for path in tokens + [Path("tokenizer/tokenizer.model")]:
+        assert (tmp_path / "split" / path).read_bytes() == (tmp_path / "whole" / path).read_bytes(), path
+
+
+def test_kill_9_mid_run_then_resume_split_tasks_and_change_the_split(tmp_path, shared_data):
+    files = inputs(shared_data)
+    reference = tmp_path / "reference"
+    stages = ["python: {function: 'tests.pipeline.helpers:slow'}"]
+    assert run_cli("run", str(write_pipeline(tmp_path / "r.yaml", files, reference, stages)), "--split-bytes", "0",
+                   "--quiet").returncode == 0
+    output = tmp_path / "out"
+    path = write_pipeline(tmp_path / "p.yaml", files, output, stages, workers=2)
+    run = cli("run", str(path), "--quiet", "--split-bytes", str(SPLIT), env={"WEBCORPUS_TEST_SLOW": "0.05"})
+    markers = output / "markers" / "step-0"
+    deadline = time.time() + 120
+    while run.poll() is None and time.time() < deadline and len(list(markers.glob("*.bytes-*.done"))) < 3:
+        time.sleep(0.02)
+    assert run.poll() is None, "the run ended before it could be killed"
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    finished = sorted(p.name for p in markers.glob("*.done"))
+    assert any(".bytes-" in name for name in finished)
+    # the same split resumes: finished ranges are skipped
+    again = run_cli("run", str(path), "--split-bytes", str(SPLIT))
+    assert again.returncode == 0, again.stderr
+    assert "finished in an earlier run; skipping them" in again.stderr
+    assert rows(output) == rows(reference)
+    # another split, and none: same documents, nothing twice
+    for split in (str(SPLIT * 2), "0"):
+        assert run_cli("run", str(path), "--quiet", "--split-bytes", split).returncode == 0
+        assert rows(output) == rows(reference), split
+
+
+def test_shards_of_an_unsplit_attempt_are_not_kept_beside_the_ranges(tmp_path, shared_data):
+    """A whole-file task stopped after writing its shards and before its marker (the moment a kill can
+    hit), then a re-run that splits the file: the whole-file shards must go, or documents come twice."""
+    files = inputs(shared_data)
+    whole = tmp_path / "whole"
+    assert Pipeline(stage(), input=files, output=whole, split_bytes=0).run(quiet=True).exit_code == 0
+    expected = rows(whole)
+    (marker,) = (whole / "markers" / "step-0").glob("example.arc.gz-*.done")
+    marker.unlink()
+    assert any(p.name.startswith("example.arc.gz-") for p in (whole / "documents").glob("*.parquet"))
+    assert Pipeline(stage(), input=files, output=whole, split_bytes=SPLIT).run(quiet=True).exit_code == 0
+    assert rows(whole) == expected
+    arc = sorted(p.name for p in (whole / "documents").glob("example.arc.gz-*"))
+    assert len(arc) == 4 and all(".bytes-" in name for name in arc)
+
+
+def nested_crawl(tmp_path: Path, shared_data: Path) -> tuple[Path, int]:
+    """Real members of a WARC file with, in the middle, a record holding a real gzipped WARC record
+    stored uncompressed (deflate level 0): a member start that only the seam check can tell apart."""
+    data = (shared_data / "warc" / "aut-example" / "warc" / "example.warc.gz").read_bytes()
+    starts, position = [], 0
+    while position < len(data):
+        inflater = zlib.decompressobj(31)
+        starts.append(position)
+        inflater.decompress(data[position:])
+        position = len(data) - len(inflater.unused_data)
+    middle = next(i for i, s in enumerate(starts) if s > 300_000)
+    inner = data[starts[50] : starts[51]]  # a real record's member (a response with an HTML page)
+    assert zlib.decompressobj(31).decompress(inner).startswith(b"WARC/")
+    block = inner
+    head = (b"WARC/1.0\r\nWARC-Type: resource\r\nWARC-Target-URI: http://example.com/crawl.warc.gz\r\n"
+            b"WARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-000000000001>\r\nContent-Type: application/warc\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(block))
+    stored = gzip.compress(head + block + b"\r\n\r\n", compresslevel=0, mtime=0)
+    path = tmp_path / "nested.warc.gz"
+    path.write_bytes(data[: starts[middle]] + stored + data[starts[middle] :])
+    inner_at = starts[middle] + stored.index(inner)
+    return path, inner_at
+
+
+def test_ranges_that_do_not_meet_are_read_again_as_one_task(tmp_path, shared_data):
+    path, inner_at = nested_crawl(tmp_path, shared_data)
+    split = inner_at // 2  # the third range starts just before the stored member's magic bytes
+    assert split >= 65536 and 2 * split > inner_at - 200
+    whole = Pipeline(stage(), input=[str(path)], output=tmp_path / "whole", split_bytes=0).run(quiet=True)
+    split_run = Pipeline(stage(), input=[str(path)], output=tmp_path / "split", workers=2, split_bytes=split).run(quiet=True)
+    assert whole.exit_code == split_run.exit_code == 0
+    assert rows(tmp_path / "split") == rows(tmp_path / "whole") and rows(tmp_path / "whole")
+    log = (tmp_path / "split" / "logs" / "run.log").read_text()
+    assert "byte ranges do not meet" in log
+    assert [p.name for p in (tmp_path / "split" / "markers" / "step-0").glob("*.done")] == [
+        p.name for p in (tmp_path / "whole" / "markers" / "step-0").glob("*.done")]
+
+
+@pytest.mark.parametrize("value", [-1, 1000, "1GiB", 1.5, True])
+def test_a_bad_split_bytes_is_refused_before_work(value):
+    with pytest.raises(ConfigError, match="split_bytes"):
+        config_from_dict({"input": "x.warc.gz", "output": "out", "split_bytes": value, "stages": []})
+
+
+def test_a_bad_split_bytes_on_the_command_line_exits_2(tmp_path, shared_data):
+    path = write_pipeline(tmp_path / "p.yaml", inputs(shared_data)[:1], tmp_path / "out", [])
+    result = run_cli("run", str(path), "--split-bytes", "100")
+    assert result.returncode == 2 and "'split_bytes' must be 0 (never split) or an integer of at least 65536" in result.stderr
+    assert not (tmp_path / "out" / "documents").exists()
