@@ -39,7 +39,8 @@ from webcorpus.pipeline.progress import NOTE, BarSafeHandler, Progress, Timer, s
 from webcorpus.pipeline.stats import merge_step_stats
 from webcorpus.ledger import Ledger, LeaseHeld, commit_json, contents_digest, digest, input_identity
 from webcorpus.pipeline.tasks import FileTask, StepResult, TaskResult, read_marker, run_file_task
-from webcorpus.pipeline.splits import describe_task, split_large_files, whole_file_redos, whole_in_place
+from webcorpus.pipeline.splits import (clear_other_parts, describe_task, split_large_files, whole_file_redos,
+                                       whole_in_place)
 from webcorpus.executors.base import Failure
 from webcorpus.stages.base import OptionError, StageStats
 from webcorpus.stages.global_stage import GlobalContext
@@ -238,6 +239,7 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
     tasks = file_tasks(number, inputs, out_dir, output, config)
     if number == 0:  # large crawl files: one task per byte range (pipeline/splits.py)
         tasks = split_large_files(tasks, config.split_bytes)
+        clear_other_parts(tasks)  # also with split_bytes 0: no shard of another cut stays beside these
     results: dict[str, TaskResult] = {}
     todo = []
     for task in tasks:

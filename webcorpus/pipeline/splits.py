@@ -37,15 +37,13 @@ _PROBES = 16  # files looked at in parallel while planning (remote files: one re
 
 def split_large_files(tasks: list[FileTask], split_bytes: int) -> list[FileTask]:
     """The crawl-file tasks with every file gzipped per record and over ``split_bytes`` cut into
-    range tasks (``split_bytes`` 0: none is cut). Order: file by file, ranges in file order."""
+    range tasks (``split_bytes`` 0: none is cut). Order: file by file, ranges in file order.
+    Changes nothing on disk; the runner then calls :func:`clear_other_parts`."""
     if split_bytes <= 0:
-        planned = tasks
-    else:
-        with ThreadPoolExecutor(_PROBES) as pool:
-            plans = list(pool.map(lambda task: _plan(task, split_bytes), tasks))
-        planned = [part for parts in plans for part in parts]
-    clear_other_parts(planned)  # also with 0: ranges of an earlier run must not stay beside the whole file
-    return planned
+        return tasks
+    with ThreadPoolExecutor(_PROBES) as pool:
+        plans = list(pool.map(lambda task: _plan(task, split_bytes), tasks))
+    return [part for parts in plans for part in parts]
 
 
 def _plan(task: FileTask, split_bytes: int) -> list[FileTask]:
