@@ -14,6 +14,7 @@ import pytest
 
 from webcorpus import Pipeline, build_stage
 from webcorpus.pipeline.config import ConfigError, config_from_dict
+from webcorpus.readers.ranges import byte_ranges
 
 from tests.faults.helpers import cli, run_cli, write_pipeline
 
@@ -125,8 +126,10 @@ def test_shards_of_an_unsplit_attempt_are_not_kept_beside_the_ranges(tmp_path, s
 
 
 def nested_crawl(tmp_path: Path, shared_data: Path) -> tuple[Path, int]:
-    """Real members of a WARC file with, in the middle, a record holding a real gzipped WARC record
-    stored uncompressed (deflate level 0): a member start that only the seam check can tell apart."""
+    """Real members of a WARC file with, at a range boundary, a record holding a real gzipped WARC record
+    stored uncompressed (deflate level 0): a member start that only the seam check can tell apart.
+    Returns the file and a ``split_bytes`` whose second range starts inside that record, before the
+    stored member's magic bytes."""
     data = (shared_data / "warc" / "aut-example" / "warc" / "example.warc.gz").read_bytes()
     starts, position = [], 0
     while position < len(data):
@@ -134,28 +137,30 @@ def nested_crawl(tmp_path: Path, shared_data: Path) -> tuple[Path, int]:
         starts.append(position)
         inflater.decompress(data[position:])
         position = len(data) - len(inflater.unused_data)
-    middle = next(i for i, s in enumerate(starts) if s > 300_000)
-    inner = data[starts[50] : starts[51]]  # a real record's member (a response with an HTML page)
-    assert zlib.decompressobj(31).decompress(inner).startswith(b"WARC/")
-    block = inner
+    members = [data[a:b] for a, b in zip(starts, starts[1:])]
+    inner = next(m for m in members[50:] if b"WARC-Type: response" in (record := zlib.decompress(m, 31))
+                 and b"text/html" in record and b"200 OK" in record)  # a real member: an HTML page's response
     head = (b"WARC/1.0\r\nWARC-Type: resource\r\nWARC-Target-URI: http://example.com/crawl.warc.gz\r\n"
             b"WARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-000000000001>\r\nContent-Type: application/warc\r\n"
-            b"Content-Length: %d\r\n\r\n" % len(block))
-    stored = gzip.compress(head + block + b"\r\n\r\n", compresslevel=0, mtime=0)
+            # a long extension header: the stored member lies further into the record than members lie apart
+            b"X-Note: " + b"n" * 8000 + b"\r\nContent-Length: %d\r\n\r\n" % len(inner))
+    stored = gzip.compress(head + inner + b"\r\n\r\n", compresslevel=0, mtime=0)
+    size, reach = len(data) + len(stored), stored.index(inner)
+    # a cut and a boundary of it such that the outer record starts before the boundary, its stored member after
+    split, at = next((split, member) for split in (-(-size // n) for n in range(3, 30)) for start, _ in byte_ranges(size, split)[1:]
+                     for member in [max(m for m in starts if m < start)] if member + reach >= start)
     path = tmp_path / "nested.warc.gz"
-    path.write_bytes(data[: starts[middle]] + stored + data[starts[middle] :])
-    inner_at = starts[middle] + stored.index(inner)
-    return path, inner_at
+    path.write_bytes(data[:at] + stored + data[at:])
+    return path, split
 
 
 def test_ranges_that_do_not_meet_are_read_again_as_one_task(tmp_path, shared_data):
-    path, inner_at = nested_crawl(tmp_path, shared_data)
-    split = inner_at // 2  # the third range starts just before the stored member's magic bytes
-    assert split >= 65536 and 2 * split > inner_at - 200
+    path, split = nested_crawl(tmp_path, shared_data)
     whole = Pipeline(stage(), input=[str(path)], output=tmp_path / "whole", split_bytes=0).run(quiet=True)
     split_run = Pipeline(stage(), input=[str(path)], output=tmp_path / "split", workers=2, split_bytes=split).run(quiet=True)
     assert whole.exit_code == split_run.exit_code == 0
     assert rows(tmp_path / "split") == rows(tmp_path / "whole") and rows(tmp_path / "whole")
+    assert read_stats(tmp_path / "split")["reader"] == read_stats(tmp_path / "whole")["reader"]
     log = (tmp_path / "split" / "logs" / "run.log").read_text()
     assert "byte ranges do not meet" in log
     assert [p.name for p in (tmp_path / "split" / "markers" / "step-0").glob("*.done")] == [

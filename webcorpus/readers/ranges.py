@@ -74,10 +74,14 @@ def first_record_member(raw: BinaryIO, start: int, end: int) -> int | None:
 
 
 def byte_ranges(size: int, split_bytes: int) -> list[tuple[int, int]]:
-    """``[start, end)`` pieces of ``split_bytes`` (the last one shorter) covering ``size`` bytes."""
+    """``[start, end)`` pieces covering ``size`` bytes: as few as keep each within ``split_bytes``, of
+    equal length (the last up to a few bytes shorter), so that a file just over the limit becomes two
+    halves rather than a full task and a sliver."""
     if split_bytes <= 0 or size <= split_bytes:
         return [(0, size)]
-    return [(start, min(start + split_bytes, size)) for start in range(0, size, split_bytes)]
+    count = -(-size // split_bytes)
+    step = -(-size // count)
+    return [(start, min(start + step, size)) for start in range(0, size, step)]
 
 
 def splittable(raw: BinaryIO) -> bool:
