@@ -7,7 +7,7 @@ task's shards are named ``<file task id>.bytes-<start>-<end>.NNNNN.parquet``: re
 order, a split file's shards hold the same rows in the same order as the one shard series of
 an unsplit run, so every later step sees the same documents in the same order.
 
-Three things keep that true across runs and surprises:
+Two things keep that true across runs and surprises:
 
 * a file whose whole-file task finished in an earlier run (before splitting, or with
   ``split_bytes: 0``) keeps that result; a file's shards and markers from another way of
@@ -30,7 +30,7 @@ from webcorpus.readers.ranges import byte_ranges, splittable
 
 log = logging.getLogger("webcorpus")
 
-DEFAULT_SPLIT_BYTES = 1 << 30  # about one Common Crawl WARC file (~1.1 GB) per task at most
+DEFAULT_SPLIT_BYTES = 1 << 30  # a Common Crawl WARC (about 1 GB) is one task, or two halves when over 1 GiB
 MIN_SPLIT_BYTES = 1 << 16  # smaller ranges would hold a few records each: more tasks, nothing gained
 _PROBES = 16  # files looked at in parallel while planning (remote files: one request each)
 
@@ -166,4 +166,3 @@ def validate_split_bytes(value) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int) or (value != 0 and value < MIN_SPLIT_BYTES):
         return f"'split_bytes' must be 0 (never split) or an integer of at least {MIN_SPLIT_BYTES}, got {value!r}"
     return None
-
