@@ -178,3 +178,21 @@ def test_a_bad_split_bytes_on_the_command_line_exits_2(tmp_path, shared_data):
     result = run_cli("run", str(path), "--split-bytes", "100")
     assert result.returncode == 2 and "'split_bytes' must be 0 (never split) or an integer of at least 65536" in result.stderr
     assert not (tmp_path / "out" / "documents").exists()
+
+
+def test_a_range_task_counts_its_own_bytes_and_keeps_absolute_offsets(tmp_path, shared_data):
+    from webcorpus.pipeline.tasks import FileTask, run_file_task
+
+    source = inputs(shared_data)[0]
+    start, end = byte_ranges(os.path.getsize(source), SPLIT)[2]
+    task = FileTask(source, str(tmp_path / "docs"), str(tmp_path / "markers"), batch_size=10,
+                    size=os.path.getsize(source), byte_range=(start, end))
+    seen: list[int] = []
+    result = run_file_task(task, [], seen.append)
+    assert result.task == task.task_id and task.task_id.endswith(f".bytes-{start:013d}-{end:013d}")
+    assert len(seen) > 2 and seen == sorted(seen) and seen[-1] == end - start and all(0 <= n <= end - start for n in seen)
+    first, stop = result.seam
+    assert start <= first < end <= stop and result.byte_range == [start, end]
+    offsets = [row["offset"] for row in rows(tmp_path, "docs")]
+    assert offsets and first <= min(offsets) and max(offsets) < end
+    assert task.ledger.read(task.task_id)["seam"] == [first, stop]  # the marker keeps the seam for a resumed check
