@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import signal
@@ -47,20 +48,53 @@ def stage():
     return [build_stage("python", {"function": "tests.pipeline.helpers:url_length"})]
 
 
+def digests(output: Path, folder: str = "documents") -> dict[str, str]:
+    """sha256 of every Parquet file in a run's folder, by name."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((output / folder).glob("*.parquet"))}
+
+
+def counts(stats: dict) -> dict:
+    """stats.json without what is timing or where the run was: the counts a split must not change."""
+    stages = [{k: v for k, v in stage.items() if k not in ("seconds", "setup_seconds")} for stage in stats["stages"]]
+    return {"reader": stats["reader"], "documents": stats["documents"], "tasks": stats["tasks"], "stages": stages}
+
+
 @pytest.mark.parametrize("workers", [1, 2])
-def test_split_files_give_the_documents_of_an_unsplit_run(tmp_path, shared_data, workers):
+def test_split_files_give_the_files_of_an_unsplit_run(tmp_path, shared_data, workers):
     files = inputs(shared_data)
     whole = Pipeline(stage(), input=files, output=tmp_path / "whole", workers=1, split_bytes=0).run(quiet=True)
     split = Pipeline(stage(), input=files, output=tmp_path / "split", workers=workers, split_bytes=SPLIT).run(quiet=True)
     assert whole.exit_code == split.exit_code == 0
-    expected = rows(tmp_path / "whole")
-    assert len(expected) > 150 and rows(tmp_path / "split") == expected
-    names = sorted(p.name for p in (tmp_path / "split" / "documents").glob("*.parquet"))
-    assert sum(".bytes-" in n for n in names) == 5 + 4  # every range holds HTML pages
-    assert not any(n.startswith("giant_html") and ".bytes-" in n for n in names)
+    assert len(rows(tmp_path / "whole")) > 150
+    assert digests(tmp_path / "split") == digests(tmp_path / "whole")  # names and bytes
     a, b = read_stats(tmp_path / "whole"), read_stats(tmp_path / "split")
-    assert b["tasks"]["finished"] == 5 + 4 + 2 and a["tasks"]["finished"] == 4
-    assert a["reader"] == b["reader"] and a["documents"]["read"] == b["documents"]["read"]
+    assert counts(b) == counts(a) and a["tasks"]["finished"] == 4
+    log = (tmp_path / "split" / "logs" / "run.log").read_text()
+    assert "joined the byte ranges of 2 file(s)" in log  # the two large files were split, then joined
+    assert [p.name for p in (tmp_path / "split" / "markers" / "step-0").glob("*.done")] == [
+        p.name for p in (tmp_path / "whole" / "markers" / "step-0").glob("*.done")]
+
+
+def test_split_step_shards_and_excluded_documents_are_those_of_an_unsplit_run(tmp_path, shared_data):
+    """Small batches (many row groups, cut at other places in each range) and a filter that drops
+    documents: the step's intermediate shards, the documents after a global step, the excluded
+    documents and the counts are the unsplit run's, byte for byte."""
+    files = inputs(shared_data)[:2]
+
+    def chain():
+        return [build_stage("extract", {"engine": "resiliparse"}),
+                build_stage("python", {"function": "tests.pipeline.helpers:keep_even_offsets"}),
+                build_stage("dedup", {}), build_stage("python", {"function": "tests.pipeline.helpers:url_length"})]
+
+    for name, split in (("whole", 0), ("split", SPLIT)):
+        run = Pipeline(chain(), input=files, output=tmp_path / name, workers=2, split_bytes=split, batch_size=7,
+                       excluded=True)
+        assert run.run(quiet=True, keep_intermediates=True).exit_code == 0
+    for folder in ("documents", "steps/step-0/documents", "steps/step-1/documents", "dedup/removed"):
+        assert digests(tmp_path / "split", folder) == digests(tmp_path / "whole", folder), folder
+        assert digests(tmp_path / "whole", folder), folder
+    assert rows(tmp_path / "split", "excluded") == rows(tmp_path / "whole", "excluded") != []
+    assert counts(read_stats(tmp_path / "split")) == counts(read_stats(tmp_path / "whole"))
 
 
 def test_the_full_chain_gives_the_same_tokens_split_or_not(tmp_path, shared_data):
@@ -122,7 +156,8 @@ def test_shards_of_an_unsplit_attempt_are_not_kept_beside_the_ranges(tmp_path, s
     assert Pipeline(stage(), input=files, output=whole, split_bytes=SPLIT).run(quiet=True).exit_code == 0
     assert rows(whole) == expected
     arc = sorted(p.name for p in (whole / "documents").glob("example.arc.gz-*"))
-    assert len(arc) == 4 and all(".bytes-" in name for name in arc)
+    assert arc == [marker.name.replace(".done", ".00000.parquet")]  # the ranges, joined under the file's name
+    assert not list((whole / "markers" / "step-0").glob("*.bytes-*"))
 
 
 def nested_crawl(tmp_path: Path, shared_data: Path) -> tuple[Path, int]:

@@ -26,7 +26,7 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +39,7 @@ from webcorpus.pipeline.progress import NOTE, BarSafeHandler, Progress, Timer, s
 from webcorpus.pipeline.stats import merge_step_stats
 from webcorpus.ledger import Ledger, LeaseHeld, commit_json, contents_digest, digest, input_identity
 from webcorpus.pipeline.tasks import FileTask, StepResult, TaskResult, read_marker, run_file_task
+from webcorpus.pipeline.range_join import join_ranges, joinable
 from webcorpus.pipeline.splits import (clear_other_parts, describe_task, split_large_files, whole_file_redos,
                                        whole_in_place)
 from webcorpus.executors.base import Failure
@@ -281,6 +282,8 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
             executor.run(run_file_task, redos, stages, on_result, progress.records, needs=stages)
     finally:
         progress.close()
+    if number == 0:  # files whose ranges all finished become the shards and result of one task
+        tasks = join_split_files(tasks, results, executor)
     ordered = [results[t.task_id] for t in tasks if t.task_id in results]
     done = [r for r in ordered if not r.failed]
     return StepResult(
@@ -294,6 +297,21 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
         ],
         resumed=resumed,
     )
+
+
+def join_split_files(tasks: list[FileTask], results: dict[str, TaskResult], executor) -> list[FileTask]:
+    """Join each split file whose range tasks all finished (pipeline/range_join.py): ``results``
+    then holds its whole-file result instead of its ranges'; the tasks with those files whole."""
+    jobs = joinable(tasks, results)
+    if not jobs:
+        return tasks
+    joined = executor.map(join_ranges, [(parts, [results[t.task_id] for t in parts]) for parts in jobs])
+    for parts, result in zip(jobs, joined):
+        for task in parts:
+            results.pop(task.task_id)
+        results[result.task] = result
+    log.info("joined the byte ranges of %d file(s) into their whole-file shards", len(jobs))
+    return whole_in_place(tasks, [replace(parts[0], byte_range=None) for parts in jobs])
 
 
 def file_tasks(number: int, inputs: list[str], out_dir: Path, output: Path, config: PipelineConfig) -> list[FileTask]:

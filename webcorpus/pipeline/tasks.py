@@ -178,8 +178,9 @@ def run_file_task(task: FileTask, stages: list, progress: Callable[[int], None] 
         remove_shards(task.excluded_dir, task.task_id)
     for stage in stages:
         stage.pop_stats()  # stats are per task
-    writer = ShardWriter(task.output_dir, task.task_id)
-    excluded = ShardWriter(task.excluded_dir, task.task_id) if task.excluded_dir else None
+    # row groups of batch_size rows, whatever the batches: the byte ranges of a file, joined, give these files
+    writer = ShardWriter(task.output_dir, task.task_id, group_rows=task.batch_size)
+    excluded = ShardWriter(task.excluded_dir, task.task_id, group_rows=task.batch_size) if task.excluded_dir else None
     report = ReadReport(task.source)
     records = 0
     try:
