@@ -6,6 +6,8 @@ import hashlib
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 import zlib
 from pathlib import Path
@@ -17,6 +19,7 @@ from webcorpus import Pipeline, build_stage
 from webcorpus.pipeline.config import ConfigError, config_from_dict
 from webcorpus.readers.ranges import byte_ranges
 
+from tests.conftest import REPO
 from tests.faults.helpers import cli, run_cli, write_pipeline
 
 SPLIT = 1 << 19  # 512 KiB: the two large files below become 4 and 5 ranges
@@ -231,3 +234,28 @@ def test_a_range_task_counts_its_own_bytes_and_keeps_absolute_offsets(tmp_path, 
     offsets = [row["offset"] for row in rows(tmp_path, "docs")]
     assert offsets and first <= min(offsets) and max(offsets) < end
     assert task.ledger.read(task.task_id)["seam"] == [first, stop]  # the marker keeps the seam for a resumed check
+
+
+@pytest.mark.parametrize("point", ["shards", "marker", "ranges"])
+def test_a_run_killed_while_joining_ranges_resumes_to_the_files_of_an_unsplit_run(tmp_path, shared_data, point):
+    """kill -9 at each step of the join (tests/pipeline/kill_in_join.py), then the same command again:
+    the documents, counts and markers are those of an unsplit run, with no range left behind."""
+    files = inputs(shared_data)[:2]
+    stages = ["python: {function: 'tests.pipeline.helpers:url_length'}"]
+    reference = tmp_path / "reference"
+    assert run_cli("run", str(write_pipeline(tmp_path / "r.yaml", files, reference, stages)), "--split-bytes", "0",
+                   "--quiet").returncode == 0
+    output = tmp_path / "out"
+    path = write_pipeline(tmp_path / "p.yaml", files, output, stages)
+    killed = subprocess.run([sys.executable, "-m", "tests.pipeline.kill_in_join", point, "run", str(path), "--quiet",
+                             "--split-bytes", str(SPLIT)], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+                            capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert list((output / "markers" / "step-0").glob("*.bytes-*.done"))  # killed before the ranges were forgotten
+    again = run_cli("run", str(path), "--quiet", "--split-bytes", str(SPLIT))
+    assert again.returncode == 0, again.stderr
+    assert digests(output) == digests(reference) and digests(reference)
+    assert counts(read_stats(output))["stages"] == counts(read_stats(reference))["stages"]
+    assert read_stats(output)["reader"] == read_stats(reference)["reader"]
+    assert sorted(p.name for p in (output / "markers" / "step-0").iterdir()) == sorted(
+        p.name for p in (reference / "markers" / "step-0").iterdir())
