@@ -12,9 +12,12 @@ Contenders, each in its own fresh process, alternating, ``--repeat`` times (best
   the ranges add (looking for each range's first record member, testing the member at each end)
   plus the file check of planning (``splittable``);
 * ``pipeline whole`` / ``pipeline split S``: ``webcorpus.Pipeline`` with no stage and one worker
-  (everything in the calling process): planning, reading, Parquet shards and markers per task.
+  (everything in the calling process): planning, reading, Parquet shards and markers per task, and
+  for a split file the join that rewrites its range shards as the whole file's (the HTML kept: the
+  most a join can cost).
 
-Both sides must read the same documents: the ids are hashed and compared. CPU time is
+Both sides must read the same documents: the ids are hashed and compared, and the pipeline's
+``OUTPUT/documents`` files (names and bytes) too. CPU time is
 ``time.process_time()`` of the child (one core); peak RSS its own ``VmHWM``.
 
     python benchmarks/split_bench.py --records 2000 --split 8388608 1048576 --repeat 3
@@ -64,13 +67,22 @@ def run_pipeline(path: str, split: int) -> dict:
     with tempfile.TemporaryDirectory() as out:
         result = Pipeline([], input=[path], output=out, workers=1, split_bytes=split).run(quiet=True)
         assert result.exit_code == 0
-        ids = hashlib.sha1()
+        ids, files = hashlib.sha1(), hashlib.sha1()
         documents = 0
         for shard in sorted(Path(out, "documents").glob("*.parquet")):
             column = pq.read_table(shard, columns=["id"]).column("id").to_pylist()
             documents += len(column)
             ids.update("".join(i + "\n" for i in column).encode())
-        return {"documents": documents, "tasks": result.stats["tasks"]["finished"], "ids": ids.hexdigest()}
+            files.update(shard.name.encode() + b"\0" + shard.read_bytes())
+        return {"documents": documents, "tasks": _tasks(out), "ids": ids.hexdigest(),
+                "files": files.hexdigest()}
+
+
+def _tasks(out: str) -> int:
+    """Tasks that ran: one per byte range of a split file (the join leaves one marker per file, so
+    they are counted from the run's log)."""
+    log = Path(out, "logs", "run.log").read_text(encoding="utf-8")
+    return sum(1 for line in log.splitlines() if " read, " in line and " written" in line)
 
 
 def child(which: str, path: str, split: int) -> None:
@@ -112,10 +124,12 @@ def main() -> None:
             best = min(runs[(which, split)], key=lambda r: r["cpu_seconds"])
             base = min(runs[(which, 0)], key=lambda r: r["cpu_seconds"])
             assert best["ids"] == base["ids"] and best["documents"] == base["documents"] > 0
+            assert best.get("files") == base.get("files")  # the pipeline's Parquet files: same names, same bytes
             name = f"{which} " + (f"split {split:,}" if split else "whole")
             print(f"{name:24} {best['tasks']:6d} {best['cpu_seconds']:7.3f} {size / 1e6 / best['cpu_seconds']:15.1f} "
                   f"{best['cpu_seconds'] / base['cpu_seconds']:9.3f} {best['peak_rss_mb']:12.0f}")
-        print(f"documents: {base['documents']:,} on every side, the same ids in the same order")
+        print(f"documents: {base['documents']:,} on every side, the same ids in the same order; "
+              "the pipeline's OUTPUT/documents files identical (names and bytes)")
 
 
 if __name__ == "__main__":

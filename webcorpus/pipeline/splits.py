@@ -5,7 +5,8 @@ A file gzipped per record and larger than ``split_bytes`` becomes one task per r
 exactly one range). Documents keep the ids and offsets of the whole file, and each range
 task's shards are named ``<file task id>.bytes-<start>-<end>.NNNNN.parquet``: read in sorted
 order, a split file's shards hold the same rows in the same order as the one shard series of
-an unsplit run, so every later step sees the same documents in the same order.
+an unsplit run. When all of a file's ranges have finished, :mod:`webcorpus.pipeline.range_join`
+rewrites them as that series, so every later step sees the same files.
 
 Two things keep that true across runs and surprises:
 
