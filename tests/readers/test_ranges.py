@@ -140,3 +140,19 @@ def test_a_broken_member_starting_just_after_a_boundary_is_reported_once(tmp_pat
 def test_only_chains_of_record_members_are_split(name, expected):
     with open(data_file(name), "rb") as raw:
         assert splittable(raw) is expected
+
+
+@pytest.mark.parametrize("chunk", [1 << 12, 1 << 16])
+def test_every_record_gets_its_own_members_offset_when_a_record_spans_chunks(chunk):
+    """A record larger than the stream's chunk makes ``ensure`` gather several chunks at once; the
+    members met in the later ones must still map to their own file offsets (they once all took the
+    offset of the last member seen, on both whole and range reads). Chunks of 4 and 64 KiB on a real
+    WARC make the records span them, as 1 MiB chunks do with Common Crawl's larger pages."""
+    from webcorpus.readers.stream import ByteStream
+    from webcorpus.readers.warc import iter_warc
+
+    source = data_file("aut-example/warc/example.warc.gz")
+    with open(source, "rb") as raw:
+        stream = ByteStream(raw, ReadReport(source), gzipped=True, chunk_size=chunk)
+        offsets = [record.offset for record in iter_warc(stream, ReadReport(source))]
+    assert offsets == member_starts(source)  # one record per member, in order

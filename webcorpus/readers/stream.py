@@ -58,6 +58,7 @@ class ByteStream:
         self.pos = 0  # absolute position up to which the parser has consumed
         self.eof = False
         self.breaks: list[int] = []  # absolute positions where the bytes stop being contiguous
+        self._produced = 0  # decompressed bytes handed out so far: where the next chunk starts
         self._dstarts: list[int] = [0]  # absolute decompressed start of each gzip member seen
         self._cstarts: list[int] = [start]  # its compressed offset
         # gzip state: pending compressed bytes and where they sit in the file
@@ -142,6 +143,7 @@ class ByteStream:
                 if not data:
                     self.eof = True
             if data:
+                self._produced += len(data)
                 return data
         return None
 
@@ -215,7 +217,7 @@ class ByteStream:
         """Decompress about one chunk, member by member; report and skip what is broken."""
         out: list[bytes] = []
         produced = 0
-        dpos = self.end
+        dpos = self._produced  # not self.end: ensure() gathers several chunks before the buffer holds them
         while produced < self._chunk:
             need = 1 if self._inflater is not None else 2  # a new member needs its 2-byte magic
             if len(self._cin) - self._cin_off < need and not self._read_compressed():
