@@ -32,7 +32,8 @@ import pyarrow.parquet as pq
 
 DEFAULT_ROWS_PER_SHARD = 50_000
 DEFAULT_BYTES_PER_SHARD = 512 * 1024 * 1024
-GROUP_BYTES = 64 << 20  # with group_rows: a row group is also written once its values reach this (bounds memory)
+GROUP_BYTES = 16 << 20  # with group_rows: a row group is also written once its values reach this (bounds memory,
+# as the readers' 16 MiB batches do)
 
 
 class ShardWriter:
@@ -95,7 +96,7 @@ class ShardWriter:
     def _release_group(self) -> None:
         """Write the first row group of the held rows: ``group_rows`` rows, fewer when their values
         reach GROUP_BYTES first, all of them when fewer are held (at the end)."""
-        table = pa.concat_tables([t for t, _ in self._held]).combine_chunks()
+        table = pa.concat_tables([t for t, _ in self._held])  # no copy: only the group written is made contiguous
         sizes = np.concatenate([s for _, s in self._held])
         n = min(self.group_rows, table.num_rows)
         over = np.flatnonzero(np.cumsum(sizes[:n]) >= GROUP_BYTES)
