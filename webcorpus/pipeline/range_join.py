@@ -55,7 +55,7 @@ def join_ranges(job: tuple[list[FileTask], list[TaskResult]]) -> TaskResult:
     shards = _rewrite(Path(whole.output_dir), base, [name for r in done for name in r.shards], whole.batch_size)
     if whole.excluded_dir:
         folder = Path(whole.excluded_dir)
-        names = sorted(p.name for p in folder.glob(f"{glob_escape(base)}.bytes-*.parquet")) if folder.is_dir() else []
+        names = sorted(p.name for p in folder.glob(f"{base}.bytes-*.parquet")) if folder.is_dir() else []
         _rewrite(folder, base, names, whole.batch_size)
     result = merged_result(base, whole.source, done, [Path(p).name for p in shards])
     result.seconds = round(result.seconds + time.perf_counter() - start, 3)
@@ -110,8 +110,3 @@ def remove_series(folder: str | Path, prefix: str) -> None:
     for path in folder.iterdir():
         if own.fullmatch(path.name):
             path.unlink(missing_ok=True)
-
-
-def glob_escape(name: str) -> str:
-    """``name`` with the characters glob treats as patterns escaped."""
-    return re.sub(r"([*?\[])", r"[\1]", name)
