@@ -11,7 +11,8 @@ Contenders, each in its own fresh process, alternating, ``--repeat`` times (best
   in one process, so the CPU seconds are the sum over the tasks: the cost of splitting is what
   the ranges add (looking for each range's first record member, testing the member at each end)
   plus the file check of planning (``splittable``);
-* ``pipeline whole`` / ``pipeline split S``: ``webcorpus.Pipeline`` with no stage and one worker
+* ``pipeline whole`` / ``pipeline split S``: ``webcorpus.Pipeline`` with no stage (``--extract``:
+  ``extract`` with resiliparse, shown as ``extract ...``) and one worker
   (everything in the calling process): planning, reading, Parquet shards and markers per task, and
   for a split file the join that rewrites its range shards as the whole file's (the HTML kept: the
   most a join can cost).
@@ -58,14 +59,15 @@ def run_reader(path: str, split: int) -> dict:
     return {"documents": documents, "tasks": tasks, "ids": ids.hexdigest()}
 
 
-def run_pipeline(path: str, split: int) -> dict:
+def run_pipeline(path: str, split: int, extract: bool = False) -> dict:
     sys.path.insert(0, str(REPO))
     import pyarrow.parquet as pq
 
-    from webcorpus import Pipeline
+    from webcorpus import Pipeline, build_stage
 
+    stages = [build_stage("extract", {"engine": "resiliparse"})] if extract else []
     with tempfile.TemporaryDirectory() as out:
-        result = Pipeline([], input=[path], output=out, workers=1, split_bytes=split).run(quiet=True)
+        result = Pipeline(stages, input=[path], output=out, workers=1, split_bytes=split).run(quiet=True)
         assert result.exit_code == 0
         ids, files = hashlib.sha1(), hashlib.sha1()
         documents = 0
@@ -87,7 +89,7 @@ def _tasks(out: str) -> int:
 
 def child(which: str, path: str, split: int) -> None:
     start = time.process_time()
-    result = run_reader(path, split) if which == "reader" else run_pipeline(path, split)
+    result = run_reader(path, split) if which == "reader" else run_pipeline(path, split, which == "extract")
     result["cpu_seconds"] = time.process_time() - start
     result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
@@ -104,6 +106,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=2000, help="HTML responses in the generated WARC")
     parser.add_argument("--split", type=int, nargs="+", default=[8 << 20, 1 << 20], help="range sizes to try")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each contender (best CPU time is reported)")
+    parser.add_argument("--extract", action="store_true",
+                        help="the pipeline runs extract (resiliparse) in step 0: the join then rewrites text, not HTML")
     parser.add_argument("--child", nargs=3, metavar=("WHICH", "PATH", "SPLIT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -114,7 +118,8 @@ def main() -> None:
         size, raw = build_warc(path, args.records)
         print(f"WARC: {args.records} responses + {args.records} requests, {size / 1e6:.1f} MB gzipped, "
               f"{raw / 1e6:.1f} MB raw; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
-        contenders = [(which, split) for which in ("reader", "pipeline") for split in [0] + args.split]
+        kinds = ("reader", "extract" if args.extract else "pipeline")
+        contenders = [(which, split) for which in kinds for split in [0] + args.split]
         runs: dict = {c: [] for c in contenders}
         for _ in range(args.repeat):
             for which, split in contenders:
