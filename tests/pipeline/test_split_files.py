@@ -111,6 +111,8 @@ def test_the_full_chain_gives_the_same_tokens_split_or_not(tmp_path, shared_data
         assert Pipeline(chain(), input=files, output=tmp_path / name, workers=2, split_bytes=split).run(quiet=True).exit_code == 0
     for folder in ("documents", "dedup/removed"):
         assert rows(tmp_path / "split", folder) == rows(tmp_path / "whole", folder), folder
+        assert digests(tmp_path / "split", folder) == digests(tmp_path / "whole", folder), folder
+    assert counts(read_stats(tmp_path / "split")) == counts(read_stats(tmp_path / "whole"))
     tokens = sorted(p.relative_to(tmp_path / "whole") for p in (tmp_path / "whole").rglob("*.bin"))
     assert tokens
     for path in tokens + [Path("tokenizer/tokenizer.model")]:
