@@ -44,19 +44,21 @@ def main() -> None:
 @click.option("--executor", type=click.Choice(["local", "ray"]), help="Where tasks run; overrides the file's 'executor'.")
 @click.option("--ray-address", help="With --executor ray: join this cluster (e.g. 10.0.0.1:6379); default: a local Ray.")
 @click.option("--excluded", is_flag=True, default=None, help="Also write dropped documents with their reason to OUTPUT/excluded/.")
+@click.option("--split-bytes", type=int, help="A crawl file gzipped per record over this many bytes becomes one task per range of that size (default 1 GiB; 0: never split); overrides the file's 'split_bytes'.")
 @click.option("--overwrite", is_flag=True, help="Start OUTPUT afresh even if it holds another run.")
 @click.option("--quiet", is_flag=True, help="No progress bar or per-task lines; errors only.")
 @click.option("--report", "with_report", is_flag=True, help="Write OUTPUT/report.html at the end (see `webcorpus report`).")
 @click.option("--dry-run", is_flag=True, help="Check everything, print the plan (steps, stages, inputs, outputs, what a resume skips) and exit.")
 @click.option("--keep-intermediates", is_flag=True, help="Keep OUTPUT/steps/ (documents between steps) after a successful run.")
-def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, crawl_base_url, output, workers, executor, ray_address, excluded, overwrite, quiet, with_report, dry_run, keep_intermediates):
+def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, crawl_base_url, output, workers, executor, ray_address, excluded, split_bytes, overwrite, quiet, with_report, dry_run, keep_intermediates):
     """Run PIPELINE (a YAML file, or a shipped pipeline's name: main, fineweb-en, multilingual).
     A re-run of the same command resumes where it stopped."""
     from webcorpus.pipeline.summary import print_summary
 
     if os.getcwd() not in sys.path:  # as `python -m` does: `python: {function: "mymodule:f"}` finds ./mymodule.py
         sys.path.insert(0, os.getcwd())
-    overrides = {"output": output, "workers": workers, "executor": executor, "address": ray_address, "excluded": excluded}
+    overrides = {"output": output, "workers": workers, "executor": executor, "address": ray_address, "excluded": excluded,
+                 "split_bytes": split_bytes}
     if inputs:
         overrides["input"] = list(inputs) if len(inputs) > 1 else inputs[0]
     if crawl:

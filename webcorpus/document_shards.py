@@ -10,6 +10,14 @@ shard's cannot hold (an int column that turns float), the open shard is closed
 and the next one is written with the widened schema: nothing is dropped, and
 each shard file stays self-consistent. Read such a folder file by file or with
 a unified schema (``pyarrow.unify_schemas``).
+
+With ``group_rows`` the files do not depend on how the rows arrived: rows are held until
+``group_rows`` are there (or :data:`GROUP_BYTES` of values), then written as one contiguous row
+group, so the same rows in the same order give the same files (names and bytes) whatever the
+batches were. A file task writes that way: a large file read as byte ranges and joined again
+(:mod:`webcorpus.pipeline.splits`) gives the files of one task reading it whole. A shard is cut
+after ``rows_per_shard`` rows or once its values pass ``bytes_per_shard`` (:func:`value_bytes`,
+a measure of the values alone, so the cut does not depend on how Arrow laid out the buffers).
 """
 from __future__ import annotations
 
@@ -17,15 +25,23 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 DEFAULT_ROWS_PER_SHARD = 50_000
 DEFAULT_BYTES_PER_SHARD = 512 * 1024 * 1024
+GROUP_BYTES = 16 << 20  # with group_rows: a row group is also written once its values reach this (bounds memory,
+# as the readers' 16 MiB batches do)
 
 
 class ShardWriter:
-    """Write batches into ``{prefix}.{part:05d}.parquet`` files in ``directory``."""
+    """Write batches into ``{prefix}.{part:05d}.parquet`` files in ``directory``.
+
+    ``group_rows`` (None: one row group per write) makes the files a function of the rows alone
+    (see the module's docstring); ``rows_written`` and the paths are final after :meth:`close`.
+    """
 
     def __init__(
         self,
@@ -33,11 +49,16 @@ class ShardWriter:
         prefix: str,
         rows_per_shard: int = DEFAULT_ROWS_PER_SHARD,
         bytes_per_shard: int = DEFAULT_BYTES_PER_SHARD,
+        group_rows: int | None = None,
     ):
         self.directory = Path(directory)
         self.prefix = prefix
         self.rows_per_shard = rows_per_shard
         self.bytes_per_shard = bytes_per_shard
+        self.group_rows = max(1, group_rows) if group_rows else None
+        self._held: list[tuple[pa.Table, np.ndarray]] = []  # rows waiting for their row group, with their sizes
+        self._held_rows = 0
+        self._held_bytes = 0
         self.paths: list[str] = []
         self.rows_written = 0
         self._writer: pq.ParquetWriter | None = None
@@ -56,10 +77,42 @@ class ShardWriter:
         if self._schema is not None and not batch.schema.equals(self._schema):
             widened = widen(self._schema, batch.schema)
             if not widened.equals(self._schema):
+                self._release_held()
                 if self._writer is not None:
                     self._close_shard()
                 self._schema = widened
             batch = _conform(batch, self._schema)
+        self._schema = self._schema or batch.schema  # held rows and those after them share one schema
+        sizes = value_bytes(batch)
+        if self.group_rows is None:
+            self._write_group(batch, sizes)
+            return
+        self._held.append((batch, sizes))
+        self._held_rows += batch.num_rows
+        self._held_bytes += int(sizes.sum())
+        while self._held_rows >= self.group_rows or self._held_bytes >= GROUP_BYTES:
+            self._release_group()
+
+    def _release_group(self) -> None:
+        """Write the first row group of the held rows: ``group_rows`` rows, fewer when their values
+        reach GROUP_BYTES first, all of them when fewer are held (at the end)."""
+        table = pa.concat_tables([t for t, _ in self._held])  # no copy: only the group written is made contiguous
+        sizes = np.concatenate([s for _, s in self._held])
+        n = min(self.group_rows, table.num_rows)
+        over = np.flatnonzero(np.cumsum(sizes[:n]) >= GROUP_BYTES)
+        if len(over):
+            n = int(over[0]) + 1
+        self._write_group(table.slice(0, n).combine_chunks(), sizes[:n])
+        rest = table.num_rows - n
+        self._held = [(table.slice(n), sizes[n:])] if rest else []
+        self._held_rows = rest
+        self._held_bytes = int(sizes[n:].sum())
+
+    def _release_held(self) -> None:
+        while self._held_rows:
+            self._release_group()
+
+    def _write_group(self, batch: pa.Table, sizes: np.ndarray) -> None:
         start = 0
         while start < batch.num_rows:
             if self._writer is None:
@@ -68,7 +121,7 @@ class ShardWriter:
             piece = batch.slice(start, room)
             self._writer.write_table(piece)
             self._rows += piece.num_rows
-            self._bytes += piece.nbytes
+            self._bytes += int(sizes[start:start + piece.num_rows].sum())
             self.rows_written += piece.num_rows
             start += piece.num_rows
             if self._rows >= self.rows_per_shard or self._bytes >= self.bytes_per_shard:
@@ -91,16 +144,41 @@ class ShardWriter:
         self._writer = None
 
     def close(self) -> list[str]:
+        self._release_held()
         if self._writer is not None:
             self._close_shard()
         return self.paths
 
     def abort(self) -> None:
+        self._held, self._held_rows, self._held_bytes = [], 0, 0
         if self._writer is not None:
             self._writer.close()
             self._writer = None
         if self._tmp is not None and self._tmp.exists():
             self._tmp.unlink()
+
+
+def value_bytes(table: pa.Table) -> np.ndarray:
+    """Bytes of each row's values: the lengths of its strings and binaries plus the width of its
+    fixed-size values (nested and null columns count nothing). Depends on the values alone, not on
+    chunks, slices or validity buffers."""
+    sizes = np.zeros(table.num_rows, dtype=np.int64)
+    for field, column in zip(table.schema, table.columns):
+        kind = field.type
+        if pa.types.is_string(kind) or pa.types.is_binary(kind) or pa.types.is_large_string(kind) \
+                or pa.types.is_large_binary(kind):
+            sizes += pc.fill_null(pc.binary_length(column), 0).to_numpy().astype(np.int64)
+        else:
+            sizes += _width(kind)
+    return sizes
+
+
+def _width(kind: pa.DataType) -> int:
+    """Bytes of one value of a fixed-size type; 0 for the others (nested, null, bool)."""
+    try:
+        return kind.bit_width // 8
+    except ValueError:  # not a fixed-width type
+        return 0
 
 
 def widen(schema: pa.Schema, other: pa.Schema) -> pa.Schema:

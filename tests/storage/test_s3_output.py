@@ -79,6 +79,26 @@ def test_full_chain_on_s3_gives_the_bytes_of_a_local_run(tmp_path, shared_data, 
     assert {k: v for k, v in output_digests(download(f"{bucket}/run", tmp_path / "from-s3-again")).items() if k != TIMES} == on_disk
 
 
+@pytest.mark.slow
+def test_split_files_on_s3_give_the_bytes_of_an_unsplit_local_run(tmp_path, shared_data, bucket, monkeypatch):
+    """Byte ranges with an output URL: workers commit range shards to the bucket, the driver joins
+    them in staging and the mirror replaces them: the bucket ends as an unsplit local run."""
+    monkeypatch.setenv("WEBCORPUS_STAGING", str(tmp_path / "staging"))
+    inputs = small_inputs(shared_data)[:2]  # example.warc.gz (2.5 MB) becomes 4 ranges of 640 KB
+    local = Pipeline(full_chain(), input=inputs, output=tmp_path / "local", workers=2, split_bytes=0).run(quiet=True)
+    remote = Pipeline(full_chain(), input=inputs, output=f"{bucket}/split", workers=2,
+                      split_bytes=640 << 10).run(quiet=True)
+    assert local.exit_code == remote.exit_code == 0
+    on_s3 = output_digests(download(f"{bucket}/split", tmp_path / "from-s3"))
+    on_s3.pop(TIMES)
+    on_disk = output_digests(tmp_path / "local")
+    assert any(name.startswith("documents/") for name in on_disk)
+    assert "joined the byte ranges of 1 file(s)" in (tmp_path / "from-s3" / "logs" / "run.log").read_text()
+    assert not [name for name in on_s3 if ".bytes-" in name]  # no range shard is left in the bucket
+    assert not list((tmp_path / "from-s3" / "markers").rglob("*.bytes-*"))  # nor a range's marker
+    assert on_s3 == on_disk
+
+
 def _start(path: Path, staging: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO), "WEBCORPUS_TEST_SLOW": "0.01",
            "WEBCORPUS_STAGING": str(staging), "WEBCORPUS_PUBLISH_SECONDS": "0"}

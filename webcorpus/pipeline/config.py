@@ -6,6 +6,7 @@
     workers: 2
     executor: local                 # or ray
     address: 10.0.0.1:6379          # with ray: join this cluster (default: start a local Ray)
+    split_bytes: 1073741824         # a crawl file gzipped per record over this: one task per range (0: never)
     stages:
       - extract: {engine: trafilatura}
       - language: {keep: [en], min_score: 0.65}
@@ -21,11 +22,13 @@ from typing import Any
 
 import yaml
 
+from webcorpus.pipeline.splits import DEFAULT_SPLIT_BYTES, validate_split_bytes
 from webcorpus.stages import registry
 from webcorpus.suggest import did_you_mean
 
 EXECUTORS = ("local", "ray")
-TOP_LEVEL_KEYS = ("input", "output", "workers", "executor", "address", "batch_size", "max_record_bytes", "excluded", "stages")
+TOP_LEVEL_KEYS = ("input", "output", "workers", "executor", "address", "batch_size", "max_record_bytes", "split_bytes",
+                  "excluded", "stages")
 MAX_RECORD_CEILING = 1 << 30  # a page is one Arrow string: keep it well under the 2 GiB of int32 offsets
 CRAWL_KEYS = ("commoncrawl", "kind", "limit", "sample", "seed", "base_url")
 
@@ -58,6 +61,7 @@ class PipelineConfig:
     batch_size: int = 1000
     max_record_bytes: int = 64 << 20  # a crawl record, or a page once decoded, over this is skipped and reported
     excluded: bool = False  # also write dropped documents, with their reason, under OUTPUT/excluded/
+    split_bytes: int = DEFAULT_SPLIT_BYTES  # a crawl file gzipped per record over this becomes one task per range; 0: never
     source: str = "<python>"  # the YAML file, for messages
     inputs: list[str] = field(default_factory=list)  # input expanded to files, filled by resolve_inputs()
     input_warnings: list[str] = field(default_factory=list)  # glob matches skipped, empty files: logged by the run
@@ -69,6 +73,7 @@ class PipelineConfig:
             "executor": self.executor,
             "batch_size": self.batch_size,
             "max_record_bytes": self.max_record_bytes,
+            "split_bytes": self.split_bytes,
             "excluded": self.excluded,
             "stages": [{name: options} for name, options in self.stage_specs],
         }
@@ -135,6 +140,7 @@ def config_from_dict(data: dict, source: str = "<python>") -> PipelineConfig:
         batch_size=data.get("batch_size", 1000),
         max_record_bytes=data.get("max_record_bytes", 64 << 20),
         excluded=data.get("excluded", False),
+        split_bytes=data.get("split_bytes", DEFAULT_SPLIT_BYTES),
         source=source,
     )
     problems += settings_problems(config)
@@ -201,6 +207,9 @@ def settings_problems(config: PipelineConfig) -> list[str]:
         problems.append(f"{source}: 'max_record_bytes' must be an integer from 1024 to {MAX_RECORD_CEILING}, got {limit!r}")
     if not isinstance(config.batch_size, int) or isinstance(config.batch_size, bool) or config.batch_size < 1:
         problems.append(f"{source}: 'batch_size' must be a positive integer, got {config.batch_size!r}")
+    split_problem = validate_split_bytes(config.split_bytes)
+    if split_problem is not None:
+        problems.append(f"{source}: {split_problem}")
     if not isinstance(config.excluded, bool):
         problems.append(f"{source}: 'excluded' must be true or false, got {config.excluded!r}")
     if config.output is not None and not isinstance(config.output, str):

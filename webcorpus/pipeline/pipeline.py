@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from webcorpus.pipeline.config import PipelineConfig, config_from_dict, load_config, validate_settings
+from webcorpus.pipeline.splits import DEFAULT_SPLIT_BYTES
 from webcorpus.pipeline.runner import RunResult, run_pipeline
 
 
@@ -47,6 +48,7 @@ class Pipeline:
         address: str | None = None,
         batch_size: int = 1000,
         excluded: bool = False,
+        split_bytes: int = DEFAULT_SPLIT_BYTES,
     ):
         specs = [(stage.name or type(stage).__name__, _public_options(stage)) for stage in stages]
         self.config = PipelineConfig(
@@ -59,6 +61,7 @@ class Pipeline:
             ray_address=address,
             batch_size=batch_size,
             excluded=excluded,
+            split_bytes=split_bytes,
         )
         validate_settings(self.config)
 

@@ -8,6 +8,7 @@ from webcorpus.ledger import Ledger
 from webcorpus.pipeline.config import PipelineConfig
 from webcorpus.pipeline.remote_output import is_remote, local_path, staging_folder
 from webcorpus.pipeline.runner import file_tasks, fingerprint, split_steps, step_output
+from webcorpus.pipeline.splits import split_large_files
 from webcorpus.pipeline.tasks import read_marker
 
 
@@ -49,9 +50,12 @@ def _folder_state(output: Path, config: PipelineConfig, inputs: list[str]) -> st
 
 def _resume_state(number, kind, stages, inputs, output: Path, config: PipelineConfig) -> str:
     if number == 0:
-        tasks = file_tasks(number, inputs, step_output(output, number, False), output, config)
+        tasks = split_large_files(file_tasks(number, inputs, step_output(output, number, False), output, config),
+                                  config.split_bytes)
         done = sum(read_marker(task) is not None for task in tasks)
-        return f"{done} of {len(tasks)} task(s) finished (skipped)" if done else f"{len(tasks)} task(s) to run"
+        ranges = [t for t in tasks if t.byte_range is not None]
+        split = f" ({len(ranges)} byte ranges of {len({t.source for t in ranges})} large file(s))" if ranges else ""
+        return f"{done} of {len(tasks)} task(s) finished (skipped){split}" if done else f"{len(tasks)} task(s) to run{split}"
     if kind == "global" and Ledger(output / "markers").read(f"step-{number}") is not None:
         return "finished earlier; skipped if its input shards are unchanged"
     if kind == "batch" and (output / "markers" / f"step-{number}").is_dir():

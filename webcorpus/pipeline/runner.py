@@ -30,7 +30,7 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,6 +46,9 @@ from webcorpus.pipeline.remote_tasks import run_remote_file_task
 from webcorpus.pipeline.stats import merge_step_stats
 from webcorpus.ledger import Ledger, LeaseHeld, commit_json, contents_digest, digest, input_identity
 from webcorpus.pipeline.tasks import FileTask, StepResult, TaskResult, read_marker, run_file_task
+from webcorpus.pipeline.range_join import join_ranges, joinable
+from webcorpus.pipeline.splits import (clear_other_parts, describe_task, split_large_files, whole_file_redos,
+                                       whole_in_place)
 from webcorpus.executors.base import Failure
 from webcorpus.stages.base import OptionError, StageStats
 from webcorpus.stages.global_stage import GlobalContext
@@ -283,6 +286,9 @@ def finished_run(output: Path, inputs: list[str]) -> tuple[RunResult | None, boo
 def run_batch_step(number, stages, inputs, out_dir, output, config, executor, quiet, label="", remote=None,
                    mirror=None) -> StepResult:
     tasks = file_tasks(number, inputs, out_dir, output, config)
+    if number == 0:  # large crawl files: one task per byte range (pipeline/splits.py)
+        tasks = split_large_files(tasks, config.split_bytes)
+        clear_other_parts(tasks)  # also with split_bytes 0: no shard of another cut stays beside these
     results: dict[str, TaskResult] = {}
     todo = []
     for task in tasks:
@@ -291,12 +297,13 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
             results[task.task_id] = marker
         else:
             todo.append(task)
+    resumed = len(tasks) - len(todo)
     label = label or f"step {number + 1}"
     if results and not quiet:
         log.log(NOTE, "%s: %d of %d task(s) finished in an earlier run; skipping them", label, len(results), len(tasks))
     if todo:  # on a terminal the bar carries the label; plain output gets the step's first line here
         log.info("%s: %d %s to read", label, len(todo), "crawl file(s)" if number == 0 else "shard(s)")
-    sizes = [t.size for t in todo]
+    sizes = [t.bytes for t in todo]
     if todo and all(sizes):  # crawl files: bytes read
         progress = Progress(sum(sizes), label, quiet, unit="B", files=len(todo))
     elif todo and number > 0:  # shards of the run: documents, counted from their footers
@@ -313,12 +320,12 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
                 result = TaskResult.failure(task, f"committed to {remote.url} but could not be fetched: {explain(exc)}")
         results[task.task_id] = result
         if result.failed:
-            progress.task_done(f"{result.source}: FAILED {result.error}", size=task.size or 0)
+            progress.task_done(f"{describe_task(result)}: FAILED {result.error}", size=task.bytes or 0)
             return
         for error in result.reader.errors:
             log.warning("bad input %s at offset %s: %s", error["source"], error["offset"], error["error"])
-        progress.task_done(f"{result.source}: {result.documents_read:,} read, {result.documents_written:,} written",
-                           result.documents_read, size=task.size or result.documents_read)
+        progress.task_done(f"{describe_task(result)}: {result.documents_read:,} read, {result.documents_written:,} written",
+                           result.documents_read, size=task.bytes or result.documents_read)
         if remote:
             mirror(soon=True)
 
@@ -328,8 +335,18 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
         fn, items = run_remote_file_task, [remote.remote_task(task) for task in todo]
     try:
         executor.run(fn, items, stages, on_result, progress.records, needs=stages)
+        redos = whole_file_redos(tasks, results) if number == 0 else []
+        if redos:  # a file whose ranges do not meet: read whole, as an unsplit run reads it
+            tasks = whole_in_place(tasks, redos)
+            if remote:
+                remote.clear_tasks(redos)
+            executor.run(fn, [remote.remote_task(task) for task in redos] if remote else redos, stages, on_result,
+                         progress.records, needs=stages)
     finally:
         progress.close()
+    if number == 0:  # files whose ranges all finished become the shards and result of one task
+        tasks = join_split_files(tasks, results, executor if remote is None or executor.name == "local"
+                                 else _local_pool(executor.workers))  # with a URL: in staging, on this node
     ordered = [results[t.task_id] for t in tasks if t.task_id in results]
     done = [r for r in ordered if not r.failed]
     return StepResult(
@@ -341,8 +358,23 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
         failed=[r for r in ordered if r.failed] + [
             TaskResult.failure(t, "no result (interrupted)") for t in tasks if t.task_id not in results
         ],
-        resumed=len(tasks) - len(todo),
+        resumed=resumed,
     )
+
+
+def join_split_files(tasks: list[FileTask], results: dict[str, TaskResult], executor) -> list[FileTask]:
+    """Join each split file whose range tasks all finished (pipeline/range_join.py): ``results``
+    then holds its whole-file result instead of its ranges'; the tasks with those files whole."""
+    jobs = joinable(tasks, results)
+    if not jobs:
+        return tasks
+    joined = executor.map(join_ranges, [(parts, [results[t.task_id] for t in parts]) for parts in jobs])
+    for parts, result in zip(jobs, joined):
+        for task in parts:
+            results.pop(task.task_id)
+        results[result.task] = result
+    log.info("joined the byte ranges of %d file(s) into their whole-file shards", len(jobs))
+    return whole_in_place(tasks, [replace(parts[0], byte_range=None) for parts in jobs])
 
 
 def file_tasks(number: int, inputs: list[str], out_dir: Path, output: Path, config: PipelineConfig) -> list[FileTask]:

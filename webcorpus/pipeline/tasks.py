@@ -43,6 +43,7 @@ class FileTask:
     name: str | None = None  # set for shards inside the run folder, whose full path differs between runs
     max_record_bytes: int = 64 << 20  # a record or decoded page over this is skipped and reported
     size: int | None = None  # bytes of a crawl file: progress is then reported in bytes read, else in documents
+    byte_range: tuple[int, int] | None = None  # a part of a large crawl file: [start, end) of its bytes
     # The input's identity as the driver sees it, when a worker reads the input by another name (a shard of
     # the run read by URL from object storage); None: input_identity(source).
     identity: list | None = None
@@ -54,21 +55,28 @@ class FileTask:
 
     @property
     def task_id(self) -> str:
-        return self.name or task_id(self.source)
+        base = self.name or task_id(self.source)
+        return base if self.byte_range is None else range_task_id(base, *self.byte_range)
+
+    @property
+    def bytes(self) -> int | None:
+        """Bytes this task reads, for progress: its range's, else the file's size (None: count documents)."""
+        return self.byte_range[1] - self.byte_range[0] if self.byte_range is not None else self.size
 
     @property
     def ledger(self) -> Ledger:
         return Ledger(self.marker_dir)
 
 
-def _position(batch: pa.Table, size: int) -> int:
-    """How far into its file a batch of a crawl file reaches: the byte offset of its last record."""
+def _position(batch: pa.Table, size: int, start: int = 0) -> int:
+    """How far into its file (or its range, from ``start``) a batch of a crawl file reaches: the byte
+    offset of its last record."""
     import pyarrow.compute as pc
 
     if "offset" not in batch.column_names or batch.num_rows == 0:
         return 0
     last = pc.max(batch.column("offset")).as_py() or 0
-    return min(int(last), size)
+    return max(0, min(int(last) - start, size))
 
 
 def task_id(source: str) -> str:
@@ -76,6 +84,11 @@ def task_id(source: str) -> str:
     base = re.sub(r"[^A-Za-z0-9._-]+", "_", source.rstrip("/").rsplit("/", 1)[-1])[:80] or "input"
     digest = hashlib.sha1(source.encode("utf-8", "surrogatepass")).hexdigest()[:10]
     return f"{base}-{digest}"
+
+
+def range_task_id(base: str, start: int, end: int) -> str:
+    """The task id of bytes ``[start, end)`` of a file: zero-padded, so names sort in file order."""
+    return f"{base}.bytes-{start:013d}-{end:013d}"
 
 
 @dataclass
@@ -94,6 +107,8 @@ class TaskResult:
     seconds: float = 0.0
     error: str | None = None  # set when the task failed
     traceback: str = ""
+    byte_range: list | None = None  # [start, end) of a part of a large file
+    seam: list | None = None  # that part's [first record member read, where reading stopped] (readers.ranges.Seam)
 
     @property
     def failed(self) -> bool:
@@ -102,7 +117,8 @@ class TaskResult:
     @classmethod
     def failure(cls, task: FileTask, error: str, traceback: str = "") -> "TaskResult":
         """The record of a task that did not finish (it raised, its worker died, or the run stopped)."""
-        return cls(task.task_id, task.source, error=error, traceback=traceback)
+        return cls(task.task_id, task.source, error=error, traceback=traceback,
+                   byte_range=list(task.byte_range) if task.byte_range else None)
 
     def merge(self, other: "TaskResult") -> None:
         """Add ``other``'s counts to these (the reader's errors listed up to ``MAX_LISTED_ERRORS``)."""
@@ -170,13 +186,14 @@ def run_file_task(task: FileTask, stages: list, progress: Callable[[int], None] 
         remove_shards(task.excluded_dir, task.task_id)
     for stage in stages:
         stage.pop_stats()  # stats are per task
-    writer = ShardWriter(task.output_dir, task.task_id)
-    excluded = ShardWriter(task.excluded_dir, task.task_id) if task.excluded_dir else None
+    # row groups of batch_size rows, whatever the batches: the byte ranges of a file, joined, give these files
+    writer = ShardWriter(task.output_dir, task.task_id, group_rows=task.batch_size)
+    excluded = ShardWriter(task.excluded_dir, task.task_id, group_rows=task.batch_size) if task.excluded_dir else None
     report = ReadReport(task.source)
     records = 0
     try:
         for batch in read_documents(task.source, report, batch_size=task.batch_size,
-                                    max_record_bytes=task.max_record_bytes):
+                                    max_record_bytes=task.max_record_bytes, byte_range=task.byte_range):
             records += batch.num_rows
             read_batch = batch
             for index, stage in enumerate(stages):
@@ -191,10 +208,11 @@ def run_file_task(task: FileTask, stages: list, progress: Callable[[int], None] 
                     excluded.write(dropped)
             writer.write(batch)
             if progress is not None:
-                progress(_position(read_batch, task.size) if task.size else records)
+                origin = task.byte_range[0] if task.byte_range else 0
+                progress(_position(read_batch, task.bytes, origin) if task.bytes else records)
         shards = writer.close()
-        if progress is not None and task.size:
-            progress(task.size)  # the whole file, whatever followed its last record
+        if progress is not None and task.bytes:
+            progress(task.bytes)  # the whole file (or range), whatever followed its last record
         if excluded is not None:
             excluded.close()
     except BaseException:
@@ -213,6 +231,8 @@ def run_file_task(task: FileTask, stages: list, progress: Callable[[int], None] 
         stage_names=[s.name or type(s).__name__ for s in stages],
         stages=[s.pop_stats() for s in stages],
         seconds=round(time.perf_counter() - start, 3),
+        byte_range=list(task.byte_range) if task.byte_range else None,
+        seam=[report.seam.first, report.seam.stop] if report.seam is not None else None,
     )
     task.ledger.commit(task.task_id, result.to_dict())
     return result

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from .crawl import arc_documents, warc_documents
 from .detect import container, content_format
+from .ranges import Seam, first_record_member
 from .report import ReadReport
 from .stream import MAX_BLOCK, ByteStream
 from .text import jsonl_documents, parquet_documents
@@ -41,20 +42,33 @@ def open_source(source: str) -> BinaryIO:
 
 
 def read_documents(source: str, report: ReadReport, batch_size: int = 1000,
-                   max_record_bytes: int = MAX_BLOCK) -> Iterator[pa.Table]:
+                   max_record_bytes: int = MAX_BLOCK, byte_range: tuple[int, int] | None = None) -> Iterator[pa.Table]:
     """Batches (``pyarrow.Table`` of BASE_SCHEMA, plus extra columns for text inputs) of one file.
 
     Formats: WARC (plain or gzip, WARC/0.18 to 1.1), WET, ARC (plain or gzip), Parquet
     and JSON lines of documents. See ``docs/readers.md`` for what is kept and counted.
     A record whose block, or whose page once decoded, is over ``max_record_bytes`` is skipped
     without being held in memory, counted ``too_large`` and listed with its offset.
+
+    With ``byte_range=(start, end)`` only the records whose gzip member starts in ``[start, end)``
+    are read (:mod:`webcorpus.readers.ranges`; offsets, ids and errors stay those of the whole
+    file), and ``report.seam`` says where reading began and stopped.
     """
     try:
         raw = open_source(source)
     except Exception as exc:  # missing file, refused connection, unknown protocol
         raise InputUnavailable(f"cannot open {source}: {type(exc).__name__}: {exc}") from exc
     stream = None
+    start, stop = 0, None
     try:
+        if byte_range is not None:
+            start, stop = byte_range[0], byte_range[1]
+            # the first range starts where the file does, as an unsplit read, whatever is there
+            first = 0 if start == 0 else first_record_member(raw, start, stop)
+            report.seam = Seam(first, None)
+            if first is None:  # no record's member starts in this range: another range reads it
+                return
+            raw.seek(start := first)
         head = raw.read(4)
         kind = container(head)
         if kind == "parquet":
@@ -65,7 +79,7 @@ def read_documents(source: str, report: ReadReport, batch_size: int = 1000,
             return
         if kind == "empty":
             return
-        stream = ByteStream(_Prefixed(head, raw), report, gzipped=kind == "gzip")
+        stream = ByteStream(_Prefixed(head, raw), report, gzipped=kind == "gzip", start=start, stop=stop)
         stream.max_block = max_record_bytes
         fmt = content_format(stream)
         if fmt == "warc":
@@ -82,6 +96,8 @@ def read_documents(source: str, report: ReadReport, batch_size: int = 1000,
         log.exception("reading %s failed at offset %s", source, offset)
         report.error(offset, f"reader failed: {type(exc).__name__}: {exc}")
     finally:
+        if byte_range is not None and report.seam is not None and report.seam.first is not None and stream is not None:
+            report.seam = Seam(report.seam.first, stream.stopped_at)
         raw.close()
 
 

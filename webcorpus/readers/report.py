@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -20,6 +21,7 @@ class ReadReport:
     errors: list = field(default_factory=list)
     charset_replaced: int = 0
     error_count: int = 0  # errors seen; a merged report lists only the first of them
+    seam: Any = None  # a byte range's task: where its reading began and stopped (readers.ranges.Seam)
 
     def error(self, offset: int | None, error: str, kind: str = "error") -> None:
         """List a problem with its offset; the record is counted as ``kind`` (``error``, ``too_large``)."""

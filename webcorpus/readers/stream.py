@@ -31,7 +31,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_BLOCK = 64 << 20  # a record block larger than this is skipped (counted ``too_large``), not held in memory
 _FEED = 1 << 15  # compressed bytes fed to zlib at once: bounds the copy of ``unused_data`` per member
-_RECORD_START = re.compile(rb"WARC/\d|[A-Za-z][A-Za-z0-9+.-]*:\S* \d")  # a WARC version line, or an ARC header line
+RECORD_START = re.compile(rb"WARC/\d|[A-Za-z][A-Za-z0-9+.-]*:\S* \d")  # a WARC version line, or an ARC header line
 _PADDING = re.compile(rb"[\x00\s]*")
 _BLANK = re.compile(rb"[\r\n\t ]*")
 
@@ -44,7 +44,11 @@ class ByteStream:
     stream drop that prefix on its next refill.
     """
 
-    def __init__(self, raw: BinaryIO, report: ReadReport, gzipped: bool, chunk_size: int = 1 << 20):
+    def __init__(self, raw: BinaryIO, report: ReadReport, gzipped: bool, chunk_size: int = 1 << 20,
+                 start: int = 0, stop: int | None = None):
+        """``raw`` is read from its current position, which is the file's byte ``start`` (offsets
+        stay absolute); with ``stop`` (gzip only) the stream ends before the first gzip member
+        starting at or after ``stop`` that opens a record (:mod:`webcorpus.readers.ranges`)."""
         self._raw = raw
         self._report = report
         self.gzipped = gzipped
@@ -54,14 +58,17 @@ class ByteStream:
         self.pos = 0  # absolute position up to which the parser has consumed
         self.eof = False
         self.breaks: list[int] = []  # absolute positions where the bytes stop being contiguous
+        self._produced = 0  # decompressed bytes handed out so far: where the next chunk starts
         self._dstarts: list[int] = [0]  # absolute decompressed start of each gzip member seen
-        self._cstarts: list[int] = [0]  # its compressed offset
+        self._cstarts: list[int] = [start]  # its compressed offset
         # gzip state: pending compressed bytes and where they sit in the file
         self._cin = b""
         self._cin_off = 0
-        self._cin_pos = 0
+        self._cin_pos = start
         self._inflater = None
-        self._member = 0
+        self._member = start
+        self.stop = stop
+        self.stopped_at: int | None = None  # the record member at or after ``stop`` where reading ended
         self._quiet_skip = False  # after a corrupt member, skipping to the next magic is not a second error
         self.max_block = MAX_BLOCK  # a record block (and a decoded page) over this many bytes is skipped
 
@@ -136,6 +143,7 @@ class ByteStream:
                 if not data:
                     self.eof = True
             if data:
+                self._produced += len(data)
                 return data
         return None
 
@@ -227,7 +235,7 @@ class ByteStream:
         """Decompress about one chunk, member by member; report and skip what is broken."""
         out: list[bytes] = []
         produced = 0
-        dpos = self.end
+        dpos = self._produced  # not self.end: ensure() gathers several chunks before the buffer holds them
         while produced < self._chunk:
             need = 1 if self._inflater is not None else 2  # a new member needs its 2-byte magic
             if len(self._cin) - self._cin_off < need and not self._read_compressed():
@@ -243,6 +251,8 @@ class ByteStream:
                 break
             if self._inflater is None:
                 if not self._start_member(dpos + produced):
+                    if self.eof:  # stopped at the range's end
+                        break
                     continue
             start = self._cin_off
             piece = memoryview(self._cin)[start : start + _FEED]
@@ -285,16 +295,37 @@ class ByteStream:
                 keep = len(self._cin) - 1  # the magic may straddle the next read
                 self._skip_garbage(keep)
                 return False
-            self._skip_garbage(j)
+            self._skip_garbage(j)  # reported by the range that reads up to it, even past its end: once
+            if self._at_stop(j):
+                return False
             if self.gzipped and dpos > 0:
                 self._mark_break(dpos)
             i = j
+        elif self._at_stop(i):
+            return False
         self._cin_off = i
         self._member = self._cin_pos + i
         self._inflater = _inflate.decompressobj(31)
         self._dstarts.append(dpos)
         self._cstarts.append(self._member)
         self._quiet_skip = False
+        return True
+
+    def _at_stop(self, i: int) -> bool:
+        """True (and the stream ends) if the member at ``_cin[i]`` is at or past ``stop`` and opens a record."""
+        if self.stop is None or self._cin_pos + i < self.stop:
+            return False
+        from .ranges import PROBE, opens_record
+
+        while len(self._cin) - i < PROBE:  # the test reads PROBE bytes; appended, so indexes into _cin hold
+            more = self._raw.read(self._chunk)
+            if not more:
+                break
+            self._cin += more
+        if not opens_record(self._cin[i : i + PROBE]):
+            return False  # a broken member past the end still belongs to this range: read (and reported) here
+        self.stopped_at = self._cin_pos + i
+        self.eof = True
         return True
 
     def _skip_garbage(self, upto: int) -> None:
@@ -363,7 +394,7 @@ def _skip_block(stream: ByteStream, record: int, end: int) -> int:
         if stream.gzipped:
             member = stream.next_member_start(record)
             while member is not None and member < min(end, stream.end):
-                if member >= stream.base and _RECORD_START.match(stream.buf, member - stream.base):
+                if member >= stream.base and RECORD_START.match(stream.buf, member - stream.base):
                     return member
                 member = stream.next_member_start(member)
         if stream.end >= end:

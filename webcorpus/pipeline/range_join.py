@@ -1,0 +1,112 @@
+"""Join a split file's byte-range results into the one result an unsplit run gives.
+
+When every range task of a file has finished and the ranges meet (:mod:`webcorpus.pipeline.splits`),
+the file's range shards are read in range order and written again through the same
+:class:`~webcorpus.document_shards.ShardWriter` a whole-file task uses (row groups of ``batch_size``
+rows, cut by the rows alone), under the whole file's task id: the shards are those of an unsplit
+run, names and bytes, and so is everything later steps make of them. The range results are added
+up into the whole file's :class:`~webcorpus.pipeline.tasks.TaskResult` (no byte range, no seam).
+
+Order of the steps, and what a kill at each point leaves for the re-run:
+
+1. the joined shards are written (``<file task id>.NNNNN.parquet``, each by temporary name and
+   rename) — killed here: no whole-file marker, so the re-run plans the ranges again, deletes
+   these shards as another cut's (``splits.clear_other_parts``), finds the range markers and joins;
+2. the whole-file marker is committed — from here on the re-run plans the file as one finished
+   task and deletes whatever is left of its ranges (shards, then markers) the same way;
+3. the range shards are deleted (documents, then ``excluded/``), then the range markers.
+"""
+from __future__ import annotations
+
+import re
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from webcorpus.document_shards import ShardWriter
+from webcorpus.pipeline.splits import family
+from webcorpus.pipeline.tasks import FileTask, TaskResult
+from webcorpus.readers.report import ReadReport
+from webcorpus.stages.base import StageStats
+
+
+def joinable(tasks: list[FileTask], results: dict[str, TaskResult]) -> list[list[FileTask]]:
+    """The range tasks of each split file whose ranges all finished (in file order), file by file.
+    Call after ``splits.whole_file_redos``, which takes out the files whose ranges do not meet."""
+    ranges: dict[str, list[FileTask]] = {}
+    for task in tasks:
+        if task.byte_range is not None:
+            ranges.setdefault(family(task), []).append(task)
+    return [parts for parts in ranges.values()
+            if all(t.task_id in results and not results[t.task_id].failed for t in parts)]
+
+
+def join_ranges(job: tuple[list[FileTask], list[TaskResult]]) -> TaskResult:
+    """Join one file's finished range tasks (``job``: the tasks and their results, in file order)
+    into its whole-file shards and marker, then remove the ranges' shards and markers; the file's
+    result. A top-level function of one argument, for ``executor.map``."""
+    parts, done = job
+    start = time.perf_counter()
+    whole = replace(parts[0], byte_range=None)
+    base = whole.task_id
+    shards = _rewrite(Path(whole.output_dir), base, [name for r in done for name in r.shards], whole.batch_size)
+    if whole.excluded_dir:
+        folder = Path(whole.excluded_dir)
+        names = sorted(p.name for p in folder.glob(f"{base}.bytes-*.parquet")) if folder.is_dir() else []
+        _rewrite(folder, base, names, whole.batch_size)
+    result = merged_result(base, whole.source, done, [Path(p).name for p in shards])
+    result.seconds = round(result.seconds + time.perf_counter() - start, 3)
+    whole.ledger.commit(base, result.to_dict())
+    for folder in [whole.output_dir] + ([whole.excluded_dir] if whole.excluded_dir else []):
+        for task in parts:
+            remove_series(folder, task.task_id)
+    for task in parts:
+        task.ledger.marker(task.task_id).unlink(missing_ok=True)
+    return result
+
+
+def merged_result(base: str, source: str, done: list[TaskResult], shards: list[str]) -> TaskResult:
+    """The whole file's result from its ranges' results: counts summed, every read error listed
+    (as one task lists them), no byte range and no seam."""
+    first = done[0]
+    result = TaskResult(base, source, identity=list(first.identity), shards=shards, reader=ReadReport(source),
+                        stage_names=list(first.stage_names), stages=[StageStats() for _ in first.stages])
+    for part in done:
+        result.documents_read += part.documents_read
+        result.documents_written += part.documents_written
+        result.seconds += part.seconds
+        if part.reader is not None:
+            result.reader.merge(part.reader, sys.maxsize)
+        for mine, theirs in zip(result.stages, part.stages):
+            mine.merge(theirs)
+    return result
+
+
+def _rewrite(folder: Path, base: str, names: list[str], batch_size: int) -> list[str]:
+    """Write the rows of ``names`` (shards in ``folder``, in this order) as ``base``'s shard series."""
+    remove_series(folder, base)  # what a killed join left
+    writer = ShardWriter(folder, base, group_rows=batch_size)
+    try:
+        for name in names:
+            shard = pq.ParquetFile(folder / name)
+            for group in range(shard.num_row_groups):
+                writer.write(shard.read_row_group(group))
+        return writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def remove_series(folder: str | Path, prefix: str) -> None:
+    """Delete ``prefix``'s own shards (``prefix.NNNNN.parquet`` and their temporaries) and nothing
+    else: not the shards of the ranges, whose names ``prefix.`` also begins."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return
+    own = re.compile(rf"\.?{re.escape(prefix)}\.\d{{5,}}\.parquet(\.tmp-\d+)?")
+    for path in folder.iterdir():
+        if own.fullmatch(path.name):
+            path.unlink(missing_ok=True)
