@@ -260,12 +260,11 @@ class Lease:
 
     def renew(self) -> bool:
         """Refresh the heartbeat; False (and :attr:`lost`) if the record is no longer ours."""
-        current = self._read()
+        current, tag = self._read_tagged()
         if current is None or current.get("token") != self.token:
             self.lost = True
             return False
-        commit_json(self.path, self._record(), indent=None)
-        return True
+        return self._rewrite(tag)
 
     def release(self) -> None:
         """Stop the heartbeat and remove the record, if it is still ours."""
@@ -274,7 +273,19 @@ class Lease:
             self._thread.join()
         current = self._read()
         if current is not None and current.get("token") == self.token:
-            self.path.unlink(missing_ok=True)
+            self._remove()
+
+    # -- where the record lives: a file here, an object in ObjectLease ------------
+    def _read_tagged(self) -> tuple[dict | None, str | None]:
+        """The record and the version tag a conditional rewrite needs (none for a file)."""
+        return self._read(), None
+
+    def _rewrite(self, tag: str | None) -> bool:
+        commit_json(self.path, self._record(), indent=None)
+        return True
+
+    def _remove(self) -> None:
+        self.path.unlink(missing_ok=True)
 
     def __enter__(self) -> "Lease":
         return self.acquire()
@@ -350,23 +361,14 @@ class ObjectLease(Lease):
     def _read(self) -> dict | None:
         return self._read_tagged()[0]
 
-    def renew(self) -> bool:
-        current, etag = self._read_tagged()
-        if current is None or current.get("token") != self.token:
-            self.lost = True
-            return False
-        return self._put(if_match=etag)
+    def _rewrite(self, tag: str | None) -> bool:
+        return self._put(if_match=tag)
 
-    def release(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-        current = self._read()
-        if current is not None and current.get("token") == self.token:
-            try:
-                self.fs.rm_file(self.key)
-            except FileNotFoundError:
-                pass
+    def _remove(self) -> None:
+        try:
+            self.fs.rm_file(self.key)
+        except FileNotFoundError:
+            pass
 
 
 def _precondition_failed(exc: BaseException) -> bool:
