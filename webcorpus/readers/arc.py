@@ -71,19 +71,14 @@ def _text(raw: bytes) -> str:
 
 def iter_arc(stream: ByteStream, report: ReadReport) -> Iterator[ArcRecord]:
     """Every readable record of the stream, in order; problems go to ``report``."""
-    pos = stream.pos
-    while True:
-        start = stream.next_record(pos)
-        if start is None:
-            return
-        pos, offset, inner = start
+    for pos, offset, inner in stream.record_starts():
         m = stream.search(_LINE_END, pos, MAX_LINE)
         line_end = m.start() + stream.base if m is not None else min(stream.end, pos + MAX_LINE)
         line = stream.get(pos, line_end)
         fields = parse_header_line(line)
         cut = stream.break_within(pos, line_end + 1)
         if cut is not None:  # cut off by a broken gzip member, already reported
-            stream.pos = pos = cut
+            stream.pos = cut
             continue
         if fields is None or fields[3] < 0:
             shown = line[:120].decode("latin-1")
@@ -92,11 +87,9 @@ def iter_arc(stream: ByteStream, report: ReadReport) -> Iterator[ArcRecord]:
             report.error(offset, f"{why} at offset {offset}: {shown!r}")
             if nxt is None:
                 return
-            pos = nxt
             continue
         url, date, mime, size = fields
         block, problem = take_reported_block(stream, report, "ARC", offset, pos, line_end + 1, size, "length")
-        pos = stream.pos
         yield ArcRecord(offset, inner, url, date, mime, block, problem)
         if problem == "eof":
             return

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import zlib
 from bisect import bisect_left, bisect_right
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
 from .report import ReadReport
 
@@ -191,6 +191,13 @@ class ByteStream:
         if self.at_eof(position):
             return None
         return (position, *self.origin(position))
+
+    def record_starts(self) -> Iterator[tuple[int, int, int]]:
+        """Each place a record starts, from :attr:`pos` on, as :meth:`next_record` gives it. A record
+        parser leaves :attr:`pos` where the next record may start (past its block, or at the line
+        ``resync`` found) before it asks for the next."""
+        while (start := self.next_record(self.pos)) is not None:
+            yield start
 
     def resync(self, pattern: re.Pattern, start: int) -> int | None:
         """Move to the first match of ``pattern`` at or after ``start`` (its group 1: the line a record

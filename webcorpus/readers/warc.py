@@ -61,12 +61,7 @@ def parse_headers(head: bytes) -> dict[str, str]:
 
 def iter_warc(stream: ByteStream, report: ReadReport) -> Iterator[WarcRecord]:
     """Every readable record of the stream, in order; problems go to ``report``."""
-    pos = stream.pos
-    while True:
-        start = stream.next_record(pos)
-        if start is None:
-            return
-        pos, offset, inner = start
+    for pos, offset, inner in stream.record_starts():
         stream.ensure(pos + 5)
         if stream.get(pos, pos + 5) != b"WARC/":
             nxt = _resync(stream, pos)
@@ -75,17 +70,15 @@ def iter_warc(stream: ByteStream, report: ReadReport) -> Iterator[WarcRecord]:
                                  "to the next 'WARC/' line")
             if nxt is None:
                 return
-            pos = nxt
             continue
         m = stream.search(_HEADER_END, pos, MAX_HEADER)
         if m is None:
             cut = stream.break_within(pos, stream.end + 1)
             if cut is not None:  # cut off by a broken gzip member, already reported
-                stream.pos = pos = cut
+                stream.pos = cut
                 continue
             report.error(offset, f"WARC header at offset {offset} has no end (blank line)")
-            pos = _resync(stream, pos)
-            if pos is None:
+            if _resync(stream, pos) is None:
                 return
             continue
         head_end = m.start() + stream.base
@@ -98,12 +91,10 @@ def iter_warc(stream: ByteStream, report: ReadReport) -> Iterator[WarcRecord]:
             size = -1
         if size < 0:
             report.error(offset, f"bad Content-Length {length!r} in WARC record at offset {offset}")
-            pos = _resync(stream, pos)
-            if pos is None:
+            if _resync(stream, pos) is None:
                 return
             continue
         block, problem = take_reported_block(stream, report, "WARC", offset, pos, block_start, size)
-        pos = stream.pos
         yield WarcRecord(offset, inner, headers, block, problem)
         if problem == "eof":
             return
