@@ -126,6 +126,16 @@ def measure(which: str, path: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def generated_warc(folder: Path, records: int) -> tuple[Path, int, int]:
+    """The benchmark's WARC of ``records`` pages in ``folder``, described in one printed line:
+    (path, gzipped size, raw size)."""
+    path = folder / "bench.warc.gz"
+    size, raw = build_warc(path, records)
+    print(f"WARC: {records} responses + {records} requests, {size / 1e6:.1f} MB gzipped, "
+          f"{raw / 1e6:.1f} MB raw; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
+    return path, size, raw
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=2000, help="HTML responses in the generated WARC")
@@ -136,10 +146,7 @@ def main() -> None:
         child(*args.child)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.warc.gz"
-        size, raw = build_warc(path, args.records)
-        print(f"WARC: {args.records} responses + {args.records} requests, {size / 1e6:.1f} MB gzipped, "
-              f"{raw / 1e6:.1f} MB raw; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
+        path, size, raw = generated_warc(Path(tmp), args.records)
         runs = {"warcio": [], "reader": [], "reader-zlib": []}
         for _ in range(args.repeat):
             for which in runs:

@@ -38,7 +38,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from reader_bench import build_warc, peak_rss_mb  # noqa: E402  (the same generated WARC)
+from reader_bench import generated_warc, peak_rss_mb  # noqa: E402  (the same generated WARC)
 
 
 def run_reader(path: str, split: int) -> dict:
@@ -114,10 +114,7 @@ def main() -> None:
         child(args.child[0], args.child[1], int(args.child[2]))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.warc.gz"
-        size, raw = build_warc(path, args.records)
-        print(f"WARC: {args.records} responses + {args.records} requests, {size / 1e6:.1f} MB gzipped, "
-              f"{raw / 1e6:.1f} MB raw; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
+        path, size, _raw = generated_warc(Path(tmp), args.records)
         kinds = ("reader", "extract" if args.extract else "pipeline")
         contenders = [(which, split) for which in kinds for split in [0] + args.split]
         runs: dict = {c: [] for c in contenders}

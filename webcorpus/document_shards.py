@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -217,14 +218,20 @@ def _conform(batch: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.table(columns, schema=schema)
 
 
-def remove_shards(directory: str | os.PathLike, prefix: str) -> None:
-    """Delete the shards (finished or temporary) of one task before it runs again."""
+def remove_shards(directory: str | os.PathLike, prefix: str, exact: bool = False) -> None:
+    """Delete the shards (finished or temporary) of one task before it runs again. Every name that
+    begins ``prefix.`` goes (a whole file's task id also removes its byte ranges' shards); with
+    ``exact``, only ``prefix``'s own series ``prefix.NNNNN.parquet``."""
     directory = Path(directory)
     if not directory.exists():
         return
+    own = re.compile(rf"\.?{re.escape(prefix)}\.\d{{5,}}\.parquet(\.tmp-\d+)?")
     for path in directory.iterdir():
         name = path.name
-        if name.startswith(f"{prefix}.") or name.startswith(f".{prefix}."):
+        if exact:
+            if own.fullmatch(name):
+                path.unlink(missing_ok=True)
+        elif name.startswith(f"{prefix}.") or name.startswith(f".{prefix}."):
             if name.endswith(".parquet") or ".parquet.tmp-" in name:
                 path.unlink(missing_ok=True)
 

@@ -29,6 +29,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float) -> bool:
+    """True once 127.0.0.1:``port`` accepts a connection; False if ``process`` exits or ``timeout`` passes."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            if process.poll() is not None or time.time() > deadline:
+                return False
+            time.sleep(0.2)
+
+
 @contextlib.contextmanager
 def start_moto(environment: dict | None = None):
     """A moto S3 server on a free port of 127.0.0.1 (``environment``: moto's own settings); its URL."""
@@ -40,16 +53,9 @@ def start_moto(environment: dict | None = None):
         stdout=subprocess.DEVNULL, stderr=log, env={**os.environ, **(environment or {})},
     )
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if server.poll() is not None or time.time() > deadline:
-                    log.seek(0)
-                    pytest.fail(f"moto server did not start: {log.read().decode(errors='replace')[-2000:]}")
-                time.sleep(0.2)
+        if not wait_for_port(port, server, timeout=60):
+            log.seek(0)
+            pytest.fail(f"moto server did not start: {log.read().decode(errors='replace')[-2000:]}")
         yield f"http://127.0.0.1:{port}"
     finally:
         server.kill()

@@ -27,6 +27,7 @@ from webcorpus.pipeline.tasks import FileTask
 
 from tests.conftest import REPO
 from tests.executors.test_ray import full_chain, output_digests
+from tests.storage.conftest import wait_for_port
 from tests.storage.test_s3_output import download, small_inputs
 
 # A cluster of several nodes, every node on 127.0.0.1 (--node-ip-address, and the driver's loopback address).
@@ -95,15 +96,8 @@ def two_nodes(tmp_path, s3_endpoint):
     try:
         nodes.append(_ray_node(["--head", f"--port={port}", "--num-cpus=0", "--include-dashboard=false"],
                                short / "head", {**env, "TMPDIR": str(tmp_path / "head-scratch")}))
-        deadline = time.time() + 120
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if nodes[0].poll() is not None or time.time() > deadline:
-                    pytest.skip(f"a Ray head could not start here: {(short / 'head.log').read_text()[-1500:]}")
-                time.sleep(0.5)
+        if not wait_for_port(port, nodes[0], timeout=120):
+            pytest.skip(f"a Ray head could not start here: {(short / 'head.log').read_text()[-1500:]}")
         nodes.append(_ray_node([f"--address={address}", "--num-cpus=2"], short / "node-2",
                                {**env, "TMPDIR": str(tmp_path / "node-2-scratch")}))
         deadline = time.time() + 180

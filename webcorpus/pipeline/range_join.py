@@ -18,7 +18,6 @@ Order of the steps, and what a kill at each point leaves for the re-run:
 """
 from __future__ import annotations
 
-import re
 import sys
 import time
 from dataclasses import replace
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from webcorpus.document_shards import ShardWriter
+from webcorpus.document_shards import ShardWriter, remove_shards
 from webcorpus.pipeline.splits import family
 from webcorpus.pipeline.tasks import FileTask, TaskResult
 from webcorpus.readers.report import ReadReport
@@ -62,7 +61,7 @@ def join_ranges(job: tuple[list[FileTask], list[TaskResult]]) -> TaskResult:
     whole.ledger.commit(base, result.to_dict())
     for folder in [whole.output_dir] + ([whole.excluded_dir] if whole.excluded_dir else []):
         for task in parts:
-            remove_series(folder, task.task_id)
+            remove_shards(folder, task.task_id)
     for task in parts:
         task.ledger.marker(task.task_id).unlink(missing_ok=True)
     return result
@@ -87,7 +86,7 @@ def merged_result(base: str, source: str, done: list[TaskResult], shards: list[s
 
 def _rewrite(folder: Path, base: str, names: list[str], batch_size: int) -> list[str]:
     """Write the rows of ``names`` (shards in ``folder``, in this order) as ``base``'s shard series."""
-    remove_series(folder, base)  # what a killed join left
+    remove_shards(folder, base, exact=True)  # what a killed join left (not the ranges' shards)
     writer = ShardWriter(folder, base, group_rows=batch_size)
     try:
         for name in names:
@@ -98,15 +97,3 @@ def _rewrite(folder: Path, base: str, names: list[str], batch_size: int) -> list
     except BaseException:
         writer.abort()
         raise
-
-
-def remove_series(folder: str | Path, prefix: str) -> None:
-    """Delete ``prefix``'s own shards (``prefix.NNNNN.parquet`` and their temporaries) and nothing
-    else: not the shards of the ranges, whose names ``prefix.`` also begins."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return
-    own = re.compile(rf"\.?{re.escape(prefix)}\.\d{{5,}}\.parquet(\.tmp-\d+)?")
-    for path in folder.iterdir():
-        if own.fullmatch(path.name):
-            path.unlink(missing_ok=True)

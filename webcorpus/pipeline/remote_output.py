@@ -36,11 +36,12 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+from webcorpus.cache import cache_dir
+from webcorpus.ledger import LEASE_SUFFIX, MARKER_SUFFIX
+
 log = logging.getLogger("webcorpus")
 
 LOCAL_PROTOCOLS = ("file", "local")
-LEASE_SUFFIX = ".lease"
-MARKER_SUFFIX = ".done"
 FINAL = "stats.json"  # written last: the run is complete
 OWNER = "run.json"  # the config the folder was made with
 # The staged files' sizes and modification times, put after each sync: a pull restores the times, so
@@ -105,12 +106,7 @@ def staging_folder(url: str) -> Path:
     """Where a run on ``url`` is staged on this machine, one folder per URL (a re-run replaces its
     own): ``$WEBCORPUS_STAGING``, else ``staging/`` in the cache folder (``$WEBCORPUS_CACHE_DIR``,
     ``$XDG_CACHE_HOME/webcorpus`` or ``~/.cache/webcorpus``)."""
-    base = os.environ.get("WEBCORPUS_STAGING")
-    if not base:
-        cache = os.environ.get("WEBCORPUS_CACHE_DIR") or os.path.join(
-            os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "webcorpus"
-        )
-        base = os.path.join(cache, "staging")
+    base = os.environ.get("WEBCORPUS_STAGING") or cache_dir() / "staging"
     return Path(base) / hashlib.sha1(url.encode()).hexdigest()[:16]
 
 

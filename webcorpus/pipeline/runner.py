@@ -345,8 +345,7 @@ def run_batch_step(number, stages, inputs, out_dir, output, config, executor, qu
     finally:
         progress.close()
     if number == 0:  # files whose ranges all finished become the shards and result of one task
-        tasks = join_split_files(tasks, results, executor if remote is None or executor.name == "local"
-                                 else _local_pool(executor.workers))  # with a URL: in staging, on this node
+        tasks = join_split_files(tasks, results, _on_this_node(executor, remote))  # with a URL: in staging
     ordered = [results[t.task_id] for t in tasks if t.task_id in results]
     done = [r for r in ordered if not r.failed]
     return StepResult(
@@ -429,7 +428,7 @@ def run_global_step(number, stage, inputs, out_dir, output, last, executor, quie
     out_dir.mkdir(parents=True, exist_ok=True)
     # With an output URL a global stage works in this machine's staging folder: its phases run here, in a
     # local pool (other Ray nodes cannot see that folder), and what they commit is mirrored after each phase.
-    on_this_node = executor if remote is None or executor.name == "local" else _local_pool(executor.workers)
+    on_this_node = _on_this_node(executor, remote)
     ctx = GlobalContext(
         inputs=list(inputs),
         output_dir=out_dir,
@@ -460,11 +459,15 @@ def run_global_step(number, stage, inputs, out_dir, output, last, executor, quie
     return result
 
 
-def _local_pool(workers: int):
-    """A process pool on this machine, for global stages whose scratch is this machine's staging folder."""
+def _on_this_node(executor, remote):
+    """The executor for work whose files are in this machine's staging folder (global stages, joins of
+    byte ranges): ``executor`` itself unless the run is on an output URL and the executor can reach
+    other machines; then a process pool of as many workers here."""
+    if remote is None or executor.name == "local":
+        return executor
     from webcorpus.executors.local import LocalExecutor
 
-    return LocalExecutor(workers)
+    return LocalExecutor(executor.workers)
 
 
 def count_rows(shards: list[str]) -> int:

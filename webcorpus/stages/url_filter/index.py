@@ -28,19 +28,12 @@ import numpy as np
 import pyarrow as pa
 
 from webcorpus import numbers
+from webcorpus.cache import cache_dir
 
 log = logging.getLogger(__name__)
 
 FORMAT = 1  # bump when the layout or the normalisation of entries changes
 DOMAIN, URL = "d", "u"
-
-
-def cache_dir() -> Path:
-    """``$WEBCORPUS_CACHE_DIR``, else ``$XDG_CACHE_HOME/webcorpus``, else ``~/.cache/webcorpus``."""
-    if os.environ.get("WEBCORPUS_CACHE_DIR"):
-        return Path(os.environ["WEBCORPUS_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "webcorpus"
 
 
 def key_digest(key: str) -> bytes:
