@@ -342,3 +342,50 @@ def test_any_fasttext_model_with_glotlid_style_labels(tmp_path):
     out = stage(from_rows(rows))
     assert out.column("language").to_pylist() == ["de"] * 3 + ["sr"] * 3 + ["fa"] * 3
     assert dict(stage.stats.dropped) == {"language:fr": 3}
+
+
+def test_marker_words_tell_the_close_standards_apart():
+    from webcorpus.stages.language.variants import telling
+
+    # sentences written for this test: the same content in each standard's words
+    serbian = "Posle dugo vremena deca su ponovo videla reku gde su se igrala svakog leta."
+    croatian = "Tko je tijekom tjedna bio u kazalištu, vidio je predstavu o povijesti naše obitelji."
+    bosnian = "Ko je tokom sedmice bio na univerzitetu, vidio je predavanje iz historije porodice."
+    assert telling("hbs", serbian) == "sr"
+    assert telling("hbs", croatian) == "hr"
+    assert telling("hbs", bosnian) == "bs"
+    assert telling("hbs", "Ovo je kratka rečenica.") is None  # nothing marked: the engines decide
+    malay = "Kerajaan menyatakan bahawa perkhidmatan itu percuma kerana maklumat telah diperolehi."
+    indonesian = "Pemerintah menyatakan bahwa layanan itu gratis karena informasi sudah diperoleh."
+    assert telling("ms", malay) == "ms"
+    assert telling("ms", indonesian) == "id"
+    assert telling("ms", "Saya makan nasi.") is None
+    assert telling("nb", croatian) is None  # no teller for that family
+
+
+@needs_heliport
+def test_marker_words_split_heliports_families_in_latin_script(engines):
+    ensemble = engines["ensemble"]._engine
+    hbs = [("hbs", 0.99), ("sl", 0.01)], [("hr", 0.7), ("bs", 0.2)], [("hr", 0.9)]
+    assert ensemble.decide(*hbs, None, "bs")[0] == "bs"  # the markers outrank CLD2's member
+    assert ensemble.decide(*hbs, None, None)[0] == "hr"  # no markers: CLD2's member, as before
+    assert ensemble.decide(*hbs, None, "id")[0] == "hr"  # a variant of another family is ignored
+    # through the engine: heliport says hbs, the ekavian forms say Serbian
+    text = "Posle dugo vremena deca su ponovo videla reku gde su se igrala svakog leta, a onda su otišla kući."
+    said = ensemble.rankings(text, 1)
+    assert said[0][0][0] == "hbs" and said[4] == "sr"
+    assert engines["ensemble"].identify([text])[0] == ["sr"]
+    assert ensemble.rankings(" ".join(lines("en", n=5)), 1)[4] is None  # no family: not looked up
+
+
+@needs_heliport
+def test_languages_heliport_reads_in_one_script_only(engines):
+    # heliport's Kazakh is Cyrillic: on Arabic-script Kazakh it says Uyghur; CLD2 is sure of Kazakh.
+    # Rankings as the engines gave them on the gflanguages wheel's Arabic-script Kazakh sample, rounded.
+    ensemble = engines["ensemble"]._engine
+    kazakh = [("ug", 0.99), ("ky", 0.01)], [("ug", 0.95)], [("kk", 0.99)]
+    assert ensemble.decide(*kazakh, "Arab")[0] == "kk"
+    assert ensemble.decide(*kazakh, "Cyrl")[0] == "ug"  # in heliport's own script it is trusted
+    # CLD2's "ku" in Arabic script is Sorani, which heliport names: heliport's ckb stands
+    sorani = [("ckb", 0.99)], [("ckb", 0.9)], [("ku", 0.99)]
+    assert ensemble.decide(*sorani, "Arab")[0] == "ckb"

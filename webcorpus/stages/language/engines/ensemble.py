@@ -15,8 +15,10 @@ Asturian, Lower Sorbian, Javanese...). The rules, in order:
    Sundanese as its Malay family (``ms``), and CLD2 is sure of them (gfonts
    source, docs/benchmarks.md).
 3. heliport's label is a family (``ms``, ``hbs``; ``hsb``, which it also says
-   for Lower Sorbian): the member CLD2 names, if it names one, else the member
-   lid.176 ranks highest.
+   for Lower Sorbian): in Latin script, the member the text's marker words
+   point to (``variants.py``: the spellings and words the standards of
+   Malay/Indonesian and Bosnian/Croatian/Serbian differ in); else the member
+   CLD2 names, if it names one; else the member lid.176 ranks highest.
 4. heliport is unsure (score below ``HELIPORT_UNSURE``) and lid.176 and CLD2
    agree on another label: theirs.
 5. Otherwise heliport's label.
@@ -33,6 +35,7 @@ from webcorpus.stages.language.engines.cld2 import Cld2Engine
 from webcorpus.stages.language.engines.fasttext import FastTextEngine
 from webcorpus.stages.language.engines.heliport import HeliportEngine, scores_of
 from webcorpus.stages.language.scripts import dominant_script
+from webcorpus.stages.language.variants import telling
 
 #: heliport labels that stand for several languages, and the languages they stand for: its Malay
 #: (``msa``) and Serbo-Croatian (``hbs``) labels, and its Upper Sorbian, which is also what it says for
@@ -43,11 +46,16 @@ FAMILIES = {"ms": ("ms", "id"), "hbs": ("hr", "sr", "bs"), "hsb": ("hsb", "dsb")
 FASTTEXT_ALONE = 0.3
 CLD2_ALONE = 0.7
 HELIPORT_UNSURE = 0.7
-#: Languages heliport 1.x has a model of in one script only. Its Uzbek is Cyrillic: Latin-script Uzbek,
-#: the official script of Uzbekistan, comes out as Azerbaijani or worse (the django and gfonts sources of
-#: docs/benchmarks.md), while CLD2 and lid.176 know it. In another script such a language counts as one
-#: heliport cannot name (rules 1 and 2).
-HELIPORT_SCRIPT = {"uz": "Cyrl"}
+#: Languages written in more than one script that heliport 1.x has a model of in one script only. Its
+#: Uzbek is Cyrillic: Latin-script Uzbek, the official script of Uzbekistan, comes out as Azerbaijani or
+#: worse (the django and gfonts sources of docs/benchmarks.md), while CLD2 and lid.176 know it. Likewise
+#: Kazakh and Kyrgyz in Arabic script come out as Uyghur, and Uyghur in Cyrillic as Bashkir, where CLD2
+#: names them (gfonts). In another script such a language counts as one heliport cannot name (rules 1
+#: and 2). Kurdish is not listed: CLD2's ``ku`` in Arabic script is Sorani, which heliport names (``ckb``).
+HELIPORT_SCRIPT = {"uz": "Cyrl", "kk": "Cyrl", "ky": "Cyrl", "tt": "Cyrl", "ba": "Cyrl", "tg": "Cyrl",
+                   "mn": "Cyrl", "ug": "Arab", "az": "Latn", "tk": "Latn"}
+#: heliport's family labels that ``variants.telling`` can split by marker words (Latin script only).
+TOLD_APART = ("ms", "hbs")
 #: heliport's score above which lid.176 is not asked when CLD2 agrees (a speed-up; see ``rankings``).
 AGREED = 0.99
 
@@ -72,9 +80,11 @@ class EnsembleEngine(Engine):
             engine.load()
         self.heliport_codes = self.heliport.codes() | {m for members in FAMILIES.values() for m in members}
 
-    def rankings(self, line: str, k: int) -> tuple[Ranking, Ranking, Ranking, str | None]:
-        """What each engine says: heliport's best ``k + 1``, lid.176's best 5, CLD2's best; and the
-        text's script where lid.176 or CLD2 names a language of ``HELIPORT_SCRIPT`` (else None).
+    def rankings(self, line: str, k: int) -> tuple[Ranking, Ranking, Ranking, str | None, str | None]:
+        """What each engine says: heliport's best ``k + 1``, lid.176's best 5, CLD2's best; the
+        text's script where lid.176 or CLD2 names a language of ``HELIPORT_SCRIPT`` (else None); and,
+        where heliport names a family of ``TOLD_APART`` and the text is in Latin script, the member
+        its marker words point to (else None).
 
         lid.176 is skipped (an empty ranking) when heliport is sure (score >= ``AGREED``) and CLD2
         names the same language: then only rule 2 could still use it, for a language neither of
@@ -82,13 +92,16 @@ class EnsembleEngine(Engine):
         """
         heliport = scores_of(self.heliport.costs(line, k))  # k + 1 labels: one spare for a split family
         cld2 = self.cld2.rank(line, 1)
+        variant = None
+        if heliport and heliport[0][0] in TOLD_APART and dominant_script(line)[0] == "Latn":
+            variant = telling(heliport[0][0], line)
         if heliport and cld2 and heliport[0][0] == cld2[0][0] and heliport[0][1] >= AGREED:
-            return heliport, [], cld2, None
+            return heliport, [], cld2, None, variant
         fasttext = self.fasttext.rank_unchecked(line, 5)
         script = None
         if any(ranking and ranking[0][0] in HELIPORT_SCRIPT for ranking in (fasttext, cld2)):
             script = dominant_script(line)[0]
-        return heliport, fasttext, cld2, script
+        return heliport, fasttext, cld2, script, variant
 
     def rank(self, line: str, k: int) -> Ranking:
         said = self.rankings(line, k)
@@ -100,9 +113,10 @@ class EnsembleEngine(Engine):
         return [(code, score)] + [(c, s) for c, s in heliport if c not in skip][: k - 1]
 
     def decide(self, heliport: Ranking, fasttext: Ranking, cld2: Ranking,
-               script: str | None = None) -> tuple[str | None, float]:
-        """The ensemble's label and score from the three engines' rankings of one text (and its script,
-        which only matters for the languages of ``HELIPORT_SCRIPT``)."""
+               script: str | None = None, variant: str | None = None) -> tuple[str | None, float]:
+        """The ensemble's label and score from the three engines' rankings of one text, its script
+        (which only matters for the languages of ``HELIPORT_SCRIPT``) and the family member its marker
+        words point to (``variant``, rule 3)."""
         top, score = heliport[0] if heliport else (None, 0.0)
 
         def heliport_lacks(code: str) -> bool:
@@ -114,6 +128,8 @@ class EnsembleEngine(Engine):
             return fasttext[0]
         if top in FAMILIES:
             members = FAMILIES[top]
+            if variant in members:
+                return variant, score
             if cld2 and cld2[0][0] in members:
                 return cld2[0][0], score
             return next((c for c, _ in fasttext if c in members), top), score

@@ -1,0 +1,134 @@
+"""Standard languages written almost alike, told apart by the words their standards spell or choose differently.
+
+n-gram identifiers confuse Bosnian, Croatian and Serbian (Latin script), and Malay
+and Indonesian: the letters are the same and most words too (docs/benchmarks.md).
+What separates the standards is a short list of well-known differences, written
+here from the languages' grammars and usage guides, not fitted to any data set:
+
+* **Serbian vs Croatian and Bosnian**: the reflex of old *yat*. Serbian's standard
+ is ekavian (``vreme``, ``gde``, ``deca``, ``posle``), Croatian's and Bosnian's
+ ijekavian (``vrijeme``, ``gdje``, ``djeca``, ``poslije``).
+* **Croatian vs Bosnian and Serbian**: Croatian's own words where Bosnian and
+ Serbian share an eastern or international one (``tko``/``ko``, ``tisuća``/
+ ``hiljada``, ``povijest``/``historija``, ``sveučilište``/``univerzitet``, the
+ Slavic month names, ``Europa``/``Evropa``, ``tijekom``/``tokom``,
+ ``suradnja``/``saradnja``, ``obveza``/``obaveza``, ``točka``/``tačka``).
+* **Bosnian vs Serbian**: Bosnian keeps ``h`` where the others dropped it
+ (``historija``, ``lahko``, ``kahva``, ``hljeb``) and writes ``sedmica``,
+ ``vjerovatno``, ``obavještenje``.
+* **Malay vs Indonesian**: spelling (``kerana``/``karena``, ``bahawa``/
+ ``bahwa``, ``wang``/``uang``, ``-iti``/``-itas``, English month names spelt
+ ``Disember``, ``Ogos``) and vocabulary (``kerajaan``/``pemerintah``,
+ ``maklumat``/``informasi``, ``tiada``/``tidak ada``, ``perkhidmatan``/``layanan``).
+
+``telling(family, text)`` counts the markers and answers only when they point one
+way; otherwise it returns None and the caller keeps its identifiers' word.
+"""
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+class _Markers:
+    """Words (exact) and word starts (prefixes, given with a trailing ``*``)."""
+
+    def __init__(self, spec: str):
+        items = spec.split()
+        self.words = frozenset(w for w in items if not w.endswith("*"))
+        self.prefixes = tuple(w[:-1] for w in items if w.endswith("*"))
+
+    def count(self, words: list[str]) -> int:
+        return sum(1 for w in words if w in self.words or w.startswith(self.prefixes))
+
+
+# --- Bosnian, Croatian, Serbian (Latin script) ---------------------------------------------
+#: ijekavian forms (Croatian and Bosnian standards).
+IJEKAVIAN = _Markers("""
+vrijem* riječ* rječnik* djeca djece djeci djecom djecu dijete djeteta djetetu mjesto mjesta mjestu mjestima
+lijep* svijet* primjer* pjesm* pjev* cijel* bijel* rijeka rijeke rijeci rijeku uvijek gdje ovdje ondje negdje
+svugdje poslije prije vidjeti vidjeli vidjela htio htjela htjeli htjeti sjedi* sjedn* ljeto ljeta ljetu mlijek*
+djelo djela djelu djelovanj* dio dijela dijelu dijelov* dijeli* mjesec* mjeseč* vjera vjere vjeri vjeru vjersk*
+razumijev* posljedn* posljedic* nedjelj* tijelo tijela tijelu pobjed* cijena cijene cijenu cijeni
+snijeg* vjetar vjetra zvijezd* mjera mjere mjeru mjerama smjer* zahtjev* namjer* sjever* svjetl* svjetsk*
+savjet* posjet* uvjer* provjer* obavijest* vijest* vijek vijeka vijeku stoljeć* ponedjeljak* sjećanj* bjež*
+odjel* odjeljk* lijek* lijev* nijem* pjesnik* rješenj* rješava* riješi*
+""")
+#: ekavian forms (the Serbian standard).
+EKAVIAN = _Markers("""
+vreme reč reči rečju rečima rečnik* deca dece deci decom decu dete deteta
+detetu mesto mesta mestu mestima lep lepo lepa lepe lepi lepog lepu svetsk* primer primera primeru primere
+primerima pesm* pevač* pevanj* ceo cela celo celi cele celog celu celokup* beo bela belo beli bele reka reke reku
+uvek gde ovde pre onde negde svugde posle hteo hteli htela hteti sedi sedim sedište* mleko mleka deo delu delova
+delimično podel* raspodel* mesec* meseč* vera vere veri veru versk* verovat* razumevanj* posledn* posledic*
+nedelj* telo tela telu pobed* cena cene cenu cenom cenama sneg* vetar vetra zvezd* smer* zahtev* namer* sever*
+svetl* savet* poset* uver* prover* obavest* obavešt* vest vesti vek veka veku vekova ponedeljak* sećanj* beža*
+odeljen* odeljk* rešenj* rešava* reši* uslovlj* uopšte
+""")
+#: Croatian's own words, where Bosnian and Serbian share another one.
+CROATIAN = _Markers("""
+tko netko nitko itko svatko tisuća tisuće tisuću tisućama tjedan tjedna tjednu tjedana tjedno tjedni kruh vlak
+vlaka vlakom obitelj obitelji obiteljsk* unatoč dapače primjerice glede sveučilišt* znanost* znanstven* povijest*
+povijesn* glazb* kazališt* zrakoplov* nogomet* točk* točn* suradnj* surađ* sudjelova* sudionik* obvez* utjeca*
+utjecaj* računal* zapork* izbornik* poslužitelj* pogrešk* europ* siječ* veljač* ožuj* travanj travnja svibanj
+svibnja lipanj lipnja srpanj srpnja kolovoz* rujan rujna listopad* prosinac prosinca studenoga proračun* tvrtk*
+poduzeć* pozornost* iznimk* iznimn* čimbenik* mirovin* zemljopis* vjerojatn* izvanredn* kava kave
+ svezak ravnatelj* priopćen* izvješć* sukladno tijekom
+""")
+#: eastern or international words Bosnian and Serbian share (Croatian has its own, above).
+EASTERN = _Markers("""
+hiljad* šta ko univerzitet* nauka nauke nauci naukom naučn* porodic* evrop* tokom saradnj* sarađ* učestvova*
+učesnik* obavez* uticaj* utica* računar* uprkos tačk* tačn* januar* februar* mart marta april* jun juna jul jula
+avgust* septemb* oktob* novemb* decemb* fudbal* hleb* vazduh* voz voza vozom sedmic* opšt* opštin* lozink* fajl*
+podešavanj* sačuva* vanredn* penzij* preduzeć* kancelarij* istorij* historij* verovatn* vjerovatn* bezbedn*
+takođe
+""")
+#: words of the Bosnian standard alone.
+BOSNIAN = _Markers("historij* lahk* mehk* kahv* sahat* hljeb* sedmic* vjerovatn* obavještenj* hudovic*")
+
+
+def _hbs(words: list[str]) -> str | None:
+    ekavian, ijekavian = EKAVIAN.count(words), IJEKAVIAN.count(words)
+    croatian, eastern, bosnian = CROATIAN.count(words), EASTERN.count(words), BOSNIAN.count(words)
+    if ekavian > ijekavian:
+        return "sr"
+    if ijekavian > ekavian:
+        if bosnian + eastern > croatian:
+            return "bs"
+        return "hr" if croatian > bosnian + eastern else None
+    if croatian > eastern:
+        return "hr"
+    return "bs" if bosnian and eastern > croatian else None
+
+
+# --- Malay, Indonesian -----------------------------------------------------------------------
+MALAY = _Markers("""
+kerana bahawa wang percuma kereta polis sahaja hendaklah iaitu tandas selepas pelbagai
+antarabangsa disember ogos julai baharu cuba kualiti universiti aktiviti komuniti kapasiti identiti televisyen
+mesyuarat syarikat kakitangan sebarang mahu sekiranya berkenaan memandangkan sila fail tetapan laluan
+e-mel jadual padam carian senarai tarikh bilangan nombor maklumat perkhidmatan amaran ralat tiada
+ samarata persendirian peribadi manakala bagaimanapun ugama diperolehi
+""")
+INDONESIAN = _Markers("""
+karena bahwa pemerintah uang mobil polisi kantor yaitu hendaknya berbagai internasional desember agustus
+juli juni coba kualitas universitas aktivitas komunitas kapasitas identitas televisi perusahaan karyawan
+mau silakan perbarui unduh berkas sandi surel hapus pencarian tanggal nomor layanan pengadilan pribadi dikaruniai
+ nggak enggak gimana banget dong aja jadwal diperoleh
+""")
+
+
+def _malay(words: list[str]) -> str | None:
+    malay, indonesian = MALAY.count(words), INDONESIAN.count(words)
+    return "ms" if malay > indonesian else "id" if indonesian > malay else None
+
+
+_TELLERS = {"hbs": _hbs, "ms": _malay}
+
+
+def telling(family: str, text: str) -> str | None:
+    """The member of ``family`` (``hbs``: bs/hr/sr; ``ms``: ms/id) the text's marker words point to, or None."""
+    teller = _TELLERS.get(family)
+    if teller is None:
+        return None
+    return teller(_WORD.findall(text.lower()))
