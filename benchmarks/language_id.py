@@ -16,8 +16,8 @@ Sources (nothing is copied into the repository; each is read where it lies):
   (``pip install django sphinx``).
 * ``wagtail`` (held out): the same from the Wagtail wheel (BSD-3-Clause, 51
   languages; ``pip install --no-deps wagtail``: only its ``.po`` files are read).
-* ``gfonts`` (held out from the thresholds; three of its items were looked at
-  for the order of the ensemble's rules, docs/benchmarks.md): the sample texts of
+* ``gfonts`` (held out from the thresholds and the marker words; six of its
+  items were looked at for the ensemble's rules, docs/benchmarks.md): the sample texts of
   the ``gflanguages`` wheel (Google Fonts' language data, Apache-2.0), one
   paragraph per language and script (its ``specimen_36/32/21/16`` texts
   joined, >= 250 characters), mostly articles of the Universal Declaration of
