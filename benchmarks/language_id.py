@@ -16,6 +16,11 @@ Sources (nothing is copied into the repository; each is read where it lies):
   (``pip install django sphinx``).
 * ``wagtail`` (held out): the same from the Wagtail wheel (BSD-3-Clause, 51
   languages; ``pip install --no-deps wagtail``: only its ``.po`` files are read).
+* ``plone`` (held out; added 2026-11-28 after the ensemble's last change, scored
+  once): the same from the ``plone.app.locales`` wheel (GPL-2.0; only its
+  ``.po`` files are read; ``pip install --no-deps plone.app.locales``), ~55
+  languages, Serbian in Latin script. Its Friulian (``fu``) is left out, as no
+  engine names it; ``no`` is read as Bokmål.
 * ``gfonts`` (held out from the thresholds and the marker words; six of its
   items were looked at for the ensemble's rules, docs/benchmarks.md): the sample texts of
   the ``gflanguages`` wheel (Google Fonts' language data, Apache-2.0), one
@@ -115,9 +120,13 @@ def po_messages(path: Path) -> list[str]:
     return out
 
 
-def po_paragraphs(package: str, per_language: int = 10, min_chars: int = 250) -> list[Item]:
-    """Paragraphs of one installed package's translations, labelled by locale folder."""
-    spec = importlib.util.find_spec(package)
+def po_paragraphs(package: str, per_language: int = 10, min_chars: int = 250, relabel: dict[str, str] | None = None) -> list[Item]:
+    """Paragraphs of one installed package's translations, labelled by locale folder (``relabel``: folder
+    names that are not language codes, and what they stand for)."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except ModuleNotFoundError:  # a dotted name whose parent package is not installed
+        return []
     if spec is None or spec.origin is None:
         return []
     by_locale: dict[str, list[str]] = collections.defaultdict(list)
@@ -138,7 +147,7 @@ def po_paragraphs(package: str, per_language: int = 10, min_chars: int = 250) ->
                 current = []
         step = max(1, len(paragraphs) / per_language)
         picked = [paragraphs[int(i * step)] for i in range(min(per_language, len(paragraphs)))]
-        out.extend((locale.split("_")[0], p) for p in picked)
+        out.extend(((relabel or {}).get(locale, locale.split("_")[0]), p) for p in picked)
     return out
 
 
@@ -192,6 +201,9 @@ def sources(limit: int | None) -> dict[str, list[Item]]:
         "django": po_paragraphs("django"),
         "sphinx": po_paragraphs("sphinx"),
         "wagtail": po_paragraphs("wagtail"),
+        # Plone's folder "fu" is Friulian (its header: Language-Name: Furlan), "no" Norwegian Bokmål
+        "plone": [(lab, text) for lab, text in po_paragraphs("plone.app.locales", relabel={"fu": "fur", "no": "nb"})
+                  if truth(lab) in nameable()],
         "pages": pages(),
         "gfonts": [(lab, text) for lab, text in gfonts_paragraphs() if truth(lab) in nameable()],
     }
