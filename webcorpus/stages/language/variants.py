@@ -3,23 +3,24 @@
 n-gram identifiers confuse Bosnian, Croatian and Serbian (Latin script), and Malay
 and Indonesian: the letters are the same and most words too (docs/benchmarks.md).
 What separates the standards is a short list of well-known differences, written
-here from the languages' grammars and usage guides, not fitted to any data set:
+here from the languages' grammars and usage guides, not fitted to any data set, and
+pruned of words the other standard also uses often (a linguistic review, docs/benchmarks.md):
 
 * **Serbian vs Croatian and Bosnian**: the reflex of old *yat*. Serbian's standard
- is ekavian (``vreme``, ``gde``, ``deca``, ``posle``), Croatian's and Bosnian's
- ijekavian (``vrijeme``, ``gdje``, ``djeca``, ``poslije``).
+  is ekavian (``vreme``, ``gde``, ``deca``, ``posle``), Croatian's and Bosnian's
+  ijekavian (``vrijeme``, ``gdje``, ``djeca``, ``poslije``).
 * **Croatian vs Bosnian and Serbian**: Croatian's own words where Bosnian and
- Serbian share an eastern or international one (``tko``/``ko``, ``tisuća``/
- ``hiljada``, ``povijest``/``historija``, ``sveučilište``/``univerzitet``, the
- Slavic month names, ``Europa``/``Evropa``, ``tijekom``/``tokom``,
- ``suradnja``/``saradnja``, ``obveza``/``obaveza``, ``točka``/``tačka``).
+  Serbian share an eastern or international one (``tko``/``ko``, ``tisuća``/
+  ``hiljada``, ``povijest``/``historija``, ``sveučilište``/``univerzitet``, the
+  Slavic month names, ``Europa``/``Evropa``, ``tijekom``/``tokom``,
+  ``suradnja``/``saradnja``, ``obveza``/``obaveza``, ``točno``/``tačno``).
 * **Bosnian vs Serbian**: Bosnian keeps ``h`` where the others dropped it
- (``historija``, ``lahko``, ``kahva``, ``hljeb``) and writes ``sedmica``,
- ``vjerovatno``, ``obavještenje``.
+  (``historija``, ``lahko``, ``kahva``, ``hljeb``) and writes ``vjerovatno``
+  and ``obavještenje``.
 * **Malay vs Indonesian**: spelling (``kerana``/``karena``, ``bahawa``/
- ``bahwa``, ``wang``/``uang``, ``-iti``/``-itas``, English month names spelt
- ``Disember``, ``Ogos``) and vocabulary (``kerajaan``/``pemerintah``,
- ``maklumat``/``informasi``, ``tiada``/``tidak ada``, ``perkhidmatan``/``layanan``).
+  ``bahwa``, ``wang``/``uang``, ``-iti``/``-itas``, English month names spelt
+  ``Disember``, ``Ogos``) and vocabulary (``kakitangan``/``karyawan``,
+  ``maklumat``/``informasi``, ``perkhidmatan``/``layanan``).
 
 ``telling(family, text)`` counts the markers and answers only when they point one
 way; otherwise it returns None and the caller keeps its identifiers' word.
@@ -48,44 +49,44 @@ class _Markers:
 IJEKAVIAN = _Markers("""
 vrijem* riječ* rječnik* djeca djece djeci djecom djecu dijete djeteta djetetu mjesto mjesta mjestu mjestima
 lijep* svijet* primjer* pjesm* pjev* cijel* bijel* rijeka rijeke rijeci rijeku uvijek gdje ovdje ondje negdje
-svugdje poslije prije vidjeti vidjeli vidjela htio htjela htjeli htjeti sjedi* sjedn* ljeto ljeta ljetu mlijek*
-djelo djela djelu djelovanj* dio dijela dijelu dijelov* dijeli* mjesec* mjeseč* vjera vjere vjeri vjeru vjersk*
-razumijev* posljedn* posljedic* nedjelj* tijelo tijela tijelu pobjed* cijena cijene cijenu cijeni
-snijeg* vjetar vjetra zvijezd* mjera mjere mjeru mjerama smjer* zahtjev* namjer* sjever* svjetl* svjetsk*
-savjet* posjet* uvjer* provjer* obavijest* vijest* vijek vijeka vijeku stoljeć* ponedjeljak* sjećanj* bjež*
-odjel* odjeljk* lijek* lijev* nijem* pjesnik* rješenj* rješava* riješi*
+svugdje poslije prije vidjeti vidjeli vidjela htio htjela htjeli htjeti sjedn* ljeto ljeta ljetu mlijek* djelo
+djela djelu djelovanj* dio dijela dijelu dijelov* dijeli* mjesec* mjeseč* vjera vjere vjeri vjeru vjersk*
+razumijev* posljedn* posljedic* nedjelj* tijelo tijela tijelu pobjed* cijena cijene cijenu cijeni snijeg*
+vjetar vjetra zvijezd* mjera mjere mjeru mjerama smjer* zahtjev* namjer* sjever* svjetl* svjetsk* savjet*
+posjet* uvjer* provjer* obavijest* vijest* vijek vijeka vijeku stoljeć* ponedjeljak* sjećanj* bjež* odjel*
+odjeljk* lijek* lijev* nijem* pjesnik* rješenj* rješava* riješi* sjediti sjedio sjedila sjedili sjedišt*
 """)
 #: ekavian forms (the Serbian standard).
 EKAVIAN = _Markers("""
-vreme reč reči rečju rečima rečnik* deca dece deci decom decu dete deteta
-detetu mesto mesta mestu mestima lep lepo lepa lepe lepi lepog lepu svetsk* primer primera primeru primere
-primerima pesm* pevač* pevanj* ceo cela celo celi cele celog celu celokup* beo bela belo beli bele reka reke reku
-uvek gde ovde pre onde negde svugde posle hteo hteli htela hteti sedi sedim sedište* mleko mleka deo delu delova
-delimično podel* raspodel* mesec* meseč* vera vere veri veru versk* verovat* razumevanj* posledn* posledic*
-nedelj* telo tela telu pobed* cena cene cenu cenom cenama sneg* vetar vetra zvezd* smer* zahtev* namer* sever*
-svetl* savet* poset* uver* prover* obavest* obavešt* vest vesti vek veka veku vekova ponedeljak* sećanj* beža*
-odeljen* odeljk* rešenj* rešava* reši* uslovlj* uopšte
+vreme reč reči rečju rečima rečnik* deca dece deci decom decu dete deteta detetu mesto mesta mestu mestima lep
+lepo lepa lepe lepi lepog lepu svetsk* primer primera primeru primere primerima pesm* pevač* pevanj* ceo cela
+celo celi cele celog celu celokup* beo bela belo beli bele reka reke reku uvek gde ovde pre onde negde svugde
+posle hteo hteli htela hteti sedi sedim mleko mleka deo delu delova delimično podel* raspodel* mesec* meseč*
+vera vere veri veru versk* verovat* razumevanj* posledn* posledic* nedelj* telo tela telu pobed* cena cene
+cenu cenom cenama sneg* vetar vetra zvezd* smer* zahtev* namer* sever* svetl* savet* poset* uver* prover*
+obavest* obavešt* vest vesti vek veka veku vekova ponedeljak* sećanj* beža* odeljen* odeljk* rešenj* rešava*
+reši* sedišt*
 """)
 #: Croatian's own words, where Bosnian and Serbian share another one.
 CROATIAN = _Markers("""
 tko netko nitko itko svatko tisuća tisuće tisuću tisućama tjedan tjedna tjednu tjedana tjedno tjedni kruh vlak
-vlaka vlakom obitelj obitelji obiteljsk* unatoč dapače primjerice glede sveučilišt* znanost* znanstven* povijest*
-povijesn* glazb* kazališt* zrakoplov* nogomet* točk* točn* suradnj* surađ* sudjelova* sudionik* obvez* utjeca*
-utjecaj* računal* zapork* izbornik* poslužitelj* pogrešk* europ* siječ* veljač* ožuj* travanj travnja svibanj
-svibnja lipanj lipnja srpanj srpnja kolovoz* rujan rujna listopad* prosinac prosinca studenoga proračun* tvrtk*
-poduzeć* pozornost* iznimk* iznimn* čimbenik* mirovin* zemljopis* vjerojatn* izvanredn* kava kave
- svezak ravnatelj* priopćen* izvješć* sukladno tijekom
+vlaka vlakom obitelj obitelji obiteljsk* unatoč dapače primjerice glede sveučilišt* znanost* znanstven*
+povijest* povijesn* glazb* kazališt* zrakoplov* nogomet* točn* suradnj* surađ* sudjelova* sudionik* obvez*
+utjeca* utjecaj* računal* zapork* izbornik* poslužitelj* pogrešk* europ* veljač* ožuj* travanj travnja svibanj
+svibnja lipanj lipnja srpanj srpnja rujan rujna listopad* prosinac prosinca studenoga tvrtk* poduzeć*
+pozornost* iznimk* iznimn* čimbenik* mirovin* zemljopis* vjerojatn* kava kave svezak ravnatelj* priopćen*
+izvješć* sukladno tijekom siječanj siječnja siječnju
 """)
 #: eastern or international words Bosnian and Serbian share (Croatian has its own, above).
 EASTERN = _Markers("""
-hiljad* šta ko univerzitet* nauka nauke nauci naukom naučn* porodic* evrop* tokom saradnj* sarađ* učestvova*
-učesnik* obavez* uticaj* utica* računar* uprkos tačk* tačn* januar* februar* mart marta april* jun juna jul jula
-avgust* septemb* oktob* novemb* decemb* fudbal* hleb* vazduh* voz voza vozom sedmic* opšt* opštin* lozink* fajl*
-podešavanj* sačuva* vanredn* penzij* preduzeć* kancelarij* istorij* historij* verovatn* vjerovatn* bezbedn*
-takođe
+hiljad* šta ko univerzitet* nauka nauke nauci naukom naučn* evrop* tokom saradnj* sarađ* učestvova* učesnik*
+obavez* uticaj* utica* uprkos tačk* tačn* januar* februar* mart marta april* jun juna jul jula avgust*
+septemb* oktob* novemb* decemb* fudbal* hleb* vazduh* voz voza vozom sedmic* opšt* opštin* fajl* vanredn*
+penzij* preduzeć* kancelarij* istorij* verovatn* bezbedn* takođe računar računara računaru računari računare
+računarima
 """)
 #: words of the Bosnian standard alone.
-BOSNIAN = _Markers("historij* lahk* mehk* kahv* sahat* hljeb* sedmic* vjerovatn* obavještenj* hudovic*")
+BOSNIAN = _Markers("historij* lahk* mehk* kahv* sahat* hljeb* vjerovatn* obavještenj*")
 
 
 def _hbs(words: list[str]) -> str | None:
@@ -99,22 +100,21 @@ def _hbs(words: list[str]) -> str | None:
         return "hr" if croatian > bosnian + eastern else None
     if croatian > eastern:
         return "hr"
-    return "bs" if bosnian and eastern > croatian else None
+    return "bs" if bosnian and bosnian + eastern > croatian else None
 
 
 # --- Malay, Indonesian -----------------------------------------------------------------------
 MALAY = _Markers("""
-kerana bahawa wang percuma kereta polis sahaja hendaklah iaitu tandas selepas pelbagai
-antarabangsa disember ogos julai baharu cuba kualiti universiti aktiviti komuniti kapasiti identiti televisyen
-mesyuarat syarikat kakitangan sebarang mahu sekiranya berkenaan memandangkan sila fail tetapan laluan
-e-mel jadual padam carian senarai tarikh bilangan nombor maklumat perkhidmatan amaran ralat tiada
- samarata persendirian peribadi manakala bagaimanapun ugama diperolehi
+kerana bahawa wang sahaja hendaklah iaitu tandas pelbagai antarabangsa disember ogos julai baharu cuba kualiti
+universiti aktiviti komuniti kapasiti identiti televisyen mesyuarat syarikat kakitangan sebarang mahu
+memandangkan fail tetapan laluan jadual carian senarai tarikh nombor maklumat perkhidmatan amaran ralat
+samarata persendirian peribadi manakala ugama diperolehi
 """)
 INDONESIAN = _Markers("""
-karena bahwa pemerintah uang mobil polisi kantor yaitu hendaknya berbagai internasional desember agustus
-juli juni coba kualitas universitas aktivitas komunitas kapasitas identitas televisi perusahaan karyawan
-mau silakan perbarui unduh berkas sandi surel hapus pencarian tanggal nomor layanan pengadilan pribadi dikaruniai
- nggak enggak gimana banget dong aja jadwal diperoleh
+karena bahwa pemerintah uang mobil kantor yaitu hendaknya berbagai internasional desember agustus juli juni
+coba kualitas universitas aktivitas komunitas kapasitas identitas televisi karyawan mau silakan perbarui unduh
+berkas sandi surel hapus pencarian tanggal nomor layanan pengadilan pribadi dikaruniai nggak enggak gimana
+banget dong aja jadwal
 """)
 
 
