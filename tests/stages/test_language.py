@@ -389,3 +389,26 @@ def test_languages_heliport_reads_in_one_script_only(engines):
     # CLD2's "ku" in Arabic script is Sorani, which heliport names: heliport's ckb stands
     sorani = [("ckb", 0.99)], [("ckb", 0.9)], [("ku", 0.99)]
     assert ensemble.decide(*sorani, "Arab")[0] == "ckb"
+
+
+def test_cantonese_characters_tell_cantonese_from_standard_chinese():
+    from webcorpus.stages.language.variants import telling
+
+    # written for this test: "he has already come; we are at home eating his things" in written
+    # Cantonese, and the same in Standard Written Chinese
+    cantonese = "佢已經嚟咗喇，我哋喺屋企食緊佢嘅嘢，你有冇時間過嚟？"
+    mandarin = "他已經來了，我們在家裡吃他的東西，你有沒有時間過來？"
+    assert telling("zh", cantonese) == "yue"
+    assert telling("zh", mandarin) is None
+    # one or two Cantonese characters quoted in a long Mandarin text do not make it Cantonese
+    assert telling("zh", mandarin * 20 + "佢嘅") is None
+
+
+@needs_heliport
+def test_ensemble_names_written_cantonese(engines):
+    cantonese = "佢已經嚟咗喇，我哋喺屋企食緊佢嘅嘢，你有冇時間過嚟？" * 3
+    said = engines["ensemble"]._engine.rankings(cantonese, 1)
+    assert said[0][0][0] == "zh" and said[4] == "yue"  # heliport has no Cantonese model
+    assert engines["ensemble"].identify([cantonese])[0] == ["yue"]
+    mandarin = "他已經來了，我們在家裡吃他的東西，你有沒有時間過來？" * 3
+    assert engines["ensemble"].identify([mandarin])[0] == ["zh"]

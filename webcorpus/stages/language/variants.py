@@ -17,6 +17,11 @@ pruned of words the other standard also uses often (a linguistic review, docs/be
 * **Bosnian vs Serbian**: Bosnian keeps ``h`` where the others dropped it
   (``historija``, ``lahko``, ``kahva``, ``hljeb``) and writes ``vjerovatno``
   and ``obavještenje``.
+* **Cantonese vs Standard Chinese**: written Cantonese has characters of its
+  own that Standard Written Chinese does not use (the possessive ``嘅``, the
+  perfective ``咗``, ``喺`` "at", ``嚟`` "come", the plural ``哋``, ``佢``
+  "he/she", ``冇`` "not have", ``嘢`` "thing", ``啲``, ``嗰``). None of the
+  identifiers here has a Cantonese model that reads it apart from Mandarin.
 * **Malay vs Indonesian**: spelling (``kerana``/``karena``, ``bahawa``/
   ``bahwa``, ``wang``/``uang``, ``-iti``/``-itas``, English month names spelt
   ``Disember``, ``Ogos``) and vocabulary (``kakitangan``/``karyawan``,
@@ -123,11 +128,29 @@ def _malay(words: list[str]) -> str | None:
     return "ms" if malay > indonesian else "id" if indonesian > malay else None
 
 
+# --- Cantonese, Standard Chinese ---------------------------------------------------------------
+CANTONESE = frozenset("嘅咗喺嚟哋佢冇嘢啲嗰噉嘥瞓嬲揾搵攞畀咩啱冚")
+#: Cantonese characters a text needs (count, and share of its Han characters) to be called Cantonese: a
+#: Mandarin text that quotes a Cantonese phrase has one or two.
+CANTONESE_MIN, CANTONESE_SHARE = 3, 0.01
+
+
+def _cantonese(text: str) -> str | None:
+    found = sum(1 for ch in text if ch in CANTONESE)
+    if found < CANTONESE_MIN:
+        return None
+    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return "yue" if found >= CANTONESE_SHARE * han else None
+
+
 _TELLERS = {"hbs": _hbs, "ms": _malay}
 
 
 def telling(family: str, text: str) -> str | None:
-    """The member of ``family`` (``hbs``: bs/hr/sr; ``ms``: ms/id) the text's marker words point to, or None."""
+    """The member of ``family`` (``hbs``: bs/hr/sr; ``ms``: ms/id; ``zh``: yue only) the text's markers point
+    to, or None."""
+    if family == "zh":
+        return _cantonese(text)
     teller = _TELLERS.get(family)
     if teller is None:
         return None

@@ -19,6 +19,9 @@ Asturian, Lower Sorbian, Javanese...). The rules, in order:
    point to (``variants.py``: the spellings and words the standards of
    Malay/Indonesian and Bosnian/Croatian/Serbian differ in); else the member
    CLD2 names, if it names one; else the member lid.176 ranks highest.
+   heliport's Chinese (``zh``) is also what it says for written Cantonese (it
+   has no Cantonese model): Cantonese where the text has enough of Cantonese's
+   own characters (``variants.py``).
 4. heliport is unsure (score below ``HELIPORT_UNSURE``) and lid.176 and CLD2
    agree on another label: theirs.
 5. Otherwise heliport's label.
@@ -54,8 +57,10 @@ HELIPORT_UNSURE = 0.7
 #: and 2). Kurdish is not listed: CLD2's ``ku`` in Arabic script is Sorani, which heliport names (``ckb``).
 HELIPORT_SCRIPT = {"uz": "Cyrl", "kk": "Cyrl", "ky": "Cyrl", "tt": "Cyrl", "ba": "Cyrl", "tg": "Cyrl",
                    "mn": "Cyrl", "ug": "Arab", "az": "Latn", "tk": "Latn"}
-#: heliport's family labels that ``variants.telling`` can split by marker words (Latin script only).
-TOLD_APART = ("ms", "hbs")
+#: heliport labels that ``variants.telling`` can split by marker words, with the script the markers are
+#: for and the languages they tell apart: its Malay and Serbo-Croatian families, and its Chinese, which
+#: is also what it says for written Cantonese (it has no Cantonese model).
+TOLD_APART = {"ms": ("Latn", FAMILIES["ms"]), "hbs": ("Latn", FAMILIES["hbs"]), "zh": ("Hani", ("zh", "yue"))}
 #: heliport's score above which lid.176 is not asked when CLD2 agrees (a speed-up; see ``rankings``).
 AGREED = 0.99
 
@@ -83,8 +88,8 @@ class EnsembleEngine(Engine):
     def rankings(self, line: str, k: int) -> tuple[Ranking, Ranking, Ranking, str | None, str | None]:
         """What each engine says: heliport's best ``k + 1``, lid.176's best 5, CLD2's best; the
         text's script where lid.176 or CLD2 names a language of ``HELIPORT_SCRIPT`` (else None); and,
-        where heliport names a family of ``TOLD_APART`` and the text is in Latin script, the member
-        its marker words point to (else None).
+        where heliport's label is one of ``TOLD_APART`` and the text is in that label's script, the
+        language its marker words point to (else None).
 
         lid.176 is skipped (an empty ranking) when heliport is sure (score >= ``AGREED``) and CLD2
         names the same language: then only rule 2 could still use it, for a language neither of
@@ -93,7 +98,7 @@ class EnsembleEngine(Engine):
         heliport = scores_of(self.heliport.costs(line, k))  # k + 1 labels: one spare for a split family
         cld2 = self.cld2.rank(line, 1)
         variant = None
-        if heliport and heliport[0][0] in TOLD_APART and dominant_script(line)[0] == "Latn":
+        if heliport and heliport[0][0] in TOLD_APART and dominant_script(line)[0] == TOLD_APART[heliport[0][0]][0]:
             variant = telling(heliport[0][0], line)
         if heliport and cld2 and heliport[0][0] == cld2[0][0] and heliport[0][1] >= AGREED:
             return heliport, [], cld2, None, variant
@@ -126,10 +131,10 @@ class EnsembleEngine(Engine):
             return cld2[0]
         if fasttext and heliport_lacks(fasttext[0][0]) and fasttext[0][1] >= self.fasttext_alone:
             return fasttext[0]
+        if top in TOLD_APART and variant in TOLD_APART[top][1]:
+            return variant, score
         if top in FAMILIES:
             members = FAMILIES[top]
-            if variant in members:
-                return variant, score
             if cld2 and cld2[0][0] in members:
                 return cld2[0][0], score
             return next((c for c, _ in fasttext if c in members), top), score
