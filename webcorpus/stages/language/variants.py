@@ -32,6 +32,7 @@ way; otherwise it returns None and the caller keeps its identifiers' word.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 _WORD = re.compile(r"[^\W\d_]+")
@@ -45,8 +46,29 @@ class _Markers:
         self.words = frozenset(w for w in items if not w.endswith("*"))
         self.prefixes = tuple(w[:-1] for w in items if w.endswith("*"))
 
-    def count(self, words: list[str]) -> int:
-        return sum(1 for w in words if w in self.words or w.startswith(self.prefixes))
+    def __contains__(self, word: str) -> bool:
+        return word in self.words or word.startswith(self.prefixes)
+
+
+def _counts(lists: tuple[_Markers, ...], words: list[str]) -> list[int]:
+    """How many of ``words`` each marker list holds. A word's answer is cached: most words of a text
+    are common words seen many times before, so a text costs little more than its tokenization."""
+    kinds = _kinds_of(lists)
+    counts = [0] * len(lists)
+    for word in words:
+        hits = kinds(word)
+        if hits:
+            for i in hits:
+                counts[i] += 1
+    return counts
+
+
+@functools.lru_cache(maxsize=None)
+def _kinds_of(lists: tuple[_Markers, ...]):
+    @functools.lru_cache(maxsize=1 << 16)
+    def kinds(word: str) -> tuple[int, ...]:
+        return tuple(i for i, markers in enumerate(lists) if word in markers)
+    return kinds
 
 
 # --- Bosnian, Croatian, Serbian (Latin script) ---------------------------------------------
@@ -94,9 +116,11 @@ računarima
 BOSNIAN = _Markers("historij* lahk* mehk* kahv* sahat* hljeb* vjerovatn* obavještenj*")
 
 
+_HBS = (EKAVIAN, IJEKAVIAN, CROATIAN, EASTERN, BOSNIAN)
+
+
 def _hbs(words: list[str]) -> str | None:
-    ekavian, ijekavian = EKAVIAN.count(words), IJEKAVIAN.count(words)
-    croatian, eastern, bosnian = CROATIAN.count(words), EASTERN.count(words), BOSNIAN.count(words)
+    ekavian, ijekavian, croatian, eastern, bosnian = _counts(_HBS, words)
     if ekavian > ijekavian:
         return "sr"
     if ijekavian > ekavian:
@@ -123,8 +147,11 @@ banget dong aja jadwal
 """)
 
 
+_MALAY = (MALAY, INDONESIAN)
+
+
 def _malay(words: list[str]) -> str | None:
-    malay, indonesian = MALAY.count(words), INDONESIAN.count(words)
+    malay, indonesian = _counts(_MALAY, words)
     return "ms" if malay > indonesian else "id" if indonesian > malay else None
 
 

@@ -97,15 +97,22 @@ class EnsembleEngine(Engine):
         """
         heliport = scores_of(self.heliport.costs(line, k))  # k + 1 labels: one spare for a split family
         cld2 = self.cld2.rank(line, 1)
+        looked_up: list[str | None] = []  # the text's script, found once and only where a rule needs it
+
+        def script_of() -> str | None:
+            if not looked_up:
+                looked_up.append(dominant_script(line)[0])
+            return looked_up[0]
+
         variant = None
-        if heliport and heliport[0][0] in TOLD_APART and dominant_script(line)[0] == TOLD_APART[heliport[0][0]][0]:
+        if heliport and heliport[0][0] in TOLD_APART and script_of() == TOLD_APART[heliport[0][0]][0]:
             variant = telling(heliport[0][0], line)
         if heliport and cld2 and heliport[0][0] == cld2[0][0] and heliport[0][1] >= AGREED:
             return heliport, [], cld2, None, variant
         fasttext = self.fasttext.rank_unchecked(line, 5)
         script = None
         if any(ranking and ranking[0][0] in HELIPORT_SCRIPT for ranking in (fasttext, cld2)):
-            script = dominant_script(line)[0]
+            script = script_of()
         return heliport, fasttext, cld2, script, variant
 
     def rank(self, line: str, k: int) -> Ranking:
