@@ -412,3 +412,12 @@ def test_ensemble_names_written_cantonese(engines):
     assert engines["ensemble"].identify([cantonese])[0] == ["yue"]
     mandarin = "他已經來了，我們在家裡吃他的東西，你有沒有時間過來？" * 3
     assert engines["ensemble"].identify([mandarin])[0] == ["zh"]
+
+
+def test_sorbian_letters_tell_upper_from_lower_sorbian():
+    from webcorpus.stages.language.variants import telling
+
+    # written for this test: "he went over the hills and got the work done", Upper then Lower Sorbian
+    assert telling("hsb", "Wón je přez hory šoł a dźěło wobstaraše.") == "hsb"
+    assert telling("hsb", "Wón jo pśez góry šeł a źěło wobstarał.") == "dsb"
+    assert telling("hsb", "Wón je šoł.") is None  # neither's letters: the engines decide

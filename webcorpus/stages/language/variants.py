@@ -22,6 +22,7 @@ pruned of words the other standard also uses often (a linguistic review, docs/be
   perfective ``咗``, ``喺`` "at", ``嚟`` "come", the plural ``哋``, ``佢``
   "he/she", ``冇`` "not have", ``嘢`` "thing", ``啲``, ``嗰``). None of the
   identifiers here has a Cantonese model that reads it apart from Mandarin.
+* **Upper vs Lower Sorbian**: letters (``ř``, ``dź`` against ``ś``, ``ŕ``, ``ź``).
 * **Malay vs Indonesian**: spelling (``kerana``/``karena``, ``bahawa``/
   ``bahwa``, ``wang``/``uang``, ``-iti``/``-itas``, English month names spelt
   ``Disember``, ``Ogos``) and vocabulary (``kakitangan``/``karyawan``,
@@ -170,15 +171,25 @@ def _cantonese(text: str) -> str | None:
     return "yue" if found >= CANTONESE_SHARE * han else None
 
 
-_TELLERS = {"hbs": _hbs, "ms": _malay}
+# --- Sorbian: Upper, Lower -------------------------------------------------------------------
+def _sorbian(text: str) -> str | None:
+    """Upper Sorbian writes ``ř`` and ``dź`` (``přez``, ``dźěło``), Lower Sorbian ``ś``, ``ŕ`` and ``ź``
+    alone (``pśez``, ``źěło``); neither writes the other's letters."""
+    upper = text.count("ř") + text.count("dź")
+    lower = text.count("ś") + text.count("ŕ") + text.count("ź") - text.count("dź")
+    return "hsb" if upper > lower else "dsb" if lower > upper else None
+
+
+def _words(teller):
+    return lambda text: teller(_WORD.findall(text))
+
+
+#: heliport's label -> the teller of the languages it stands for (each takes the lowercased text)
+_TELLERS = {"hbs": _words(_hbs), "ms": _words(_malay), "hsb": _sorbian, "zh": _cantonese}
 
 
 def telling(family: str, text: str) -> str | None:
-    """The member of ``family`` (``hbs``: bs/hr/sr; ``ms``: ms/id; ``zh``: yue only) the text's markers point
-    to, or None."""
-    if family == "zh":
-        return _cantonese(text)
+    """Which language the text's markers point to, among those heliport's label ``family`` stands for
+    (``hbs``: bs/hr/sr; ``ms``: ms/id; ``hsb``: hsb/dsb; ``zh``: yue only), or None."""
     teller = _TELLERS.get(family)
-    if teller is None:
-        return None
-    return teller(_WORD.findall(text.lower()))
+    return teller(text.lower()) if teller else None

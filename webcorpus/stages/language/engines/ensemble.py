@@ -15,9 +15,10 @@ Asturian, Lower Sorbian, Javanese...). The rules, in order:
    Sundanese as its Malay family (``ms``), and CLD2 is sure of them (gfonts
    source, docs/benchmarks.md).
 3. heliport's label is a family (``ms``, ``hbs``; ``hsb``, which it also says
-   for Lower Sorbian): in Latin script, the member the text's marker words
-   point to (``variants.py``: the spellings and words the standards of
-   Malay/Indonesian and Bosnian/Croatian/Serbian differ in); else the member
+   for Lower Sorbian): in Latin script, the member the text's markers point
+   to (``variants.py``: the spellings and words the standards of
+   Malay/Indonesian and Bosnian/Croatian/Serbian differ in, the letters of
+   Upper and Lower Sorbian); else the member
    CLD2 names, if it names one; else the member lid.176 ranks highest.
    heliport's Chinese (``zh``) is also what it says for written Cantonese (it
    has no Cantonese model): Cantonese where the text has enough of Cantonese's
@@ -60,7 +61,8 @@ HELIPORT_SCRIPT = {"uz": "Cyrl", "kk": "Cyrl", "ky": "Cyrl", "tt": "Cyrl", "ba":
 #: heliport labels that ``variants.telling`` can split by marker words, with the script the markers are
 #: for and the languages they tell apart: its Malay and Serbo-Croatian families, and its Chinese, which
 #: is also what it says for written Cantonese (it has no Cantonese model).
-TOLD_APART = {"ms": ("Latn", FAMILIES["ms"]), "hbs": ("Latn", FAMILIES["hbs"]), "zh": ("Hani", ("zh", "yue"))}
+TOLD_APART = {"ms": ("Latn", FAMILIES["ms"]), "hbs": ("Latn", FAMILIES["hbs"]), "hsb": ("Latn", FAMILIES["hsb"]),
+              "zh": ("Hani", ("zh", "yue"))}
 #: heliport's score above which lid.176 is not asked when CLD2 agrees (a speed-up; see ``rankings``).
 AGREED = 0.99
 
