@@ -217,7 +217,7 @@ def test_latin_uzbek_is_not_left_to_heliports_cyrillic_uzbek(engines):
     hawaiian = [("mi", 0.997), ("st", 0.004)], [("uz", 0.79), ("vo", 0.06)], [("haw", 0.99)]
     assert ensemble.decide(*hawaiian, "Latn")[0] == "haw"
     # the script is only looked up where lid.176 or CLD2 names such a language
-    assert ensemble.rankings(" ".join(lines("en", n=5)), 1)[3] is None
+    assert ensemble.rankings(" ".join(lines("en", n=5)), 1).script is None
 
 
 @needs_heliport
@@ -351,9 +351,15 @@ def test_marker_words_tell_the_close_standards_apart():
     serbian = "Posle dugo vremena deca su ponovo videla reku gde su se igrala svakog leta."
     croatian = "Tko je tijekom tjedna bio u kazalištu, vidio je predstavu o povijesti naše obitelji."
     bosnian = "Ko je tokom sedmice bio na univerzitetu, vidio je predavanje iz historije porodice."
+    ijekavian_bosnian = "Gdje si bio tokom sedmice? Poslije predavanja na univerzitetu sjedio sam u biblioteci."
     assert telling("hbs", serbian) == "sr"
     assert telling("hbs", croatian) == "hr"
-    assert telling("hbs", bosnian) == "bs"
+    assert telling("hbs", bosnian) == "bs"  # a Bosnian word (historija) with the eastern ones
+    assert telling("hbs", ijekavian_bosnian) == "bs"  # ijekavian forms with eastern words
+    assert telling("hbs", "Tokom sedmice je bio na univerzitetu.") is None  # eastern alone: bs or sr
+    # a decomposed (NFD) text is read as its composed form
+    import unicodedata
+    assert telling("hbs", unicodedata.normalize("NFD", croatian)) == "hr"
     assert telling("hbs", "Ovo je kratka rečenica.") is None  # nothing marked: the engines decide
     malay = "Kerajaan menyatakan bahawa perkhidmatan itu percuma kerana maklumat telah diperolehi."
     indonesian = "Pemerintah menyatakan bahwa layanan itu gratis karena informasi sudah diperoleh."
@@ -373,9 +379,13 @@ def test_marker_words_split_heliports_families_in_latin_script(engines):
     # through the engine: heliport says hbs, the ekavian forms say Serbian
     text = "Posle dugo vremena deca su ponovo videla reku gde su se igrala svakog leta, a onda su otišla kući."
     said = ensemble.rankings(text, 1)
-    assert said[0][0][0] == "hbs" and said[4] == "sr"
+    assert said.heliport[0][0] == "hbs" and said.variant == "sr"
     assert engines["ensemble"].identify([text])[0] == ["sr"]
-    assert ensemble.rankings(" ".join(lines("en", n=5)), 1)[4] is None  # no family: not looked up
+    assert ensemble.rankings(" ".join(lines("en", n=5)), 1).variant is None  # English: no family to split
+    # heliport's hsb split by the Sorbian letters, before lid.176's ranking
+    sorbian = [("hsb", 1.0)], [("hsb", 0.51), ("dsb", 0.2)], []
+    assert ensemble.decide(*sorbian, None, "dsb")[0] == "dsb"
+    assert ensemble.decide(*sorbian)[0] == "hsb"
 
 
 @needs_heliport
@@ -389,6 +399,14 @@ def test_languages_heliport_reads_in_one_script_only(engines):
     # CLD2's "ku" in Arabic script is Sorani, which heliport names: heliport's ckb stands
     sorani = [("ckb", 0.99)], [("ckb", 0.9)], [("ku", 0.99)]
     assert ensemble.decide(*sorani, "Arab")[0] == "ckb"
+    # through the engines, on sentences written for this test: heliport reads Latin-script Tatar as
+    # Turkish and Cyrillic Turkmen as Karachay; CLD2 is sure of both
+    tatar = "Min bügen mäktäpkä bardım häm anda küp yaña kitaplar uqıdım. Minem äniem dä şunda eşli, ul bezneñ awılda tua."
+    turkmen = "Мен бу гүн мекдебе гитдим ве ол ерде көп тәзе китап окадым. Мениң ejем хем шол ерде ишлейәр, ол биздиң обада догулды."
+    for text, language in ((tatar, "tt"), (turkmen, "tk")):
+        said = ensemble.rankings(text, 1)
+        assert said.heliport[0][0] != language and said.cld2[0][0] == language
+        assert engines["ensemble"].identify([text])[0] == [language]
 
 
 def test_cantonese_characters_tell_cantonese_from_standard_chinese():
@@ -400,15 +418,18 @@ def test_cantonese_characters_tell_cantonese_from_standard_chinese():
     mandarin = "他已經來了，我們在家裡吃他的東西，你有沒有時間過來？"
     assert telling("zh", cantonese) == "yue"
     assert telling("zh", mandarin) is None
-    # one or two Cantonese characters quoted in a long Mandarin text do not make it Cantonese
+    # one or two Cantonese characters quoted in a long Mandarin text do not make it Cantonese,
+    # nor do three when they are fewer than 1 in 100 of its Han characters
     assert telling("zh", mandarin * 20 + "佢嘅") is None
+    assert telling("zh", mandarin * 20 + "佢嘅咗") is None
+    assert telling("zh", mandarin * 2 + "佢嘅咗") == "yue"
 
 
 @needs_heliport
 def test_ensemble_names_written_cantonese(engines):
     cantonese = "佢已經嚟咗喇，我哋喺屋企食緊佢嘅嘢，你有冇時間過嚟？" * 3
     said = engines["ensemble"]._engine.rankings(cantonese, 1)
-    assert said[0][0][0] == "zh" and said[4] == "yue"  # heliport has no Cantonese model
+    assert said.heliport[0][0] == "zh" and said.variant == "yue"  # heliport has no Cantonese model
     assert engines["ensemble"].identify([cantonese])[0] == ["yue"]
     mandarin = "他已經來了，我們在家裡吃他的東西，你有沒有時間過來？" * 3
     assert engines["ensemble"].identify([mandarin])[0] == ["zh"]

@@ -24,17 +24,20 @@ pruned of words the other standard also uses often (a linguistic review, docs/be
   identifiers here has a Cantonese model that reads it apart from Mandarin.
 * **Upper vs Lower Sorbian**: letters (``ř``, ``dź`` against ``ś``, ``ŕ``, ``ź``).
 * **Malay vs Indonesian**: spelling (``kerana``/``karena``, ``bahawa``/
-  ``bahwa``, ``wang``/``uang``, ``-iti``/``-itas``, English month names spelt
+  ``bahwa``, ``-iti``/``-itas``, English month names spelt
   ``Disember``, ``Ogos``) and vocabulary (``kakitangan``/``karyawan``,
   ``maklumat``/``informasi``, ``perkhidmatan``/``layanan``).
 
-``telling(family, text)`` counts the markers and answers only when they point one
-way; otherwise it returns None and the caller keeps its identifiers' word.
+``telling(family, text)`` counts the markers and answers with the language more
+of them point to; on a tie (none at all, mostly) it returns None and the caller
+keeps its identifiers' word. A word may count in two lists when both its form
+and its choice are marked (``primjerice``: ijekavian, and Croatian's word).
 """
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -51,25 +54,25 @@ class _Markers:
         return word in self.words or word.startswith(self.prefixes)
 
 
-def _counts(lists: tuple[_Markers, ...], words: list[str]) -> list[int]:
-    """How many of ``words`` each marker list holds. A word's answer is cached: most words of a text
-    are common words seen many times before, so a text costs little more than its tokenization."""
-    kinds = _kinds_of(lists)
-    counts = [0] * len(lists)
-    for word in words:
-        hits = kinds(word)
-        if hits:
-            for i in hits:
+class _Counter:
+    """Counts, for a text's words, how many each of several marker lists holds. Which lists hold a
+    word is remembered (up to 65,536 words): most words of a text are common words seen many times
+    before, so a text costs little more than its tokenization."""
+
+    def __init__(self, *lists: _Markers):
+        self.lists = lists
+        self.holding = functools.lru_cache(maxsize=1 << 16)(self._holding)
+
+    def _holding(self, word: str) -> tuple[int, ...]:
+        """The indexes of the lists that hold ``word``."""
+        return tuple(i for i, markers in enumerate(self.lists) if word in markers)
+
+    def __call__(self, words: list[str]) -> list[int]:
+        counts = [0] * len(self.lists)
+        for word in words:
+            for i in self.holding(word):
                 counts[i] += 1
-    return counts
-
-
-@functools.lru_cache(maxsize=None)
-def _kinds_of(lists: tuple[_Markers, ...]):
-    @functools.lru_cache(maxsize=1 << 16)
-    def kinds(word: str) -> tuple[int, ...]:
-        return tuple(i for i, markers in enumerate(lists) if word in markers)
-    return kinds
+        return counts
 
 
 # --- Bosnian, Croatian, Serbian (Latin script) ---------------------------------------------
@@ -82,7 +85,7 @@ djela djelu djelovanj* dio dijela dijelu dijelov* dijeli* mjesec* mjeseč* vjera
 razumijev* posljedn* posljedic* nedjelj* tijelo tijela tijelu pobjed* cijena cijene cijenu cijeni snijeg*
 vjetar vjetra zvijezd* mjera mjere mjeru mjerama smjer* zahtjev* namjer* sjever* svjetl* svjetsk* savjet*
 posjet* uvjer* provjer* obavijest* vijest* vijek vijeka vijeku stoljeć* ponedjeljak* sjećanj* bjež* odjel*
-odjeljk* lijek* lijev* nijem* pjesnik* rješenj* rješava* riješi* sjediti sjedio sjedila sjedili sjedišt*
+ lijek* lijev* nijem* pjesnik* rješenj* rješava* riješi* sjediti sjedio sjedila sjedili sjedišt*
 """)
 #: ekavian forms (the Serbian standard).
 EKAVIAN = _Markers("""
@@ -100,7 +103,7 @@ CROATIAN = _Markers("""
 tko netko nitko itko svatko tisuća tisuće tisuću tisućama tjedan tjedna tjednu tjedana tjedno tjedni kruh vlak
 vlaka vlakom obitelj obitelji obiteljsk* unatoč dapače primjerice glede sveučilišt* znanost* znanstven*
 povijest* povijesn* glazb* kazališt* zrakoplov* nogomet* točn* suradnj* surađ* sudjelova* sudionik* obvez*
-utjeca* utjecaj* računal* zapork* izbornik* poslužitelj* pogrešk* europ* veljač* ožuj* travanj travnja svibanj
+utjeca*  računal* zapork* izbornik* poslužitelj* pogrešk* europ* veljač* ožuj* travanj travnja svibanj
 svibnja lipanj lipnja srpanj srpnja rujan rujna listopad* prosinac prosinca studenoga tvrtk* poduzeć*
 pozornost* iznimk* iznimn* čimbenik* mirovin* zemljopis* vjerojatn* kava kave svezak ravnatelj* priopćen*
 izvješć* sukladno tijekom siječanj siječnja siječnju
@@ -108,8 +111,8 @@ izvješć* sukladno tijekom siječanj siječnja siječnju
 #: eastern or international words Bosnian and Serbian share (Croatian has its own, above).
 EASTERN = _Markers("""
 hiljad* šta ko univerzitet* nauka nauke nauci naukom naučn* evrop* tokom saradnj* sarađ* učestvova* učesnik*
-obavez* uticaj* utica* uprkos tačk* tačn* januar* februar* mart marta april* jun juna jul jula avgust*
-septemb* oktob* novemb* decemb* fudbal* hleb* vazduh* voz voza vozom sedmic* opšt* opštin* fajl* vanredn*
+obavez*  utica* uprkos tačk* tačn* januar* februar* mart marta april* jun juna jul jula avgust*
+septemb* oktob* novemb* decemb* fudbal* hleb* vazduh* voz voza vozom sedmic* opšt*  fajl* vanredn*
 penzij* preduzeć* kancelarij* istorij* verovatn* bezbedn* takođe računar računara računaru računari računare
 računarima
 """)
@@ -117,42 +120,43 @@ računarima
 BOSNIAN = _Markers("historij* lahk* mehk* kahv* sahat* hljeb* vjerovatn* obavještenj*")
 
 
-_HBS = (EKAVIAN, IJEKAVIAN, CROATIAN, EASTERN, BOSNIAN)
+_HBS = _Counter(EKAVIAN, IJEKAVIAN, CROATIAN, EASTERN, BOSNIAN)
 
 
 def _hbs(words: list[str]) -> str | None:
-    ekavian, ijekavian, croatian, eastern, bosnian = _counts(_HBS, words)
+    """ekavian: Serbian. Otherwise Croatian's own words against the eastern and Bosnian ones: more
+    Croatian, Croatian; more eastern, Bosnian if the text is ijekavian or has a Bosnian word (an
+    eastern word alone fits Serbian as well)."""
+    ekavian, ijekavian, croatian, eastern, bosnian = _HBS(words)
     if ekavian > ijekavian:
         return "sr"
-    if ijekavian > ekavian:
-        if bosnian + eastern > croatian:
-            return "bs"
-        return "hr" if croatian > bosnian + eastern else None
-    if croatian > eastern:
+    if croatian > eastern + bosnian:
         return "hr"
-    return "bs" if bosnian and bosnian + eastern > croatian else None
+    if eastern + bosnian > croatian and (ijekavian > ekavian or bosnian):
+        return "bs"
+    return None
 
 
 # --- Malay, Indonesian -----------------------------------------------------------------------
 MALAY = _Markers("""
-kerana bahawa wang sahaja hendaklah iaitu tandas pelbagai antarabangsa disember ogos julai baharu cuba kualiti
+kerana bahawa  sahaja hendaklah iaitu tandas pelbagai antarabangsa disember ogos julai baharu  kualiti
 universiti aktiviti komuniti kapasiti identiti televisyen mesyuarat syarikat kakitangan sebarang mahu
-memandangkan fail tetapan laluan jadual carian senarai tarikh nombor maklumat perkhidmatan amaran ralat
+memandangkan  tetapan laluan jadual carian senarai tarikh nombor maklumat perkhidmatan amaran ralat
 samarata persendirian peribadi manakala ugama diperolehi
 """)
 INDONESIAN = _Markers("""
-karena bahwa pemerintah uang mobil kantor yaitu hendaknya berbagai internasional desember agustus juli juni
+karena bahwa  uang mobil kantor yaitu hendaknya  internasional desember agustus juli juni
 coba kualitas universitas aktivitas komunitas kapasitas identitas televisi karyawan mau silakan perbarui unduh
 berkas sandi surel hapus pencarian tanggal nomor layanan pengadilan pribadi dikaruniai nggak enggak gimana
-banget dong aja jadwal
+banget  aja jadwal
 """)
 
 
-_MALAY = (MALAY, INDONESIAN)
+_MALAY = _Counter(MALAY, INDONESIAN)
 
 
 def _malay(words: list[str]) -> str | None:
-    malay, indonesian = _counts(_MALAY, words)
+    malay, indonesian = _MALAY(words)
     return "ms" if malay > indonesian else "id" if indonesian > malay else None
 
 
@@ -180,16 +184,18 @@ def _sorbian(text: str) -> str | None:
     return "hsb" if upper > lower else "dsb" if lower > upper else None
 
 
-def _words(teller):
+def _on_words(teller):
+    """A teller of a text made from a teller of its words."""
     return lambda text: teller(_WORD.findall(text))
 
 
-#: heliport's label -> the teller of the languages it stands for (each takes the lowercased text)
-_TELLERS = {"hbs": _words(_hbs), "ms": _words(_malay), "hsb": _sorbian, "zh": _cantonese}
+#: heliport's label -> the teller of the languages it stands for (each takes the text lowercased, NFC)
+_TELLERS = {"hbs": _on_words(_hbs), "ms": _on_words(_malay), "hsb": _sorbian, "zh": _cantonese}
 
 
 def telling(family: str, text: str) -> str | None:
     """Which language the text's markers point to, among those heliport's label ``family`` stands for
     (``hbs``: bs/hr/sr; ``ms``: ms/id; ``hsb``: hsb/dsb; ``zh``: yue only), or None."""
     teller = _TELLERS.get(family)
-    return teller(text.lower()) if teller else None
+    # NFC: a decomposed č or ř would split a word in two and hide a letter
+    return teller(unicodedata.normalize("NFC", text).lower()) if teller else None

@@ -34,6 +34,8 @@ The score is that of the engine whose label won (heliport's for rule 3).
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from webcorpus.stages.language.engines.base import Engine, Ranking
 from webcorpus.stages.language.engines.cld2 import Cld2Engine
 from webcorpus.stages.language.engines.fasttext import FastTextEngine
@@ -54,17 +56,30 @@ HELIPORT_UNSURE = 0.7
 #: Uzbek is Cyrillic: Latin-script Uzbek, the official script of Uzbekistan, comes out as Azerbaijani or
 #: worse (the django and gfonts sources of docs/benchmarks.md), while CLD2 and lid.176 know it. Likewise
 #: Kazakh and Kyrgyz in Arabic script come out as Uyghur, and Uyghur in Cyrillic as Bashkir, where CLD2
-#: names them (gfonts). In another script such a language counts as one heliport cannot name (rules 1
-#: and 2). Kurdish is not listed: CLD2's ``ku`` in Arabic script is Sorani, which heliport names (``ckb``).
+#: names them (gfonts). On sentences written for tests/stages/test_language.py heliport likewise names
+#: none of Tatar, Bashkir, Tajik, Mongolian or Kazakh in Latin script, nor Azerbaijani or Turkmen in
+#: Cyrillic (CLD2 is sure of the Latin Tatar and the Cyrillic Turkmen). In another script such a language
+#: counts as one heliport cannot name (rules 1 and 2). Kurdish is not listed: CLD2's ``ku`` in Arabic
+#: script is Sorani, which heliport names (``ckb``).
 HELIPORT_SCRIPT = {"uz": "Cyrl", "kk": "Cyrl", "ky": "Cyrl", "tt": "Cyrl", "ba": "Cyrl", "tg": "Cyrl",
                    "mn": "Cyrl", "ug": "Arab", "az": "Latn", "tk": "Latn"}
-#: heliport labels that ``variants.telling`` can split by marker words, with the script the markers are
-#: for and the languages they tell apart: its Malay and Serbo-Croatian families, and its Chinese, which
-#: is also what it says for written Cantonese (it has no Cantonese model).
+#: heliport labels that ``variants.telling`` can split by markers, with the script the markers are for
+#: and the languages they tell apart: its Malay, Serbo-Croatian and Sorbian families, and its Chinese,
+#: which is also what it says for written Cantonese (it has no Cantonese model).
 TOLD_APART = {"ms": ("Latn", FAMILIES["ms"]), "hbs": ("Latn", FAMILIES["hbs"]), "hsb": ("Latn", FAMILIES["hsb"]),
               "zh": ("Hani", ("zh", "yue"))}
 #: heliport's score above which lid.176 is not asked when CLD2 agrees (a speed-up; see ``rankings``).
 AGREED = 0.99
+
+
+class Said(NamedTuple):
+    """What the ensemble's rules read for one text (``EnsembleEngine.rankings``)."""
+
+    heliport: Ranking
+    fasttext: Ranking
+    cld2: Ranking
+    script: str | None = None  # the text's script, where a rule needs it
+    variant: str | None = None  # the language the text's markers point to (rule 3)
 
 
 class EnsembleEngine(Engine):
@@ -87,11 +102,12 @@ class EnsembleEngine(Engine):
             engine.load()
         self.heliport_codes = self.heliport.codes() | {m for members in FAMILIES.values() for m in members}
 
-    def rankings(self, line: str, k: int) -> tuple[Ranking, Ranking, Ranking, str | None, str | None]:
+    def rankings(self, line: str, k: int) -> Said:
         """What each engine says: heliport's best ``k + 1``, lid.176's best 5, CLD2's best; the
-        text's script where lid.176 or CLD2 names a language of ``HELIPORT_SCRIPT`` (else None); and,
-        where heliport's label is one of ``TOLD_APART`` and the text is in that label's script, the
-        language its marker words point to (else None).
+        text's script where heliport's label is one of ``TOLD_APART`` or lid.176 or CLD2 names a
+        language of ``HELIPORT_SCRIPT`` (else None); and, where heliport's label is one of
+        ``TOLD_APART`` and the text is in that label's script, the language its markers point to
+        (else None).
 
         lid.176 is skipped (an empty ranking) when heliport is sure (score >= ``AGREED``) and CLD2
         names the same language: then only rule 2 could still use it, for a language neither of
@@ -99,28 +115,23 @@ class EnsembleEngine(Engine):
         """
         heliport = scores_of(self.heliport.costs(line, k))  # k + 1 labels: one spare for a split family
         cld2 = self.cld2.rank(line, 1)
-        looked_up: list[str | None] = []  # the text's script, found once and only where a rule needs it
-
-        def script_of() -> str | None:
-            if not looked_up:
-                looked_up.append(dominant_script(line)[0])
-            return looked_up[0]
-
-        variant = None
-        if heliport and heliport[0][0] in TOLD_APART and script_of() == TOLD_APART[heliport[0][0]][0]:
-            variant = telling(heliport[0][0], line)
-        if heliport and cld2 and heliport[0][0] == cld2[0][0] and heliport[0][1] >= AGREED:
-            return heliport, [], cld2, None, variant
+        top = heliport[0][0] if heliport else None
+        script = variant = None
+        if top in TOLD_APART:
+            script = dominant_script(line)[0]
+            if script == TOLD_APART[top][0]:
+                variant = telling(top, line)
+        if top is not None and cld2 and top == cld2[0][0] and heliport[0][1] >= AGREED:
+            return Said(heliport, [], cld2, script, variant)
         fasttext = self.fasttext.rank_unchecked(line, 5)
-        script = None
-        if any(ranking and ranking[0][0] in HELIPORT_SCRIPT for ranking in (fasttext, cld2)):
-            script = script_of()
-        return heliport, fasttext, cld2, script, variant
+        if script is None and any(ranking and ranking[0][0] in HELIPORT_SCRIPT for ranking in (fasttext, cld2)):
+            script = dominant_script(line)[0]
+        return Said(heliport, fasttext, cld2, script, variant)
 
     def rank(self, line: str, k: int) -> Ranking:
         said = self.rankings(line, k)
         code, score = self.decide(*said)
-        heliport = said[0]
+        heliport = said.heliport
         # a family label that is no language (hbs) does not follow the member (hr) it was split into;
         # one that is also a member (ms, hsb) stays as the next guess
         skip = {code} | {c for c, _ in heliport[:1] if code in FAMILIES.get(c, ()) and c not in FAMILIES[c]}
