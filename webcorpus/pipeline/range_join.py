@@ -26,8 +26,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from webcorpus.document_shards import ShardWriter, remove_shards
-from webcorpus.pipeline.splits import family
-from webcorpus.pipeline.tasks import FileTask, TaskResult
+from webcorpus.pipeline.splits import ranges_by_file
+from webcorpus.pipeline.tasks import RANGE_SEP, FileTask, TaskResult
 from webcorpus.readers.report import ReadReport
 from webcorpus.stages.base import StageStats
 
@@ -35,11 +35,7 @@ from webcorpus.stages.base import StageStats
 def joinable(tasks: list[FileTask], results: dict[str, TaskResult]) -> list[list[FileTask]]:
     """The range tasks of each split file whose ranges all finished (in file order), file by file.
     Call after ``splits.whole_file_redos``, which takes out the files whose ranges do not meet."""
-    ranges: dict[str, list[FileTask]] = {}
-    for task in tasks:
-        if task.byte_range is not None:
-            ranges.setdefault(family(task), []).append(task)
-    return [parts for parts in ranges.values()
+    return [parts for parts in ranges_by_file(tasks).values()
             if all(t.task_id in results and not results[t.task_id].failed for t in parts)]
 
 
@@ -51,17 +47,19 @@ def join_ranges(job: tuple[list[FileTask], list[TaskResult]]) -> TaskResult:
     start = time.perf_counter()
     whole = replace(parts[0], byte_range=None)
     base = whole.task_id
-    shards = _rewrite(Path(whole.output_dir), base, [name for r in done for name in r.shards], whole.batch_size)
+    documents = Path(whole.output_dir)
+    range_shards = {documents: [name for r in done for name in r.shards]}  # each folder's, in file order
     if whole.excluded_dir:
         folder = Path(whole.excluded_dir)
-        names = sorted(p.name for p in folder.glob(f"{base}.bytes-*.parquet")) if folder.is_dir() else []
-        _rewrite(folder, base, names, whole.batch_size)
+        range_shards[folder] = sorted(p.name for p in folder.glob(f"{base}{RANGE_SEP}*.parquet")) if folder.is_dir() else []
+    joined = {folder: _rewrite(folder, base, names, whole.batch_size) for folder, names in range_shards.items()}
+    shards = joined[documents]
     result = merged_result(base, whole.source, done, [Path(p).name for p in shards])
     result.seconds = round(result.seconds + time.perf_counter() - start, 3)
     whole.ledger.commit(base, result.to_dict())
-    for folder in [whole.output_dir] + ([whole.excluded_dir] if whole.excluded_dir else []):
-        for task in parts:
-            remove_shards(folder, task.task_id)
+    for folder, names in range_shards.items():  # by name: a finished range leaves no temporary file
+        for name in names:
+            (folder / name).unlink(missing_ok=True)
     for task in parts:
         task.ledger.marker(task.task_id).unlink(missing_ok=True)
     return result

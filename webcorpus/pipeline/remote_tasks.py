@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Callable
 
 from webcorpus.document_shards import list_shards
-from webcorpus.ledger import Ledger
 from webcorpus.pipeline.remote_output import is_remote
 from webcorpus.pipeline.tasks import FileTask, TaskResult, run_file_task
 
@@ -36,13 +35,14 @@ def run_remote_file_task(task: FileTask, stages: list, progress: Callable[[int],
         work = replace(task, output_dir=os.path.join(scratch, "documents"), marker_dir=os.path.join(scratch, "markers"),
                        excluded_dir=os.path.join(scratch, "excluded") if task.excluded_dir else None)
         result = run_file_task(work, stages, progress)
-        fs, _ = fsspec.core.url_to_fs(task.output_dir)
+        fs, documents = fsspec.core.url_to_fs(task.output_dir)
         for name in result.shards:
-            fs.put_file(os.path.join(work.output_dir, name), f"{_path(task.output_dir)}/{name}")
+            fs.put_file(os.path.join(work.output_dir, name), f"{documents.rstrip('/')}/{name}")
         if work.excluded_dir:
+            excluded = _path(task.excluded_dir)
             for path in list_shards(work.excluded_dir):
-                fs.put_file(path, f"{_path(task.excluded_dir)}/{Path(path).name}")
-        marker = Ledger(work.marker_dir).marker(task.task_id)
+                fs.put_file(path, f"{excluded}/{Path(path).name}")
+        marker = work.ledger.marker(task.task_id)
         fs.put_file(str(marker), f"{_path(task.marker_dir)}/{marker.name}")  # last: the task is committed
     return result
 

@@ -26,7 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from webcorpus.pipeline.tasks import FileTask, TaskResult, read_marker, task_id
+from webcorpus.ledger import MARKER_SUFFIX
+from webcorpus.pipeline.tasks import FileTask, TaskResult, file_id_of, read_marker
 from webcorpus.readers.ranges import byte_ranges, splittable
 
 log = logging.getLogger("webcorpus")
@@ -77,7 +78,16 @@ def _remote_size(source: str) -> int | None:
 
 def family(task: FileTask) -> str:
     """The task id of the whole file a task reads a part of (its own id for a whole-file task)."""
-    return task.name or task_id(task.source)
+    return file_id_of(task.task_id)
+
+
+def ranges_by_file(tasks: list[FileTask]) -> dict[str, list[FileTask]]:
+    """The range tasks among ``tasks``, by the whole file they read parts of (in task order)."""
+    ranges: dict[str, list[FileTask]] = {}
+    for task in tasks:
+        if task.byte_range is not None:
+            ranges.setdefault(family(task), []).append(task)
+    return ranges
 
 
 def clear_other_parts(tasks: list[FileTask]) -> None:
@@ -96,14 +106,14 @@ def clear_other_parts(tasks: list[FileTask]) -> None:
             continue
         for path in folder.glob("*.parquet"):
             owner = _shard_task(path.name)
-            base = owner.split(".bytes-", 1)[0]
+            base = file_id_of(owner)
             if base in by_file and owner not in by_file[base]:
                 path.unlink(missing_ok=True)
     markers = Path(first.marker_dir)
     if markers.is_dir():
-        for path in markers.glob("*.done"):
-            name = path.name[: -len(".done")]
-            base = name.split(".bytes-", 1)[0]
+        for path in markers.glob(f"*{MARKER_SUFFIX}"):
+            name = path.name[: -len(MARKER_SUFFIX)]
+            base = file_id_of(name)
             if base in by_file and name not in by_file[base]:
                 first.ledger.marker(name).unlink(missing_ok=True)  # this name only, not the names it prefixes
 
@@ -117,12 +127,8 @@ def whole_file_redos(tasks: list[FileTask], results: dict[str, TaskResult]) -> l
     """Whole-file tasks for the files whose range tasks all finished but do not meet: one range
     stopped elsewhere than where the next began. Their range markers are forgotten and their
     results dropped from ``results``; the whole-file task deletes their shards when it starts."""
-    ranges: dict[str, list[FileTask]] = {}
-    for task in tasks:
-        if task.byte_range is not None:
-            ranges.setdefault(family(task), []).append(task)
     redos = []
-    for parts in ranges.values():
+    for parts in ranges_by_file(tasks).values():
         done = [results.get(t.task_id) for t in parts]
         if any(r is None or r.failed for r in done):
             continue  # the step fails anyway; a re-run finishes the file first

@@ -86,9 +86,18 @@ def task_id(source: str) -> str:
     return f"{base}-{digest}"
 
 
+#: what separates a file's task id from a byte range in a range task's id
+RANGE_SEP = ".bytes-"
+
+
 def range_task_id(base: str, start: int, end: int) -> str:
     """The task id of bytes ``[start, end)`` of a file: zero-padded, so names sort in file order."""
-    return f"{base}.bytes-{start:013d}-{end:013d}"
+    return f"{base}{RANGE_SEP}{start:013d}-{end:013d}"
+
+
+def file_id_of(task: str) -> str:
+    """The task id of the whole file a task id reads a part of (itself for a whole-file task)."""
+    return task.split(RANGE_SEP, 1)[0]
 
 
 @dataclass
@@ -191,6 +200,7 @@ def run_file_task(task: FileTask, stages: list, progress: Callable[[int], None] 
     excluded = ShardWriter(task.excluded_dir, task.task_id, group_rows=task.batch_size) if task.excluded_dir else None
     report = ReadReport(task.source)
     records = 0
+    origin = task.byte_range[0] if task.byte_range else 0  # where the progress of a range starts
     try:
         for batch in read_documents(task.source, report, batch_size=task.batch_size,
                                     max_record_bytes=task.max_record_bytes, byte_range=task.byte_range):
@@ -208,7 +218,6 @@ def run_file_task(task: FileTask, stages: list, progress: Callable[[int], None] 
                     excluded.write(dropped)
             writer.write(batch)
             if progress is not None:
-                origin = task.byte_range[0] if task.byte_range else 0
                 progress(_position(read_batch, task.bytes, origin) if task.bytes else records)
         shards = writer.close()
         if progress is not None and task.bytes:
