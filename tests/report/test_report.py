@@ -306,3 +306,13 @@ def test_numbers_read_in_the_package_style(page, full_stats):
     cells = [td.text_content() for td in quality.xpath("td")]
     assert cells[3] == numbers.count(stats["documents_in"])
     assert cells[6] == numbers.share(stats["documents_in"] - stats["documents_out"], stats["documents_in"])
+
+
+def test_a_float_fact_keeps_its_decimals():
+    from webcorpus.report.html import _n
+
+    # a learning rate, bytes per token and a loss are facts, not counts: they are not rounded away
+    assert _n(0.0006) == "0.0006"
+    assert _n(4.12) == "4.12"
+    assert _n(3.1416, 2) == "3.14"
+    assert _n(1234567) == "1,234,567"
