@@ -247,12 +247,12 @@ def _headline(data: dict) -> list[dict]:
         {"key": "pages_read", "label": "HTML pages read", "value": read,
          "note": f"from {data['run']['input_files']} input file(s)"},
         {"key": "documents_written", "label": "documents kept", "value": written,
-         "note": f"{_percent(written, read)} of pages read"},
+         "note": f"{numbers.share(written, read)} of pages read"},
     ]
     if data["dedup"]:
         removed = sum(data["dedup"]["dropped"].values())
         items.append({"key": "duplicates_removed", "label": "duplicates removed", "value": removed,
-                      "note": f"{_percent(removed, data['dedup']['documents_in'])} of documents reaching dedup"})
+                      "note": f"{numbers.share(removed, data['dedup']['documents_in'])} of documents reaching dedup"})
     if data["pii"]:
         items.append({"key": "pii_replaced", "label": "PII replaced", "value": sum(data["pii"]["found"].values()),
                       "note": f"in {numbers.count(data['pii']['documents_changed'])} document(s)"})
@@ -275,6 +275,3 @@ def _headline(data: dict) -> list[dict]:
     items.append({"key": "seconds", "label": "run time", "value": data["run"]["seconds"],
                   "note": f"{data['run']['executor']} executor, {data['run']['workers']} worker(s)"})
     return items
-
-
-_percent = numbers.share

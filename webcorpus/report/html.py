@@ -126,9 +126,6 @@ def _caption(text: str) -> str:
     return f'<p class="caption">{text}</p>'
 
 
-_percent = numbers.share
-
-
 def _headline(items: list[dict]) -> str:
     cards = []
     for item in items:
@@ -163,11 +160,11 @@ def _funnel(data: dict):
         table.append(
             f'<tr data-stage="{escape(stage["name"])}" data-index="{i}"><td>{i + 1}</td><td>{escape(stage["name"])}</td>'
             f'<td>{stage["kind"]}</td>{_cell("documents_in", stage["documents_in"])}{_cell("documents_out", stage["documents_out"])}'
-            f'{_cell("dropped", stage["dropped_total"])}<td class="num">{_percent(stage["dropped_total"], stage["documents_in"])}</td>'
+            f'{_cell("dropped", stage["dropped_total"])}<td class="num">{numbers.share(stage["dropped_total"], stage["documents_in"])}</td>'
             f"<td>{why}</td></tr>")
     caption = _caption(
         f"Pages enter at the top ({numbers.count(read)} HTML pages from the input files) and {numbers.count(funnel['written'])} documents come out "
-        f"({_percent(funnel['written'], read)}). Each bar is what a stage received: the blue part went on to the next "
+        f"({numbers.share(funnel['written'], read)}). Each bar is what a stage received: the blue part went on to the next "
         "stage, the orange part was dropped there. Grey text in the table: what a stage that drops nothing counted "
         "(lines it removed, PII it replaced, tokens it wrote). Source: stats.json, <code>stages</code>.")
     headers = ["#", "stage", "kind", "in", "out", "dropped", "share dropped", "why dropped (or what it counted)"]
@@ -464,7 +461,7 @@ def _bad_input(data: dict):
     records = bad["records"]
     total = sum(records.values())
     kinds = "".join(f'<tr data-kind="{escape(k)}"><td>{escape(k)}</td>{_cell("records", v)}</tr>' for k, v in records.items())
-    status = (f'<p class="ok">No broken records or files.</p>' if not bad["error_count"] else
+    status = ('<p class="ok">No broken records or files.</p>' if not bad["error_count"] else
               f'<p class="bad"><b data-field="error_count" data-value="{bad["error_count"]}">{numbers.count(bad["error_count"])}</b> '
               "broken record(s) or file(s); reading went on after each.</p>")
     body = status + (f'<p>{numbers.count(bad["charset_replaced"])} page(s) had bytes that did not decode in their charset; '

@@ -60,7 +60,7 @@ def _token_formats(path: Path, files: list[Path], start: int, tokens: int) -> It
         for file, shard in zip(in_folder, shards):
             yield f"  {file.name}: {shard.layout}, {count(shard.token_count)} tokens, {size(file.stat().st_size)}"
     if (path / "provenance.parquet").exists():
-        yield f"provenance.parquet: which document each token range came from (inspect it by its path)"
+        yield "provenance.parquet: which document each token range came from (inspect it by its path)"
     yield ""
     yield from _tokens(open_token_shard(files[0]), start, tokens)
 

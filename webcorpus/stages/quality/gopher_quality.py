@@ -17,7 +17,6 @@ ellipses are two rules; lines are ``str.splitlines()`` (blank ones count); bulle
 from __future__ import annotations
 
 import string
-import sys
 from functools import lru_cache
 from itertools import repeat
 from typing import Annotated
@@ -158,9 +157,9 @@ class GopherQuality(FlavoredRuleFilter):
         note("mean_word_length", mean_length)
         if not self.min_mean_word_length <= mean_length <= self.max_mean_word_length:
             return "mean_word_length"
-        symbols = text.count("#") + text.count("...") + text.count("…")
-        note("symbol_word_ratio", symbols / n)
-        if symbols / n > self.max_symbol_word_ratio:
+        symbols = (text.count("#") + text.count("...") + text.count("…")) / n
+        note("symbol_word_ratio", symbols)
+        if symbols > self.max_symbol_word_ratio:
             return "symbol_word_ratio"
         lines = nonempty_lines(text)
         if lines:

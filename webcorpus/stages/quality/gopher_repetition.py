@@ -92,9 +92,13 @@ class GopherRepetition(FlavoredRuleFilter):
         self.dup_ngram_ratios = {int(n): float(r) for n, r in dup_ngram_ratios.items()}
         self.flavor = flavor
 
-    def repeated_parts_rule(self, part: str, share: float, char_share: float) -> str | None:
+    def repeated_parts_rule(self, part: str, shares: tuple[float, float], note: Note) -> str | None:
         """``dup_<part>_ratio`` when the share of repeated parts (``para``: paragraphs, ``line``: lines) passes
-        its maximum, else ``dup_<part>_char_ratio`` when the share of their characters does, else None."""
+        its maximum, else ``dup_<part>_char_ratio`` when the share of their characters does, else None.
+        Both ``shares`` (of repeated parts, of their characters) are noted as signals first."""
+        share, char_share = shares
+        note(f"dup_{part}_ratio", share)
+        note(f"dup_{part}_char_ratio", char_share)
         max_share, max_char_share = {
             "para": (self.max_dup_para_ratio, self.max_dup_para_char_ratio),
             "line": (self.max_dup_line_ratio, self.max_dup_line_char_ratio),
@@ -127,11 +131,11 @@ class GopherRepetition(FlavoredRuleFilter):
     def check_paper(self, text: str, note: Note = ignore) -> str | None:
         """Gopher's repetition rules as the paper states them."""
         paragraphs = [p for p in map(str.strip, text.split("\n\n")) if p]
-        rule = self.repeated_parts_rule("para", *_noted("para", duplicate_share(paragraphs), note))
+        rule = self.repeated_parts_rule("para", duplicate_share(paragraphs), note)
         if rule is not None:
             return rule
         lines = [line for line in map(str.strip, text.split("\n")) if line]
-        rule = self.repeated_parts_rule("line", *_noted("line", duplicate_share(lines), note))
+        rule = self.repeated_parts_rule("line", duplicate_share(lines), note)
         if rule is not None:
             return rule
         words = text.split()
@@ -199,12 +203,12 @@ class GopherRepetition(FlavoredRuleFilter):
         size = len(text)
         paragraphs = _PARAGRAPH_BREAK.split(text.strip())
         count, chars = repeats(paragraphs)
-        rule = self.repeated_parts_rule("para", *_noted("para", (count / len(paragraphs), chars / size), note))
+        rule = self.repeated_parts_rule("para", (count / len(paragraphs), chars / size), note)
         if rule is not None:
             return rule
         lines = _LINE_BREAK.split(text)
         count, chars = repeats(lines)
-        rule = self.repeated_parts_rule("line", *_noted("line", (count / len(lines), chars / size), note))
+        rule = self.repeated_parts_rule("line", (count / len(lines), chars / size), note)
         if rule is not None:
             return rule
         words = fineweb_words(text)
@@ -262,12 +266,6 @@ class GopherRepetition(FlavoredRuleFilter):
             candidates = _in_groups_of_two_or_more(positions, order, counts) if repeated else positions[:0]
         return pending
 
-
-def _noted(part: str, shares: tuple[float, float], note: Note) -> tuple[float, float]:
-    """``shares`` (of repeated parts, of their characters), after noting both as signals."""
-    note(f"dup_{part}_ratio", shares[0])
-    note(f"dup_{part}_char_ratio", shares[1])
-    return shares
 
 
 def word_ids(words: list[str]) -> np.ndarray:
