@@ -26,6 +26,7 @@ import pyarrow as pa
 from webcorpus.documents import text_column
 from webcorpus.stages.base import Filter, OptionError, Verdict
 from webcorpus.stages.quality.fineweb_text import words as fineweb_words
+from webcorpus.stages.quality.languages.aware import LanguageAware
 
 
 #: ``paper``: the definitions of the papers; ``fineweb``: those of datatrove 0.10.1, as FineWeb ran them.
@@ -41,12 +42,13 @@ def ignore(signal: str, value: float) -> None:
     """A :data:`Note` that keeps nothing (a check called on its own)."""
 
 
-class TextRuleFilter(Filter):
+class TextRuleFilter(LanguageAware, Filter):
     """A filter whose verdict is ``check(text) -> None | rule`` for each document.
 
     The reason is ``<name>:<rule>``. A document without text is dropped as ``<name>:no_text``.
     ``check`` passes each value it compares with a threshold to ``note``; they become the
-    histograms of the filter's :meth:`signals`.
+    histograms of the filter's :meth:`signals`. With the ``language`` option set, each document is
+    checked by the copy of the filter adapted to its language (:mod:`.languages.aware`).
     """
 
     def check(self, text: str, note: Note = ignore) -> str | None:
@@ -60,13 +62,16 @@ class TextRuleFilter(Filter):
         def note(signal: str, value: float) -> None:
             measured[signal].append(value)
 
+        variants = self.row_variants(batch)
         out = []
-        for text in batch.column(text_column(batch)).to_pylist():
+        for row, text in enumerate(batch.column(text_column(batch)).to_pylist()):
             if not text or not text.strip():
                 out.append(prefix + "no_text")
                 continue
-            rule = check(text, note)
+            rule = (check if variants is None else variants[row].check)(text, note)
             out.append(None if rule is None else prefix + rule)
+        if variants is not None:
+            self.count_languages(out)
         return Verdict(out, signals=dict(measured))
 
 

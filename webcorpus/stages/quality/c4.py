@@ -31,6 +31,8 @@ from webcorpus.documents import TEXT, text_column
 from webcorpus.stages.base import Filter, OptionError, Verdict
 from webcorpus.stages.quality import FLAVOR_HELP, Flavor, Note, ignore
 from webcorpus.stages.quality.fineweb_text import sentence_count
+from webcorpus.stages.quality.languages.aware import LANGUAGE_HELP, LanguageAware, check_language_option, sentence_end
+from webcorpus.stages.quality.languages.table import Profile
 from webcorpus.stages.signals import COUNT_BINS, Signal, Threshold
 
 POLICY_PHRASES = ("terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies")
@@ -44,10 +46,13 @@ FLAVOR_DEFAULTS = {"min_words_per_line": (5, 3), "min_sentences": (3, 5)}
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)")
 
 
-class C4Quality(Filter):
+class C4Quality(LanguageAware, Filter):
     """C4's line cleaning and page rules; rewrites ``text`` and drops pages that fail."""
 
     name = "c4"
+    SCALED = ("min_words_per_line", "max_word_length", "min_sentences")
+    _end_marks = END_MARKS
+    _sentence_end = _SENTENCE_END
 
     def __init__(
         self,
@@ -61,7 +66,9 @@ class C4Quality(Filter):
         drop_lorem_ipsum: Annotated[bool, "drop pages containing 'lorem ipsum' (C4)"] = True,
         drop_curly_braces: Annotated[bool, "drop pages containing '{' (C4)"] = True,
         flavor: Annotated[Flavor, FLAVOR_HELP] = "paper",
+        language: Annotated[str | None, LANGUAGE_HELP] = None,
     ):
+        check_language_option(language, flavor)
         which = 0 if flavor == "paper" else 1
         if min_words_per_line is None:
             min_words_per_line = FLAVOR_DEFAULTS["min_words_per_line"][which]
@@ -80,6 +87,15 @@ class C4Quality(Filter):
         self.drop_lorem_ipsum = drop_lorem_ipsum
         self.drop_curly_braces = drop_curly_braces
         self.flavor = flavor
+        self.language = language
+
+    def adapt(self, profile: Profile) -> None:
+        """The language's words and its script's sentence marks; no terminal-punctuation rule where the
+        language's reference text does not end sentences with a mark (Thai, Lao)."""
+        super().adapt(profile)
+        self._end_marks = profile.sentence_marks
+        self._sentence_end = sentence_end(profile.sentence_marks)
+        self.terminal_punctuation = self.terminal_punctuation and profile.terminal_punctuation
 
     def setup(self) -> None:
         if self.flavor == "fineweb":
@@ -117,7 +133,7 @@ class C4Quality(Filter):
             else:
                 removed[rule] = removed.get(rule, 0) + 1
         cleaned = "\n".join(kept)
-        sentences = len(_SENTENCE_END.findall(cleaned))
+        sentences = len(self._sentence_end.findall(cleaned))
         note("sentences", sentences)
         if sentences < self.min_sentences:
             return cleaned, "too_few_sentences", removed
@@ -164,11 +180,11 @@ class C4Quality(Filter):
         return cleaned, None, removed
 
     def _line_rule(self, line: str) -> str | None:
-        words = line.split()
+        words = self._words.split(line)
         # No word is longer than its line: most lines need no per-word look.
         if len(line) > self.max_word_length and any(len(w) > self.max_word_length for w in words):
             return "long_word"
-        if self.terminal_punctuation and (not line.endswith(END_MARKS) or line.endswith(ELLIPSES)):
+        if self.terminal_punctuation and (not line.endswith(self._end_marks) or line.endswith(ELLIPSES)):
             return "no_terminal_punctuation"
         if len(words) < self.min_words_per_line:
             return "too_few_words"
@@ -184,14 +200,17 @@ class C4Quality(Filter):
         cleaned_texts, out = [], []
         sentences: list[int] = []
         note = lambda signal, value: sentences.append(value)  # noqa: E731 (the one signal: sentences)
-        for text in texts:
+        variants = self.row_variants(batch)
+        for row, text in enumerate(texts):
             if not text or not text.strip():
                 cleaned_texts.append(text)
                 out.append("c4:no_text")
                 continue
-            cleaned, rule, removed = self.clean(text, note)
+            cleaned, rule, removed = (self if variants is None else variants[row]).clean(text, note)
             for line_rule, n in removed.items():
                 self.count(f"lines_removed:{line_rule}", n)
             cleaned_texts.append(text if cleaned is None else cleaned)
             out.append(None if rule is None else f"c4:{rule}")
+        if variants is not None:
+            self.count_languages(out)
         return Verdict(out, {TEXT: pa.array(cleaned_texts, pa.string())}, signals={"sentences": sentences})

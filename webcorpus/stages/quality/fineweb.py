@@ -19,6 +19,8 @@ from typing import Annotated
 from webcorpus.stages.base import OptionError
 from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, Note, ignore, nonempty_lines, repeats, require_fractions
 from webcorpus.stages.quality.fineweb_text import TERMINAL_PUNCTUATION, words as fineweb_words
+from webcorpus.stages.quality.languages.aware import LANGUAGE_HELP, check_language_option
+from webcorpus.stages.quality.languages.table import Profile
 from webcorpus.stages.signals import SHARE_BINS, Signal, Threshold
 
 LINE_END_PUNCTUATION = (".", "!", "?", '"', "'", "”", "’", "…", ":", ";", ")", "»")
@@ -38,7 +40,9 @@ class FineWebQuality(FlavoredRuleFilter):
         max_newline_word_ratio: Annotated[float, "newlines per word above this is list-like and drops (datatrove FineWeb: 0.3)"] = 0.3,
         line_end_punctuation: Annotated[list[str] | None, "what counts as a line's end punctuation (null: the flavor's)"] = None,
         flavor: Annotated[Flavor, FLAVOR_HELP] = "paper",
+        language: Annotated[str | None, LANGUAGE_HELP] = None,
     ):
+        check_language_option(language, flavor)
         if max_dup_line_char_ratio is None:
             max_dup_line_char_ratio = 0.1 if flavor == "paper" else 0.01
         if line_end_punctuation is None:
@@ -53,6 +57,15 @@ class FineWebQuality(FlavoredRuleFilter):
         self.max_newline_word_ratio = max_newline_word_ratio
         self.line_end_punctuation = list(line_end_punctuation)
         self.flavor = flavor
+        self.language = language
+
+    SCALED = ("min_line_punct_ratio", "max_short_line_ratio", "short_line_length", "max_dup_line_char_ratio",
+              "max_newline_word_ratio")
+
+    def adapt(self, profile: Profile) -> None:
+        """The language's words; a line is punctuated when it ends in one of the language's sentence marks."""
+        super().adapt(profile)
+        self.line_end_punctuation = list(profile.sentence_marks)
 
     def signals(self) -> list[Signal]:
         """Punctuated lines, short lines, characters in repeated lines, newlines per word."""
@@ -88,7 +101,7 @@ class FineWebQuality(FlavoredRuleFilter):
         note("dup_line_char_ratio", dup_share)
         if dup_share >= self.max_dup_line_char_ratio:
             return "dup_line_char_ratio"
-        words = len(text.split())
+        words = len(self._words.split(text))
         newline_share = text.count("\n") / max(1, words)
         note("newline_word_ratio", newline_share)
         if newline_share > self.max_newline_word_ratio:

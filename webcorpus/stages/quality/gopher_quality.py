@@ -26,6 +26,9 @@ import numpy as np
 from webcorpus.stages.base import OptionError
 from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, Note, ignore, nonempty_lines, require_fractions
 from webcorpus.stages.quality.fineweb_text import PUNCTUATION_SET, words as fineweb_words
+from webcorpus.stages.quality.languages.aware import LANGUAGE_HELP, check_language_option
+from webcorpus.stages.quality.languages.table import Profile
+from webcorpus.stages.quality.languages.words import SPACE_WORDS
 from webcorpus.stages.signals import COUNT_BINS, LENGTH_BINS, SHARE_BINS, Signal, Threshold
 
 #: The stop words Gopher requires (at least two occurrences among them).
@@ -90,7 +93,9 @@ class GopherQuality(FlavoredRuleFilter):
         min_stop_words: Annotated[int, "fewer stop-word occurrences drops (Gopher: 2)"] = 2,
         stop_words: Annotated[list[str], "the stop words counted (Gopher's eight English words)"] = list(GOPHER_STOP_WORDS),
         flavor: Annotated[Flavor, FLAVOR_HELP] = "paper",
+        language: Annotated[str | None, LANGUAGE_HELP] = None,
     ):
+        check_language_option(language, flavor)
         require_fractions(locals(), ("max_bullet_lines_ratio", "max_ellipsis_lines_ratio", "min_alpha_words_ratio"))
         if min_words > max_words:
             raise OptionError("min_words", f"min_words ({min_words}) exceeds max_words ({max_words})")
@@ -107,6 +112,16 @@ class GopherQuality(FlavoredRuleFilter):
         self.min_stop_words = min_stop_words
         self.stop_words = [w.lower() for w in stop_words] if flavor == "paper" else list(stop_words)
         self.flavor = flavor
+        self.language = language
+
+    SCALED = ("min_words", "max_words", "min_mean_word_length", "max_mean_word_length", "max_symbol_word_ratio",
+              "max_bullet_lines_ratio", "max_ellipsis_lines_ratio", "min_alpha_words_ratio", "min_stop_words")
+
+    def adapt(self, profile: Profile) -> None:
+        """The language's words and stop words (its own list, read as written: no lower-casing for scripts without case)."""
+        super().adapt(profile)
+        if profile.stop_words is not None:  # None: English, the option's list
+            self._stop = frozenset(w.lower() for w in profile.stop_words)
 
     def setup(self) -> None:
         self._stop = frozenset(self.stop_words)
@@ -145,7 +160,7 @@ class GopherQuality(FlavoredRuleFilter):
 
     def check_paper(self, text: str, note: Note = ignore) -> str | None:
         """Gopher's quality rules as the paper states them."""
-        tokens = text.split()
+        tokens = self._words.split(text)
         n = len(tokens)
         note("words", n)
         if n < self.min_words:
@@ -171,7 +186,7 @@ class GopherQuality(FlavoredRuleFilter):
             note("ellipsis_lines_ratio", ellipses)
             if ellipses > self.max_ellipsis_lines_ratio:
                 return "ellipsis_lines"
-        alpha = count_alpha_tokens(text) / n
+        alpha = (count_alpha_tokens(text) if self._words is SPACE_WORDS else self._words.count_alpha(tokens)) / n
         note("alpha_words_ratio", alpha)
         if alpha < self.min_alpha_words_ratio:
             return "alpha_words"

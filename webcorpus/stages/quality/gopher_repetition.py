@@ -32,6 +32,7 @@ import numpy as np
 from webcorpus.stages.base import OptionError
 from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, Note, ignore, repeats, require_fraction, require_fractions
 from webcorpus.stages.quality.fineweb_text import words as fineweb_words
+from webcorpus.stages.quality.languages.aware import LANGUAGE_HELP, check_language_option
 from webcorpus.stages.signals import SHARE_BINS, Signal, Threshold
 
 TOP_NGRAM_DEFAULTS = {2: 0.20, 3: 0.18, 4: 0.16}
@@ -77,7 +78,9 @@ class GopherRepetition(FlavoredRuleFilter):
         top_ngram_ratios: Annotated[dict[int, float], "n -> max character share of the most frequent n-gram (Gopher: 2: .20, 3: .18, 4: .16)"] = dict(TOP_NGRAM_DEFAULTS),
         dup_ngram_ratios: Annotated[dict[int, float], "n -> max character share of repeated n-grams (Gopher: 5: .15 ... 10: .10)"] = dict(DUP_NGRAM_DEFAULTS),
         flavor: Annotated[Flavor, FLAVOR_HELP] = "paper",
+        language: Annotated[str | None, LANGUAGE_HELP] = None,
     ):
+        check_language_option(language, flavor)
         require_fractions(locals(), ("max_dup_line_ratio", "max_dup_para_ratio", "max_dup_line_char_ratio", "max_dup_para_char_ratio"))
         for option, table in (("top_ngram_ratios", top_ngram_ratios), ("dup_ngram_ratios", dup_ngram_ratios)):
             for n, ratio in table.items():
@@ -91,6 +94,10 @@ class GopherRepetition(FlavoredRuleFilter):
         self.top_ngram_ratios = {int(n): float(r) for n, r in top_ngram_ratios.items()}
         self.dup_ngram_ratios = {int(n): float(r) for n, r in dup_ngram_ratios.items()}
         self.flavor = flavor
+        self.language = language
+
+    SCALED = ("max_dup_line_ratio", "max_dup_para_ratio", "max_dup_line_char_ratio", "max_dup_para_char_ratio",
+              "top_ngram_ratios", "dup_ngram_ratios")
 
     def repeated_parts_rule(self, part: str, shares: tuple[float, float], note: Note) -> str | None:
         """``dup_<part>_ratio`` when the share of repeated parts (``para``: paragraphs, ``line``: lines) passes
@@ -138,7 +145,7 @@ class GopherRepetition(FlavoredRuleFilter):
         rule = self.repeated_parts_rule("line", duplicate_share(lines), note)
         if rule is not None:
             return rule
-        words = text.split()
+        words = self._words.split(text)
         count = len(words)
         if count < 2:
             return None
