@@ -13,6 +13,9 @@ Per language:
 * stop words: the 8 most frequent words with a letter (as many as Gopher's English list, whose eight are among
   English's most frequent words), lower-cased and stripped of punctuation as Gopher's rule reads them; ties by
   the word. English keeps Gopher's own list;
+* n-gram span (repetition rules): 1 for words separated by spaces; for script units, the median number of units
+  per sentence over English's median number of words per sentence, rounded (at least 1), so that an n-gram of
+  the repetition rules covers about as much text as n English words (the rules' n-gram sizes stay 2-4 and 5-10);
 * reference documents: windows of 10 consecutive sentences (stride 2), two sentences per line, joined with a
   space (nothing between sentences in Chinese and Japanese);
 * for every threshold option of the four filters, a scale. Method (a robust form of FineWeb-2's quantile
@@ -232,7 +235,7 @@ def sides() -> dict[str, str]:
 
 def derive(data: Path) -> dict:
     rows, too_little = {}, {}
-    english_q = None
+    english_q = english_words_per_sentence = None
     side_of = sides()
     english_defaults = defaults_of_options()
     codes = sorted(p.name for p in data.iterdir() if (p / "testdata" / "sentences.txt").is_file())
@@ -245,7 +248,13 @@ def derive(data: Path) -> dict:
             continue
         stops = None if code == "en" else stop_words(derivation, kind)
         marks = sentence_marks(derivation)
-        profile = Profile(key=code, script=script, words=kind, stop_words=stops, scales={}, sentence_marks=tuple(marks))
+        split = words_for(kind).split
+        words_per_sentence = median(len(split(s)) for s in derivation)
+        if english_words_per_sentence is None:
+            english_words_per_sentence = words_per_sentence
+        span = max(1, round(words_per_sentence / english_words_per_sentence)) if kind == "units" else 1
+        profile = Profile(key=code, script=script, words=kind, stop_words=stops, scales={}, sentence_marks=tuple(marks),
+                          ngram_span=span)
         q = quantiles(measure(documents(derivation, script), derivation, profile))
         if english_q is None:
             english_q = q
@@ -253,7 +262,7 @@ def derive(data: Path) -> dict:
         scales["c4.max_word_length"] = 1.0
         ended = sum(s.endswith(tuple(marks)) for s in derivation) / len(derivation) if marks else 0.0
         rows[code] = {"script": script, "words": kind, "stop_words": stops, "reference_sentences": len(derivation),
-                      "sentence_marks": "".join(marks), "terminal_punctuation": ended >= 0.5,
+                      "sentence_marks": "".join(marks), "ngram_span": span, "terminal_punctuation": ended >= 0.5,
                       "scales": dict(sorted(scales.items()))}
     return {"method": "each threshold = the option's value x scale; scale = Q_lang/Q_en of the rule's signal on reference "
                       "documents, Q the 10th (minimum rules) or 90th (maximum rules) percentile (see the script's docstring)",
@@ -275,7 +284,7 @@ def defaults(rows: dict, group_of) -> dict:
         scales["gopher_quality.min_stop_words"] = 0.0  # no stop words without a language
         marks = sorted(set().union(*(m["sentence_marks"] for m in members)))
         out[group] = {"words": members[0]["words"], "stop_words": [], "languages": sorted(c for c, r in rows.items() if r in members),
-                      "sentence_marks": "".join(marks),
+                      "sentence_marks": "".join(marks), "ngram_span": round(median(m["ngram_span"] for m in members)),
                       "terminal_punctuation": sum(m["terminal_punctuation"] for m in members) * 2 >= len(members),
                       "scales": scales}
     return out

@@ -22,6 +22,7 @@ from webcorpus.report.signals import stage_signals
 from webcorpus.report.token_files import open_token_shard, split_of
 
 LANGUAGE_REASON = "language:"
+QUALITY_IN, QUALITY_DROPPED = "language_in", "language_dropped"
 PII_PREFIX = "pii:"
 CLUSTER_PREFIX = "cluster_size_"
 LARGEST_CLUSTERS = 5
@@ -44,6 +45,7 @@ def gather(output_dir: str | Path, train_dir: str | Path | None = None, ablation
         "tasks": stats["tasks"],
         "funnel": _funnel(stats),
         "languages": _languages(stages, documents),
+        "quality_languages": quality_by_language(stages),
         "lengths": _lengths(stats, documents),
         "dedup": _dedup(output, stages, documents),
         "pii": _pii(stages),
@@ -107,6 +109,19 @@ def _languages(stages: list[dict], documents: list[Path]) -> dict | None:
         dropped = {r[len(LANGUAGE_REASON):]: n for r, n in stage["dropped"].items() if r.startswith(LANGUAGE_REASON)}
     return {"kept": dict(kept.most_common()), "dropped": dict(sorted(dropped.items(), key=lambda kv: -kv[1])),
             "stage_ran": stage is not None}
+
+
+def quality_by_language(stages: list[dict]) -> dict | None:
+    """{language: {filter: {"in": documents judged, "dropped": documents dropped}}} from the counters the quality
+    filters keep in their language-aware mode (``language_in:<key>``, ``language_dropped:<key>``); None without."""
+    found: dict[str, dict[str, dict[str, int]]] = {}
+    for stage in stages:
+        for counter, n in stage["counters"].items():
+            kind, _, language = counter.partition(":")
+            if kind in (QUALITY_IN, QUALITY_DROPPED):
+                cell = found.setdefault(language, {}).setdefault(stage["name"], {"in": 0, "dropped": 0})
+                cell["in" if kind == QUALITY_IN else "dropped"] += n
+    return dict(sorted(found.items(), key=lambda kv: -max(c["in"] for c in kv[1].values()))) or None
 
 
 def _lengths(stats: dict, documents: list[Path]) -> dict | None:

@@ -190,7 +190,30 @@ def _languages(data: dict):
         "<code>language</code> column (documents/*.parquet). Orange: pages the language stage dropped, by reason "
         "(stats.json); “score too low” means no language was identified confidently. Pages removed by other stages "
         "are not counted here.")
-    return caption + charts.legend(series) + charts.hbars(rows, series) + table, None
+    return caption + charts.legend(series) + charts.hbars(rows, series) + table + _quality_languages(data), None
+
+
+def _quality_languages(data: dict) -> str:
+    """Drop rates per language and quality filter (the filters' language-aware mode), or nothing."""
+    found = data.get("quality_languages")
+    if not found:
+        return ""
+    filters = list(dict.fromkeys(name for cells in found.values() for name in cells))
+    rows = []
+    for language, cells in found.items():
+        tds = []
+        for name in filters:
+            cell = cells.get(name, {"in": 0, "dropped": 0})
+            rate = cell["dropped"] / cell["in"] if cell["in"] else 0.0
+            tds.append(_cell(name, rate, shown=f"{numbers.percent(rate)} of {numbers.count(cell['in'])}" if cell["in"] else "–"))
+        rows.append(f'<tr data-language="{escape(language)}"><td>{escape(language)}</td>{"".join(tds)}</tr>')
+    caption = _caption(
+        "<b>Quality filters by language</b> (their <code>language: per_document</code> mode): the share of the documents "
+        "of each language that each filter dropped, of those it judged (stats.json counters <code>language_in</code>, "
+        "<code>language_dropped</code>). <code>script:X</code> / <code>kind:X</code>: documents without a language, "
+        "or in a language the filters' table does not cover, judged by their script's defaults.")
+    return caption + _table("quality-languages-table", ["language", *map(escape, filters)], rows,
+                            numeric=tuple(range(1, len(filters) + 1)))
 
 
 def _signals(data: dict):

@@ -33,6 +33,7 @@ from webcorpus.stages.base import OptionError
 from webcorpus.stages.quality import FLAVOR_HELP, Flavor, FlavoredRuleFilter, Note, ignore, repeats, require_fraction, require_fractions
 from webcorpus.stages.quality.fineweb_text import words as fineweb_words
 from webcorpus.stages.quality.languages.aware import LANGUAGE_HELP, check_language_option
+from webcorpus.stages.quality.languages.table import Profile
 from webcorpus.stages.signals import SHARE_BINS, Signal, Threshold
 
 TOP_NGRAM_DEFAULTS = {2: 0.20, 3: 0.18, 4: 0.16}
@@ -98,6 +99,13 @@ class GopherRepetition(FlavoredRuleFilter):
 
     SCALED = ("max_dup_line_ratio", "max_dup_para_ratio", "max_dup_line_char_ratio", "max_dup_para_char_ratio",
               "top_ngram_ratios", "dup_ngram_ratios")
+    _ngram_span = 1
+
+    def adapt(self, profile: Profile) -> None:
+        """The language's words; in scripts without spaces an n-gram spans n times the language's script units
+        per English word (``ngram_span``), so that it covers about as much text as n English words."""
+        super().adapt(profile)
+        self._ngram_span = profile.ngram_span
 
     def repeated_parts_rule(self, part: str, shares: tuple[float, float], note: Note) -> str | None:
         """``dup_<part>_ratio`` when the share of repeated parts (``para``: paragraphs, ``line``: lines) passes
@@ -160,17 +168,19 @@ class GopherRepetition(FlavoredRuleFilter):
         # An n-gram that occurs twice extends an (n-1)-gram that occurs twice, so each level only sorts the
         # positions the level before found in a group of two or more (``candidates``); levels above the
         # first with no repeat cannot have any.
+        span = self._ngram_span  # words per n-gram word (script units per word in the language-aware mode)
         candidates = None
         for n, limit in sorted(self.top_ngram_ratios.items()):
-            if count < n:
+            size = n * span
+            if count < size:
                 break
-            h = hashes.get(n)
+            h = hashes.get(size)
             positions, order, starts, counts = _groups(h, candidates)
             if not counts.size or counts.max() < 2:
                 break  # no n-gram repeats: the rule does not apply (not measured)
             top = counts.argmax()  # the first of the most frequent, smallest hash first (as np.unique orders them)
             start = int(positions[order[starts[top]]])  # its first occurrence (stable sort of ascending positions)
-            ngram_chars = ends[start + n] - ends[start]
+            ngram_chars = ends[start + size] - ends[start]
             share = float(ngram_chars * counts[top] / total)
             note(f"top_{n}gram_ratio", share)
             if share > limit:
@@ -178,24 +188,25 @@ class GopherRepetition(FlavoredRuleFilter):
             candidates = _in_groups_of_two_or_more(positions, order, counts)
         candidates = None
         for n, limit in sorted(self.dup_ngram_ratios.items()):
-            if count < n:
+            size = n * span
+            if count < size:
                 break
-            positions, order, starts, counts = _groups(hashes.get(n), candidates)
+            positions, order, starts, counts = _groups(hashes.get(size), candidates)
             if not counts.size or counts.max() < 2:
                 # No n-gram repeats, so no longer one does: their shares are 0.
                 for m in sorted(self.dup_ngram_ratios):
-                    if n <= m <= count:
+                    if n <= m and m * span <= count:
                         note(f"dup_{m}gram_ratio", 0.0)
                 break
             # Every member of a group but its first (earliest) repeats an earlier n-gram.
             repeats = np.ones(order.size, dtype=bool)
             repeats[starts] = False
-            repeated = np.zeros(count - n + 1, dtype=np.int64)
+            repeated = np.zeros(count - size + 1, dtype=np.int64)
             repeated[positions[order[repeats]]] = 1
             # Mark the words each repeated n-gram covers (a difference array), count each word once.
             cover = np.zeros(count + 1, dtype=np.int64)
             cover[: repeated.size] += repeated
-            cover[n : n + repeated.size] -= repeated
+            cover[size : size + repeated.size] -= repeated
             covered = np.cumsum(cover[:-1]) > 0
             share = float(lengths[covered].sum() / total)
             note(f"dup_{n}gram_ratio", share)
