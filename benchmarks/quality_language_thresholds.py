@@ -37,7 +37,8 @@ Per language:
   per sentence. c4's ``max_word_length`` (characters) keeps scale 1;
 * sentence marks: the Unicode sentence terminals and closing quotes (webcorpus/stages/quality/languages/aware.py)
   that end at least 1% of the language's sentences; c4's terminal-punctuation rule applies where at least half of
-  the language's sentences end in one of them.
+  the language's sentences end in one of them. English keeps the filters' own marks (null in the table), so
+  that ``language: per_document`` judges English documents exactly as the default English rules do.
 
 A language with fewer than 200 sentences in its half would fall back to its script's default (none does).
 Script defaults: the median scale of the script's languages; word-kind defaults (for a script without a covered
@@ -262,7 +263,8 @@ def derive(data: Path) -> dict:
         scales["c4.max_word_length"] = 1.0
         ended = sum(s.endswith(tuple(marks)) for s in derivation) / len(derivation) if marks else 0.0
         rows[code] = {"script": script, "words": kind, "stop_words": stops, "reference_sentences": len(derivation),
-                      "sentence_marks": "".join(marks), "ngram_span": span, "terminal_punctuation": ended >= 0.5,
+                      "sentence_marks": None if code == "en" else "".join(marks), "ngram_span": span,
+                      "terminal_punctuation": ended >= 0.5,
                       "scales": dict(sorted(scales.items()))}
     return {"method": "each threshold = the option's value x scale; scale = Q_lang/Q_en of the rule's signal on reference "
                       "documents, Q the 10th (minimum rules) or 90th (maximum rules) percentile (see the script's docstring)",
@@ -282,7 +284,7 @@ def defaults(rows: dict, group_of) -> dict:
         keys = sorted(members[0]["scales"])
         scales = {k: float(f"{median(m['scales'][k] for m in members):.4g}") for k in keys}
         scales["gopher_quality.min_stop_words"] = 0.0  # no stop words without a language
-        marks = sorted(set().union(*(m["sentence_marks"] for m in members)))
+        marks = sorted(set().union(*(m["sentence_marks"] or "" for m in members)))
         out[group] = {"words": members[0]["words"], "stop_words": [], "languages": sorted(c for c, r in rows.items() if r in members),
                       "sentence_marks": "".join(marks), "ngram_span": round(median(m["ngram_span"] for m in members)),
                       "terminal_punctuation": sum(m["terminal_punctuation"] for m in members) * 2 >= len(members),

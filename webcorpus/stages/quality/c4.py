@@ -93,8 +93,9 @@ class C4Quality(LanguageAware, Filter):
         """The language's words and its script's sentence marks; no terminal-punctuation rule where the
         language's reference text does not end sentences with a mark (Thai, Lao)."""
         super().adapt(profile)
-        self._end_marks = profile.sentence_marks
-        self._sentence_end = sentence_end(profile.sentence_marks)
+        if profile.sentence_marks is not None:  # None: English, the filter's own
+            self._end_marks = profile.sentence_marks
+            self._sentence_end = sentence_end(profile.sentence_marks)
         self.terminal_punctuation = self.terminal_punctuation and profile.terminal_punctuation
 
     def setup(self) -> None:

@@ -65,7 +65,8 @@ class FineWebQuality(FlavoredRuleFilter):
     def adapt(self, profile: Profile) -> None:
         """The language's words; a line is punctuated when it ends in one of the language's sentence marks."""
         super().adapt(profile)
-        self.line_end_punctuation = list(profile.sentence_marks)
+        if profile.sentence_marks is not None:  # None: English, the filter's own
+            self.line_end_punctuation = list(profile.sentence_marks)
 
     def signals(self) -> list[Signal]:
         """Punctuated lines, short lines, characters in repeated lines, newlines per word."""

@@ -34,8 +34,8 @@ class Profile:
     stop_words: tuple[str, ...] | None
     scales: dict[str, float] = field(hash=False)
     terminal_punctuation: bool = True
-    #: the characters that end a sentence (and a "punctuated" line) in this language
-    sentence_marks: tuple[str, ...] = ()
+    #: the characters that end a sentence (and a "punctuated" line) in this language; None: the filter's own (English)
+    sentence_marks: tuple[str, ...] | None = ()
     #: words of an n-gram per word of the repetition rules (script units per English word; 1 with spaces)
     ngram_span: int = 1
 
@@ -57,7 +57,7 @@ def covered_languages() -> list[str]:
 def _profile(key: str, row: dict, script: str) -> Profile:
     return Profile(key=key, script=script, words=row["words"], stop_words=None if row.get("stop_words") is None else tuple(row["stop_words"]),
                    scales=dict(row["scales"]), terminal_punctuation=row["terminal_punctuation"],
-                   sentence_marks=tuple(row["sentence_marks"]), ngram_span=row["ngram_span"])
+                   sentence_marks=None if row["sentence_marks"] is None else tuple(row["sentence_marks"]), ngram_span=row["ngram_span"])
 
 
 @lru_cache(maxsize=None)
