@@ -42,7 +42,10 @@ Per language:
 
 A language with fewer than 200 sentences in its half would fall back to its script's default (none does).
 Script defaults: the median scale of the script's languages; word-kind defaults (for a script without a covered
-language): the median over the languages with that kind of words. Defaults have no stop words (the rule is off).
+language): the median over the languages with that kind of words; for script units (Khmer, Lao, Burmese,
+Tibetan) with the rules that need sentence marks off (C4's line-end rule and sentence count, FineWeb's
+punctuated lines): such scripts may not mark sentences at all (Lao, like Thai, ends them with a space). Defaults have no stop words (the rule is off) and accept every
+candidate sentence mark, since the language is not known.
 
     .venv/bin/python benchmarks/quality_language_thresholds.py           # rewrite the table
     .venv/bin/python benchmarks/quality_language_thresholds.py --check   # exit 1 unless the table is rebuilt byte for byte
@@ -272,10 +275,12 @@ def derive(data: Path) -> dict:
             "script": "benchmarks/quality_language_thresholds.py",
             "languages": rows, "too_little_reference_text": too_little,
             "scripts": defaults(rows, lambda row: row["script"]),
-            "kinds": defaults(rows, lambda row: row["words"])}
+            "kinds": defaults(rows, lambda row: row["words"], unmarked=frozenset({"units"}))}
 
 
-def defaults(rows: dict, group_of) -> dict:
+def defaults(rows: dict, group_of, unmarked: frozenset[str] = frozenset()) -> dict:
+    """The median row of each group of covered languages, without stop words and with every sentence mark
+    (groups in ``unmarked``: and without the rules that need sentence marks)."""
     groups: dict[str, list[dict]] = {}
     for row in rows.values():
         groups.setdefault(group_of(row), []).append(row)
@@ -284,11 +289,13 @@ def defaults(rows: dict, group_of) -> dict:
         keys = sorted(members[0]["scales"])
         scales = {k: float(f"{median(m['scales'][k] for m in members):.4g}") for k in keys}
         scales["gopher_quality.min_stop_words"] = 0.0  # no stop words without a language
-        marks = sorted(set().union(*(m["sentence_marks"] or "" for m in members)))
+        terminal = sum(m["terminal_punctuation"] for m in members) * 2 >= len(members)
+        if group in unmarked:  # scripts no covered language speaks for: whether they mark sentences at all is unknown
+            terminal = False
+            scales["c4.min_sentences"] = scales["fineweb_quality.min_line_punct_ratio"] = 0.0
         out[group] = {"words": members[0]["words"], "stop_words": [], "languages": sorted(c for c, r in rows.items() if r in members),
-                      "sentence_marks": "".join(marks), "ngram_span": round(median(m["ngram_span"] for m in members)),
-                      "terminal_punctuation": sum(m["terminal_punctuation"] for m in members) * 2 >= len(members),
-                      "scales": scales}
+                      "sentence_marks": "".join(END_MARKS), "ngram_span": round(median(m["ngram_span"] for m in members)),
+                      "terminal_punctuation": terminal, "scales": scales}
     return out
 
 

@@ -9,6 +9,7 @@ Thresholds come from one half of each language's lingua sentences
 * **other source** (leave-one-source-out): the expected article texts of extract/readability-testpages
   (expected.html, one line per block) and extract/newspaper-fulltext (text/*.txt), labelled by the project's
   ``language`` stage (fastText); real articles, mostly English, a few in other languages.
+* **no language**: the same documents with an empty ``language`` column, judged by their script's defaults;
 * **junk** built from the held-out sentences' words (constructed from real text, so say so): ``nav`` (30 lines of
   1-3 words, or 2-6 units in scripts without spaces, no punctuation: a menu), ``keywords`` (60 distinct words at
   least as long as the language's median word, comma-separated on one line: keyword spam), ``salad`` (the words of
@@ -148,9 +149,13 @@ def main() -> int:
             reasons = run_chain(stages, docs, [code] * len(docs))
             row[f"kept_{mode}"] = sum(r is None for r in reasons) / len(docs)
             row[f"reasons_{mode}"] = dict(Counter(r for r in reasons if r).most_common(3))
+        reasons = run_chain(aware, docs, [None] * len(docs))  # as if the language were unknown: script defaults
+        row["kept_no_language"] = sum(r is None for r in reasons) / len(docs)
         for kind, texts in junk(code, held_out, script).items():
             reasons = run_chain(aware, texts, [code] * len(texts))
             row[f"dropped_{kind}"] = sum(r is not None for r in reasons) / len(texts)
+            reasons = run_chain(aware, texts, [None] * len(texts))
+            row[f"dropped_{kind}_no_language"] = sum(r is not None for r in reasons) / len(texts)
         results["languages"][code] = row
         all_texts += docs
         all_codes += [code] * len(docs)
@@ -183,14 +188,19 @@ def main() -> int:
 def report(results: dict) -> str:
     rows = results["languages"]
     kinds = ("nav", "keywords", "salad", "salad_punctuated")
-    lines = ["lang docs kept(aware) kept(english) " + " ".join(f"drop_{k}" for k in kinds) + "  top reasons (aware)"]
+    lines = ["lang docs kept(aware) kept(english) kept(no language) " + " ".join(f"drop_{k}" for k in kinds)
+             + "  top reasons (aware)"]
     for code, row in rows.items():
-        lines.append(f"{code:4} {row['documents']:4} {row['kept_aware']:.2f} {row['kept_english']:.2f} "
+        lines.append(f"{code:4} {row['documents']:4} {row['kept_aware']:.2f} {row['kept_english']:.2f} {row['kept_no_language']:.2f} "
                      + " ".join(f"{row['dropped_' + k]:.2f}" for k in kinds) + "  " + json.dumps(row["reasons_aware"], ensure_ascii=False))
     short = [c for c, r in rows.items() if r["kept_aware"] < 0.95]
     lines.append(f"languages keeping < 95% of held-out documents: {short or 'none'}")
     for k in kinds:
         lines.append(f"languages dropping < 90% of {k}: {[c for c, r in rows.items() if r['dropped_' + k] < 0.9] or 'none'}")
+    lines.append("without a language (script defaults): keeping < 95%: "
+                 f"{[c for c, r in rows.items() if r['kept_no_language'] < 0.95] or 'none'}; "
+                 + "; ".join(f"dropping < 90% of {k}: {[c for c, r in rows.items() if r['dropped_' + k + '_no_language'] < 0.9] or 'none'}"
+                             for k in kinds[:3]))
     lines.append("other source (readability + newspaper expected texts), by language stage label: "
                  + json.dumps(results["other_source"]))
     # "la": readability's synthetic lorem-ipsum test pages (30 of 31 contain "lorem ipsum")

@@ -29,8 +29,9 @@ LANGUAGE_HELP = ("null: the paper's English rules; per_document: each document's
 CLOSERS = "\"'”’»」』）)]"
 #: The candidates for a language's sentence marks: a Unicode sentence terminal of any script (the set datatrove
 #: uses: ``. ! ?``, ``।``, ``။``, ``።``, ``؟``, ``۔``, ``。``, ``។`` ...) or a closing quote or bracket. The table
-#: keeps, per language, those that end its reference sentences.
-END_MARKS = tuple(sorted(TERMINAL_PUNCTUATION)) + tuple(CLOSERS)
+#: keeps, per language, those that end its reference sentences; the Tibetan shad (not a Unicode sentence
+#: terminal) ends Tibetan sentences.
+END_MARKS = tuple(sorted(TERMINAL_PUNCTUATION)) + tuple(CLOSERS) + ("།", "༎")  # and the Tibetan shads
 _FULL_WIDTH = "。！？｡"
 
 
