@@ -10,6 +10,9 @@ Thresholds come from one half of each language's lingua sentences
   (expected.html, one line per block) and extract/newspaper-fulltext (text/*.txt), labelled by the project's
   ``language`` stage (fastText); real articles, mostly English, a few in other languages.
 * **no language**: the same documents with an empty ``language`` column, judged by their script's defaults;
+* **leave one language out**: the same documents judged by the default of their script computed without their
+  language, or of its word kind when no other language has its script (a language the table does not cover, as
+  far as this data can show it);
 * **junk** built from the held-out sentences' words (constructed from real text, so say so): ``nav`` (30 lines of
   1-3 words, or 2-6 units in scripts without spaces, no punctuation: a menu), ``keywords`` (60 distinct words at
   least as long as the language's median word, comma-separated on one line: keyword spam), ``salad`` (the words of
@@ -39,9 +42,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from quality_language_thresholds import _PUNCT, documents, halves, language_script, read_sentences  # noqa: E402
+from quality_language_thresholds import _PUNCT, defaults, documents, halves, language_script, read_sentences  # noqa: E402
 from webcorpus.stages.quality.fineweb_text import TERMINAL_PUNCTUATION  # noqa: E402
-from webcorpus.stages.quality.languages.table import language_profile  # noqa: E402
+from webcorpus.stages.quality.languages.table import _profile, language_profile, load_table  # noqa: E402
 from webcorpus.stages.quality.languages.words import words_for  # noqa: E402
 from webcorpus.stages.registry import build_stage  # noqa: E402
 
@@ -121,6 +124,33 @@ def other_source(data: Path) -> tuple[list[str], list[str]]:
     return labelled.column("text").to_pylist(), labelled.column("language").to_pylist()
 
 
+def left_out_default(code: str):
+    """The default of ``code``'s script computed without ``code``; when no other language has its script, the
+    default of its word kind computed without it (as the filters judge a script without a covered language)."""
+    rows = {c: row for c, row in load_table()["languages"].items() if c != code}
+    script, kind = load_table()["languages"][code]["script"], load_table()["languages"][code]["words"]
+    row = defaults(rows, lambda r: r["script"]).get(script)
+    if row is not None:
+        return _profile(f"script:{script}", row, script)
+    return _profile(f"kind:{kind}", defaults(rows, lambda r: r["words"], unmarked=frozenset({"units"}))[kind], script)
+
+
+def judge_as(profile, texts: list[str]) -> list[str | None]:
+    """The chain's verdicts with every document judged as ``profile`` (the first rule that drops, or None)."""
+    stages = [build_stage(name, {}) for name in CHAIN]
+    for stage in stages:
+        stage.setup()
+    repetition, quality, c4, fineweb = (stage.adapted(profile) for stage in stages)
+    out = []
+    for text in texts:
+        rule = repetition.check(text) or quality.check(text)
+        if rule is None:
+            cleaned, rule, _ = c4.clean(text)
+            rule = rule or (fineweb.check(cleaned) if cleaned and cleaned.strip() else "no_text")
+        out.append(rule)
+    return out
+
+
 def cpu_seconds(stages_of, texts: list[str], codes: list) -> float:
     stages = stages_of()
     for stage in stages:
@@ -151,6 +181,11 @@ def main() -> int:
             row[f"reasons_{mode}"] = dict(Counter(r for r in reasons if r).most_common(3))
         reasons = run_chain(aware, docs, [None] * len(docs))  # as if the language were unknown: script defaults
         row["kept_no_language"] = sum(r is None for r in reasons) / len(docs)
+        left_out = left_out_default(code)  # as if the table lacked the language: its script's other languages
+        row["kept_left_out"] = sum(r is None for r in judge_as(left_out, docs)) / len(docs)
+        row["left_out_default"] = left_out.key
+        for kind, texts in junk(code, held_out, script).items():
+            row[f"dropped_{kind}_left_out"] = sum(r is not None for r in judge_as(left_out, texts)) / len(texts)
         for kind, texts in junk(code, held_out, script).items():
             reasons = run_chain(aware, texts, [code] * len(texts))
             row[f"dropped_{kind}"] = sum(r is not None for r in reasons) / len(texts)
@@ -200,6 +235,10 @@ def report(results: dict) -> str:
     lines.append("without a language (script defaults): keeping < 95%: "
                  f"{[c for c, r in rows.items() if r['kept_no_language'] < 0.95] or 'none'}; "
                  + "; ".join(f"dropping < 90% of {k}: {[c for c, r in rows.items() if r['dropped_' + k + '_no_language'] < 0.9] or 'none'}"
+                             for k in kinds[:3]))
+    lines.append("leave-one-language-out (the script or word-kind default computed without the language): keeping < 95%: "
+                 f"{[(c, r['left_out_default'], r['kept_left_out']) for c, r in rows.items() if r['kept_left_out'] < 0.95] or 'none'}; "
+                 + "; ".join(f"dropping < 90% of {k}: {[c for c, r in rows.items() if r['dropped_' + k + '_left_out'] < 0.9] or 'none'}"
                              for k in kinds[:3]))
     lines.append("other source (readability + newspaper expected texts), by language stage label: "
                  + json.dumps(results["other_source"]))
