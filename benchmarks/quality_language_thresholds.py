@@ -62,7 +62,6 @@ from pathlib import Path
 from statistics import median
 
 import numpy as np
-import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
