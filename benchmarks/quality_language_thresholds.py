@@ -37,8 +37,12 @@ Per language:
   per sentence. c4's ``max_word_length`` (characters) keeps scale 1;
 * sentence marks: the Unicode sentence terminals and closing quotes (webcorpus/stages/quality/languages/aware.py)
   that end at least 1% of the language's sentences; c4's terminal-punctuation rule applies where at least half of
-  the language's sentences end in one of them. English keeps the filters' own marks (null in the table), so
-  that ``language: per_document`` judges English documents exactly as the default English rules do.
+  the language's sentences end in one of them. Thai and Lao are the exception (a fact of their orthography, not
+  read from the data): they end sentences with a space, and lingua's Thai "sentences" end in ``.`` (97.7%) only
+  because the Leipzig splitter cut them at abbreviation points (``ม.ค.``, ``อ.``); for these scripts the rules
+  that need sentence marks are off (C4's line-end rule and sentence count, FineWeb's punctuated lines). English
+  keeps the filters' own marks (null in the table), so that ``language: per_document`` judges English documents
+  exactly as the default English rules do.
 
 A language with fewer than 200 sentences in its half would fall back to its script's default (none does).
 Script defaults: the median scale of the script's languages; word-kind defaults (for a script without a covered
@@ -49,6 +53,7 @@ candidate sentence mark, since the language is not known.
 
     .venv/bin/python benchmarks/quality_language_thresholds.py           # rewrite the table
     .venv/bin/python benchmarks/quality_language_thresholds.py --check   # exit 1 unless the table is rebuilt byte for byte
+    .venv/bin/python benchmarks/quality_language_thresholds.py --markdown  # the table of docs/stages.md, from the stored table
 """
 from __future__ import annotations
 
@@ -69,7 +74,7 @@ sys.path.insert(0, str(ROOT))
 from webcorpus.stages.language.scripts import dominant_script  # noqa: E402
 from webcorpus.stages.quality.c4 import C4Quality  # noqa: E402
 from webcorpus.stages.quality.fineweb import FineWebQuality  # noqa: E402
-from webcorpus.stages.quality.gopher_quality import GopherQuality  # noqa: E402
+from webcorpus.stages.quality.gopher_quality import GOPHER_STOP_WORDS, GopherQuality  # noqa: E402
 from webcorpus.stages.quality.gopher_repetition import GopherRepetition  # noqa: E402
 from webcorpus.stages.quality.languages.aware import END_MARKS  # noqa: E402
 from webcorpus.stages.quality.languages.table import TABLE_FILE, Profile  # noqa: E402
@@ -79,6 +84,8 @@ DATA = ROOT / ".." / "shared" / "data" / "lid" / "lingua-testdata"
 TABLE = ROOT / "webcorpus" / "stages" / "quality" / "languages" / TABLE_FILE
 STOP_WORDS = 8
 MIN_SENTENCES = 200
+#: Scripts whose orthography ends sentences with a space, not a mark
+SPACE_ENDED_SCRIPTS = frozenset({"Thai", "Laoo"})
 WINDOW, STRIDE, PER_LINE = 10, 2, 2
 _PUNCT = string.punctuation + "“”‘’«»„…–—·•"
 NOT_MEASURED = 0.0  # a rule that found nothing to measure (no n-gram repeats): its signal is 0
@@ -263,10 +270,12 @@ def derive(data: Path) -> dict:
             english_q = q
         scales = {key: scale(q[key], english_q[key], side_of[key], english_defaults[key]) for key in q}
         scales["c4.max_word_length"] = 1.0
+        if script in SPACE_ENDED_SCRIPTS:
+            scales["c4.min_sentences"] = scales["fineweb_quality.min_line_punct_ratio"] = 0.0
         ended = sum(s.endswith(tuple(marks)) for s in derivation) / len(derivation) if marks else 0.0
         rows[code] = {"script": script, "words": kind, "stop_words": stops, "reference_sentences": len(derivation),
                       "sentence_marks": None if code == "en" else "".join(marks), "ngram_span": span,
-                      "terminal_punctuation": ended >= 0.5,
+                      "terminal_punctuation": ended >= 0.5 and script not in SPACE_ENDED_SCRIPTS,
                       "scales": dict(sorted(scales.items()))}
     return {"method": "each threshold = the option's value x scale; scale = Q_lang/Q_en of the rule's signal on reference "
                       "documents, Q the 10th (minimum rules) or 90th (maximum rules) percentile (see the script's docstring)",
@@ -298,6 +307,46 @@ def defaults(rows: dict, group_of, unmarked: frozenset[str] = frozenset()) -> di
     return out
 
 
+def markdown(table: dict) -> str:
+    """The per-language table of docs/stages.md: thresholds at the filters' defaults (``off``: the rule does not apply)."""
+    english = defaults_of_options()
+    english.update({"c4.min_words_per_line": 5.0, "fineweb_quality.short_line_length": 30.0})
+
+    def threshold(row: dict, key: str, digits: int) -> str:
+        scale_of = row["scales"].get(key, 1.0)
+        if scale_of == 0:
+            return "off"
+        value = english[key] * scale_of
+        return f"{min(value, 1.0) if 'ratio' in key else value:.{digits}f}"
+
+    def marks(row: dict) -> str:
+        found = row["sentence_marks"]
+        if found is None:
+            return "the filters' own"
+        if found == "".join(END_MARKS):
+            return "any script's"
+        return " ".join("\\|" if c == "|" else c for c in found) or "–"
+
+    lines = ["| language | script | words | n-gram span | stop words | sentence marks | C4 line-end rule | min words | "
+             "mean word length | min letter-word share | min stop words | C4 min words/line | C4 min sentences | "
+             "FineWeb min punct. line share | short line (chars) | top 2/3/4-gram max |", "|---" * 16 + "|"]
+    rows = [(code, row, row["script"]) for code, row in table["languages"].items()]
+    rows += [(f"script:{name}", row, name) for name, row in table["scripts"].items()]
+    rows += [(f"kind:{name}", row, "other") for name, row in table["kinds"].items()]
+    for name, row, script in rows:
+        stops = ("Gopher's: " + ", ".join(GOPHER_STOP_WORDS) if row["stop_words"] is None
+                 else ", ".join(row["stop_words"]) or "none (rule off)")
+        lines.append(
+            f"| {name} | {script} | {row['words']} | {row['ngram_span']} | {stops} | {marks(row)} | "
+            f"{'on' if row['terminal_punctuation'] else 'off'} | {threshold(row, 'gopher_quality.min_words', 0)} | "
+            f"{threshold(row, 'gopher_quality.min_mean_word_length', 1)}–{threshold(row, 'gopher_quality.max_mean_word_length', 1)} | "
+            f"{threshold(row, 'gopher_quality.min_alpha_words_ratio', 2)} | {threshold(row, 'gopher_quality.min_stop_words', 1)} | "
+            f"{threshold(row, 'c4.min_words_per_line', 1)} | {threshold(row, 'c4.min_sentences', 1)} | "
+            f"{threshold(row, 'fineweb_quality.min_line_punct_ratio', 2)} | {threshold(row, 'fineweb_quality.short_line_length', 0)} | "
+            + "/".join(threshold(row, f"gopher_repetition.top_ngram_ratios.{n}", 2) for n in (2, 3, 4)) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def render(table: dict) -> str:
     return json.dumps(table, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
@@ -306,7 +355,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--check", action="store_true", help="exit 1 unless the stored table is rebuilt byte for byte")
+    parser.add_argument("--markdown", action="store_true", help="print the stored table as docs/stages.md shows it")
     args = parser.parse_args()
+    if args.markdown:
+        print(markdown(json.loads(TABLE.read_text(encoding="utf-8"))), end="")
+        return 0
     text = render(derive(args.data))
     if args.check:
         same = TABLE.is_file() and TABLE.read_text(encoding="utf-8") == text
