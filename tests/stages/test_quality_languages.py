@@ -103,3 +103,16 @@ def test_the_table_is_rebuilt_byte_for_byte():
     result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "quality_language_thresholds.py"), "--check"],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sentences_are_counted_by_the_languages_marks():
+    c4 = build_stage("c4", {"language": "per_document"})
+    c4.setup()
+    chinese = c4.adapted(language_profile("zh"))
+    sentences: list[float] = []
+    chinese.clean("今天天气很好，我们一起去公园散步。公园里有很多人在跑步！你想和我们一起去吗？", lambda _, v: sentences.append(v))
+    assert sentences == [3]  # full-width marks end sentences with no space after them
+    hindi = c4.adapted(language_profile("hi"))
+    assert "।" in hindi._end_marks and hindi._line_rule("यह एक बहुत अच्छा और लंबा वाक्य है।") is None
+    english = c4.adapted(language_profile("en"))
+    assert english._end_marks == c4._end_marks  # English keeps the filter's own marks
