@@ -19,6 +19,7 @@ from tests.conftest import SHARED_DATA  # noqa: E402
 from tests.ablate.conftest import TINY  # noqa: E402
 from webcorpus.ablate import corpora as cp  # noqa: E402
 from webcorpus.ablate.config import load_yaml  # noqa: E402
+from webcorpus.ablate.tokens import document_tokens  # noqa: E402
 
 STEPS = 30
 
@@ -78,10 +79,12 @@ def test_every_run_held_equal_but_the_corpus(ablation):
         assert 0 < run["shared_val"]["loss"] < 10 and run["own_val"]["loss"] > 0 and run["reference"]["loss"] > 0
         first, last = run["curve"]["val_loss"][0][1], run["curve"]["val_loss"][-1][1]
         assert last < first  # the models learn
-    # The tokenizer was trained on an equal-sized sample of each corpus.
+    # The tokenizer was trained on an equal-sized sample of each corpus, and the JSON says what each gave.
     sample = held["tokenizer"]["trained_on"]
     sizes = [v["bytes"] for v in sample.values()]
-    assert set(sample) == {"filtered", "unfiltered"} and max(sizes) - min(sizes) < 0.1 * max(sizes)
+    assert set(sample) == {"filtered", "unfiltered"} and max(sizes) - min(sizes) < 0.01 * max(sizes)
+    assert all(v["documents"] > 0 and v["tokens"] > 0 for v in sample.values())
+    assert held["tokenizer"]["vocabulary"]["rule"] == "given by --vocab-size"
     card = json.loads((out / "tokenizer" / "card.json").read_text())
     assert card["vocab_size"] == held["tokenizer"]["vocab_size"] == 512
 
@@ -90,17 +93,21 @@ def test_shared_validation_is_equal_parts_and_never_trained_on(ablation, two_out
     out, config_path, result, _ = ablation
     config = load_yaml(config_path)
     splits = [cp.scan(c.name, c.path, config.val_fraction, 2 * config.shared_val_bytes, config.seed) for c in config.corpora]
-    budget = cp.assign_validation(splits, config.shared_share, config.shared_val_bytes)
-    assert budget == result["shared_val"]["bytes_per_corpus"] > 0
+    tokenizer = str(out / result["held_equal"]["tokenizer"]["path"])
+    for split in splits:
+        split.heldout_tokens = document_tokens([d[2] for d in split.heldout], tokenizer)
+    budget = cp.assign_validation(splits, config.shared_share)
+    assert budget == result["shared_val"]["tokens_per_corpus"] > 0
     shared = cp.shared_documents(splits)
     assert len(shared) == result["shared_val"]["documents"]
     in_both = {d[1] for d in splits[0].shared} & {d[1] for d in splits[1].shared}
     assert result["shared_val"]["in_several_parts"] == len(in_both)  # the same page in both outputs, once
     assert len(shared) == len(splits[0].shared) + len(splits[1].shared) - len(in_both)
-    for split in splits:
-        part = cp.nbytes(split.shared)
-        largest = max(len(d[2].encode()) for d in split.heldout)
-        assert budget - largest < part <= budget  # the same bytes from each corpus, up to one document
+    parts = [result["contributed"][s.name]["shared_val"] for s in splits]
+    for split, part in zip(splits, parts):
+        assert part["tokens"] == split.shared_tokens  # what the JSON says is what the token file holds
+        assert budget <= part["tokens"] < budget + max(split.heldout_tokens)  # equal, to less than one document
+        assert part["documents"] == len(split.shared) and part["bytes"] == cp.nbytes(split.shared)
         trained = list(cp.train_documents(split, config.val_fraction, set(), config.seed))
         trained_ids = {i for i, _ in trained}
         trained_texts = {cp.text_key(t) for _, t in trained}
@@ -110,6 +117,9 @@ def test_shared_validation_is_equal_parts_and_never_trained_on(ablation, two_out
         assert len(trained) + split.heldout_documents == split.documents
     runs = {r["name"]: r for r in result["runs"]}
     assert runs["filtered"]["documents"] == splits[0].documents
+    for name, given in result["contributed"].items():
+        assert given["train"]["tokens"] == runs[name]["train_tokens_encoded"]
+        assert given["tokenizer_sample"] == result["held_equal"]["tokenizer"]["trained_on"][name]
 
 
 def test_tasks_are_scored_with_intervals(ablation):

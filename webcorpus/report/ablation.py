@@ -56,7 +56,9 @@ def section_html(result: dict) -> str:
         f"(preset {escape(str(held['preset']))}, seed {held['seed']}); the same <b>{numbers.count(held['train_tokens'])}</b> "
         f"training tokens for each ({numbers.count(held['steps'])} steps of {numbers.count(held['tokens_per_step'])}). Every model is scored "
         f"on the same <b>shared validation set</b>: {numbers.count(shared['documents'])} documents held out of every corpus, "
-        f"{numbers.size(shared['bytes_per_corpus'])} from each ({numbers.count(shared['tokens'])} tokens"
+        + (f"{numbers.count(shared['tokens_per_corpus'])} tokens from each" if "tokens_per_corpus" in shared
+           else f"{numbers.size(shared['bytes_per_corpus'])} from each")  # (ablations before the parts were equal in tokens)
+        + f" ({numbers.count(shared['tokens'])} tokens in all"
         + (f"; {numbers.count(shared['in_several_parts'])} of them were drawn from several corpora and count once"
            if shared.get("in_several_parts") else "")
         + ")"
@@ -129,8 +131,37 @@ def section_html(result: dict) -> str:
     commands = "\n".join(f"# {r['name']}\n{r['command']}" for r in runs)
     if result.get("command"):
         commands = f"# the whole ablation\n{result['command']}\n\n" + commands
-    return (f'<p class="caption">{caption}</p>{table}{note_html}{curves}{cross}'
+    return (f'<p class="caption">{caption}</p>{_verdicts(result)}{table}{note_html}{_contributed(result)}{curves}{cross}'
             f'<h3>Commands that reproduce each run</h3><pre id="ablation-commands">{escape(commands)}</pre>')
+
+
+def _verdicts(result: dict) -> str:
+    """The verdicts (which corpus won, by how much, against the seeds' spread) as sentences."""
+    from webcorpus.ablate.verdict import verdict_line
+
+    lines = [verdict_line(v).removeprefix("ablate: ") for v in (result.get("verdict") or {}).values()]
+    return "".join(f'<p class="verdict" data-set="{escape(v["set"])}"><b>Verdict</b>: {escape(line)}.</p>'
+                   for v, line in zip(result["verdict"].values(), lines)) if lines else ""
+
+
+def _contributed(result: dict) -> str:
+    """What each corpus gave the tokenizer sample, the training tokens and the validation sets."""
+    contributed = result.get("contributed")
+    if not contributed:
+        return ""
+    parts = (("tokenizer_sample", "tokenizer sample"), ("train", "training"), ("shared_val", "shared validation"),
+             ("own_val", "own validation"))
+    head = "<tr><th>corpus</th>" + "".join(f'<th class="num">{label}: documents / bytes / tokens</th>' for _, label in parts) + "</tr>"
+    rows = []
+    for name, given in contributed.items():
+        cells = []
+        for key, _ in parts:
+            part = given.get(key)
+            text = "–" if not part else " / ".join(numbers.count(part[k]) for k in ("documents", "bytes", "tokens"))
+            cells.append(f'<td class="num" data-field="{key}">{text}</td>')
+        rows.append(f'<tr data-run="{escape(name)}"><td>{escape(name)}</td>{"".join(cells)}</tr>')
+    return ("<h3>What each corpus contributed</h3>"
+            f'<table id="ablation-contributed">{head}{"".join(rows)}</table>')
 
 
 def write_ablation_page(ablation_dir: str | Path) -> Path:
