@@ -138,3 +138,25 @@ def test_the_vocabulary_follows_the_model_and_fits_the_sample(corpora, tmp_path)
     vocabulary = json.loads((tmp_path / "abl" / "ablation.json").read_text())["held_equal"]["tokenizer"]["vocabulary"]
     assert vocabulary["requested"] == 2048 and "power of two" in vocabulary["rule"]
     assert vocabulary["fitted_to_sample"] and "the vocabulary is lowered from 2,048" in done.output
+
+
+def test_max_minutes_chooses_one_budget_that_fits(corpora, tmp_path):
+    config = small_sample_config(corpora, tmp_path, tokenizer_sample_bytes=20_000, vocab_size=600, max_minutes=0.5,
+                                 val_fraction=0.05)
+    done = CliRunner().invoke(main, ["ablate", "--config", config, "--quiet"])
+    assert done.exit_code == 0, done.output + str(done.exception)
+    data = json.loads((tmp_path / "abl" / "ablation.json").read_text())
+    held, budget = data["held_equal"], data["held_equal"]["budget"]
+    assert budget["max_minutes"] == 0.5 and budget["seconds_per_step"] > 0 and budget["timed_steps"] == 4
+    assert held["train_tokens"] == budget["train_tokens"] == held["steps"] * held["tokens_per_step"] > 0
+    assert held["steps"] != 5  # the budget, not the configured steps
+    assert budget["estimated_seconds"] <= 0.5 * 60 * 1.01  # the plan fits the minutes
+    assert {r["trained_tokens"] for r in data["runs"]} == {held["train_tokens"]}  # the same for every corpus
+    assert "ablate: cost: 2 corpora = 2 run(s)" in done.output and "budget chosen to fit --max-minutes 0.5" in done.output
+
+
+def test_max_minutes_too_short_for_one_step(corpora, tmp_path):
+    config = small_sample_config(corpora, tmp_path, tokenizer_sample_bytes=20_000, vocab_size=600, max_minutes=0.0001)
+    done = CliRunner().invoke(main, ["ablate", "--config", config, "--quiet"])
+    assert done.exit_code == 2 and "--max-minutes 0.0001" in done.output and "give at least" in done.output
+    assert not (tmp_path / "abl" / "runs").exists()

@@ -110,6 +110,6 @@ def log_cost(config, splits, model, facts: dict, log) -> None:
                  f"{numbers.count(round(facts['tokens_per_second']))} tokens/s: about "
                  f"{numbers.duration(facts['estimated_run_seconds'])} per run with its evaluations, "
                  f"{numbers.duration(facts['estimated_seconds'])} in all")
-    if config.max_minutes is not None:
-        line += f" (budget chosen to fit --max-minutes {config.max_minutes:g})"
+    if facts["max_minutes"] is not None:
+        line += f" (budget chosen to fit --max-minutes {facts['max_minutes']:g})"
     log(line)

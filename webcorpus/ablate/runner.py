@@ -164,7 +164,7 @@ def _prepare(config: AblationConfig, out: Path, log):
     eval_tokens = sum(sum(s.heldout_tokens) + s.shared_tokens for s in splits)  # the shared set, its parts, own splits
     budget_facts = plan_budget(config, out, probe, shared, tokenizer, eval_tokens, log)
     if budget_facts["train_tokens"] is not None and budget_facts["train_tokens"] != config.train_tokens:
-        config = dataclasses.replace(config, train_tokens=budget_facts["train_tokens"])
+        config = dataclasses.replace(config, train_tokens=budget_facts["train_tokens"], max_minutes=None)
         probe = config.train_config(splits[0].name, "", "", tokenizer["vocab_size"], sep)
     budget_tokens = probe.steps * tokens_per_step(probe)
     data = _token_files(config, out, splits, shared, {"references": references, "eval_texts": trusted}, excluded,
