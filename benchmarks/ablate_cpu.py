@@ -16,7 +16,7 @@ child process: ``webcorpus ablate article page --out ABL --preset tiny --device 
 --threads 1``. CPU time is user + system of the child (resource.getrusage), steadier than wall time
 on a shared machine; both are printed, with the cost line the ablation printed before training.
 
-    .venv/bin/python benchmarks/ablate_cpu.py [--documents 1600] [--seeds 3] [--work SCRATCH]
+    .venv/bin/python benchmarks/ablate_cpu.py [--documents 1600] [--seeds 3] [--work SCRATCH] [--reference-rounds 3]
 """
 from __future__ import annotations
 
@@ -111,6 +111,8 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=1600)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--work", help="scratch folder (default: a temporary one)")
+    parser.add_argument("--reference-rounds", type=int, default=3,
+                        help="then time the tiny model's step with this vocabulary and with 32,768 pieces (0: skip)")
     parser.add_argument("extra", nargs="*", help="more `webcorpus ablate` flags (after --)")
     args = parser.parse_args()
     work = Path(args.work or tempfile.mkdtemp(prefix="ablate-bench-"))
@@ -140,6 +142,36 @@ def main() -> None:
     for name, runs in result["seed_runs"].items():
         print(name, "shared val loss by seed:", ", ".join(f"{r['shared_val']['loss']:.4f}" for r in runs))
     print(json.dumps(result["verdict"]["shared_val"], indent=1))
+    if args.reference_rounds:
+        print(step_times(out / "data" / "article", args.reference_rounds, held["tokenizer"]["vocab_size"]))
+
+
+def step_times(data: Path, rounds: int, vocab: int) -> str:
+    """The tiny model's step time here with the ablation's vocabulary and with the 32,768 pieces it had
+    before, interleaved (same data, 1 torch thread): the ratio is the speed-up of sizing it to the model."""
+    import contextlib
+    import io
+    import statistics
+
+    import torch
+
+    from webcorpus.trainer.config import make_config
+    from webcorpus.trainer.train import METRICS, train
+
+    torch.set_num_threads(1)
+    times = {vocab: [], 32768: []}
+    for _ in range(rounds):
+        for size in times:
+            with tempfile.TemporaryDirectory() as run:
+                config = make_config("tiny", data=str(data), out=run, vocab_size=size, steps=11, eval_every=10**6,
+                                     eval_tokens=512, checkpoint_every=0, device="cpu")
+                with contextlib.redirect_stdout(io.StringIO()):
+                    train(config)
+                records = [json.loads(x) for x in (Path(run) / METRICS).read_text().splitlines()]
+                times[size] += [r["ms_per_step"] for r in records if r.get("step", 0) > 1 and "ms_per_step" in r]
+    medians = {size: statistics.median(v) for size, v in times.items()}
+    return (f"tiny step, median of {rounds} x 10 interleaved steps: vocabulary {vocab}: {medians[vocab]:.1f} ms; "
+            f"32768: {medians[32768]:.1f} ms; ratio {medians[32768] / medians[vocab]:.1f}x")
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ from webcorpus.trainer.config import PRESETS
 @click.option("--run", "only", multiple=True,
               help="Train only this corpus's run (repeatable): processes side by side share the runs.")
 @click.option("--threads", type=int, help="torch CPU threads (tiny models on a CPU run fastest on 1).")
-@click.option("--quiet", is_flag=True, help="No per-step training lines.")
+@click.option("--quiet", is_flag=True, help="No progress bars or per-run progress lines.")
 def ablate(outputs, out, config_file, names, tokenizer, vocab_size, preset, steps, train_tokens, max_minutes, seeds, too_small,
            val_fraction, references, eval_texts, tasks, max_task_examples, seed, device, only, threads, quiet):
     """Train the same model on each of OUTPUTS (pipeline OUTPUT folders) with the same tokenizer,

@@ -4,8 +4,9 @@ The verdict is read on a set every model is scored on (the shared validation set
 texts): the corpus with the lowest loss, averaged over the training seeds, wins; the margin is the
 runner-up's mean loss minus the winner's. With several seeds the **spread** is the largest range
 (highest minus lowest loss) of any one corpus across seeds: a margin above it, with the winner ahead
-at every seed, is a difference the seeds do not explain. With one seed nothing can be said of noise,
-and the verdict says so.
+at every seed, is a difference the seeds do not explain. The paired margins (runner-up minus winner at
+each seed, on the same texts) show whether the winner is ahead at every seed even when the seeds move
+both corpora's losses together. With one seed nothing can be said of noise, and the verdict says so.
 """
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ def verdict(seed_runs: dict[str, list[dict]], set_name: str) -> dict:
               "spread": None, "wins": None, "exceeds_spread": None}
     if seeds > 1:
         spread = max(max(values) - min(values) for values in losses.values())
-        wins = sum(w < r for w, r in zip(losses[winner], losses[runner_up]))
-        result.update(spread=spread, wins=wins, exceeds_spread=margin > spread and wins == seeds)
+        paired = [r - w for w, r in zip(losses[winner], losses[runner_up])]  # the same seed, the same texts
+        wins = sum(d > 0 for d in paired)
+        result.update(spread=spread, wins=wins, paired_margins=paired, exceeds_spread=margin > spread and wins == seeds)
     return result
 
 
@@ -40,8 +42,15 @@ def verdict_line(v: dict) -> str:
     if v["seeds"] == 1:
         return head + "; one seed: whether that is more than seed-to-seed noise is unknown (--seeds 3 tells)"
     more = "larger" if v["margin"] > v["spread"] else "not larger"
-    held = "with every seed" if v["wins"] == v["seeds"] else f"with {v['wins']} of {v['seeds']} seeds"
-    tail = "a real difference at this size" if v["exceeds_spread"] else "not shown to differ"
+    paired = v.get("paired_margins") or []
+    held = (f"with every seed (by {min(paired):.4f} to {max(paired):.4f})" if v["wins"] == v["seeds"]
+            else f"with {v['wins']} of {v['seeds']} seeds")
+    if v["exceeds_spread"]:
+        tail = "a difference the seeds do not explain"
+    elif v["wins"] == v["seeds"]:
+        tail = "ahead at every seed, but by less than the seeds' spread: more seeds or tokens would settle it"
+    else:
+        tail = "not shown to differ"
     return (head + f", mean of {v['seeds']} seeds; the seed-to-seed spread is {v['spread']:.4f}: the difference "
             f"is {more} than the spread, and {v['winner']} wins {held}: {tail}")
 
