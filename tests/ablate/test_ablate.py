@@ -118,7 +118,15 @@ def test_shared_validation_is_equal_parts_and_never_trained_on(ablation, two_out
     runs = {r["name"]: r for r in result["runs"]}
     assert runs["filtered"]["documents"] == splits[0].documents
     for name, given in result["contributed"].items():
-        assert given["train"]["tokens"] == runs[name]["train_tokens_encoded"]
+        budget = result["held_equal"]["train_tokens"]
+        assert given["train"]["tokens"] == min(budget, runs[name]["train_tokens_encoded"])  # what the run trains on
+        assert 0 < given["train"]["documents"] <= runs[name]["train_documents_used"]
+        if runs[name]["train_tokens_encoded"] > budget:  # the documents that begin within the budget
+            texts = [t for _, t in cp.train_documents(splits[[s.name for s in splits].index(name)], config.val_fraction,
+                                                      {cp.text_key(d[2]) for s in splits for d in s.heldout}, config.seed)]
+            lengths = document_tokens(texts[: given["train"]["documents"]], tokenizer)
+            assert sum(lengths[:-1]) < budget + 1 <= sum(lengths)
+            assert given["train"]["bytes"] == sum(len(t.encode()) for t in texts[: given["train"]["documents"]])
         assert given["tokenizer_sample"] == result["held_equal"]["tokenizer"]["trained_on"][name]
 
 

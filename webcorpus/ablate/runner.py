@@ -309,7 +309,7 @@ def _token_files(config, out: Path, splits, shared, extra: dict, excluded, token
             # what this corpus gave each part of the ablation, as encoded (tokens include one separator
             # per document, but the tokenizer sample's, which is text only)
             "contributed": {"tokenizer_sample": trained_on, "shared_val": shared_part, "own_val": own_val,
-                            "train": {k: train[k] for k in ("documents", "bytes", "tokens")}},
+                            "train": _trained_on(train, budget_tokens)},
         }
     for name, docs in extra.items():  # "references" is scored as the set "reference", "eval_texts" as itself
         if docs:
@@ -321,6 +321,15 @@ def _token_files(config, out: Path, splits, shared, extra: dict, excluded, token
             manifest["eval_files"][set_name] = {"file": f"eval/{written['files'][0]}", "bytes": written["bytes"]}
     _write_json(manifest_path, manifest)
     return manifest
+
+
+def _trained_on(train: dict, budget_tokens: int) -> dict:
+    """What a run trains on of a corpus's encoded training stream: the first ``budget_tokens`` tokens
+    (the documents that begin within them), or all of it, repeated, when it is shorter than the budget."""
+    if train["tokens"] <= budget_tokens:
+        return {"documents": train["documents"], "bytes": train["bytes"], "tokens": train["tokens"],
+                "epochs": round(budget_tokens / train["tokens"], 3) if train["tokens"] else None}
+    return {**train["within_limit"], "tokens": budget_tokens, "epochs": 1.0}
 
 
 def _wanted(train_config, data_key: str) -> dict:

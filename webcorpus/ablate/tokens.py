@@ -147,11 +147,14 @@ def tokenizer_facts(path: str, separator: str | None = None) -> dict:
 def write_tokens(directory: Path, prefix: str, split: str, first_index: int, docs: Iterable[tuple[str, str]],
                  tokenizer_path: str, separator_id: int, limit: int | None = None) -> dict:
     """Encode documents (separator first) into llm.c shards ``directory/PREFIX_SPLIT_NNNNNN.bin``;
-    stop after the first batch that reaches ``limit`` tokens. Returns documents, tokens, bytes and
-    whether every document was used (``exhausted``)."""
+    stop after the first batch that reaches ``limit`` tokens. Returns documents, tokens, bytes,
+    whether every document was used (``exhausted``) and, with a limit, the documents and bytes that
+    begin within the first ``limit`` tokens (``within_limit``)."""
     tokenizer = load_tokenizer(tokenizer_path)
     writer = LlmcWriter(directory, prefix, tokenizer.vocab_size)
     facts = {"documents": 0, "tokens": 0, "bytes": 0, "exhausted": True, "files": []}
+    if limit is not None:
+        facts["within_limit"] = {"documents": 0, "bytes": 0}
     index, in_shard, is_open = first_index, 0, False
     batch: list[str] = []
 
@@ -172,9 +175,14 @@ def write_tokens(directory: Path, prefix: str, split: str, first_index: int, doc
             is_open = True
         writer.write(tokens, lengths)
         in_shard += len(tokens)
+        sizes = [len(t.encode("utf-8", "surrogatepass")) for t in batch]
+        if limit is not None:  # the documents that begin within the first ``limit`` tokens: what is trained on
+            begun = int(np.searchsorted(facts["tokens"] + starts, limit, side="left"))
+            facts["within_limit"]["documents"] += begun
+            facts["within_limit"]["bytes"] += sum(sizes[:begun])
         facts["documents"] += len(batch)
         facts["tokens"] += len(tokens)
-        facts["bytes"] += sum(len(t.encode("utf-8", "surrogatepass")) for t in batch)
+        facts["bytes"] += sum(sizes)
         batch.clear()
 
     for _, text in docs:

@@ -43,8 +43,8 @@ def verdict_line(v: dict) -> str:
         return head + "; one seed: whether that is more than seed-to-seed noise is unknown (--seeds 3 tells)"
     more = "larger" if v["margin"] > v["spread"] else "not larger"
     paired = v.get("paired_margins") or []
-    held = (f"with every seed (by {min(paired):.4f} to {max(paired):.4f})" if v["wins"] == v["seeds"]
-            else f"with {v['wins']} of {v['seeds']} seeds")
+    by = f" (by {min(paired):.4f} to {max(paired):.4f})" if paired else ""
+    held = f"with every seed{by}" if v["wins"] == v["seeds"] else f"with {v['wins']} of {v['seeds']} seeds"
     if v["exceeds_spread"]:
         tail = "a difference the seeds do not explain"
     elif v["wins"] == v["seeds"]:
