@@ -1,14 +1,17 @@
 """The whole ablation, step by step; re-running the same command resumes.
 
-1. Scan every corpus; hold out documents by id hash; build the shared validation set (equal bytes
-   from each corpus) and each corpus's own validation split (:mod:`.corpora`).
-2. The shared tokenizer: trained on an equal-sized sample of every corpus, or the one named.
-3. Token files: each corpus's training stream up to the token budget, the shared set (whole and
-   per corpus part), each own split, the reference texts (:mod:`.tokens`).
-4. One training run per corpus with the same config but the data folder (the trainer's presets;
-   its in-training validation set is the shared set, so the validation curves compare).
+1. Scan every corpus; hold out documents by id hash (:mod:`.corpora`); read the user's eval texts.
+   No held-out document in a corpus stops here (exit 2, naming ``--val-fraction``).
+2. The shared tokenizer: trained on a sample of equal bytes of every corpus (its vocabulary sized
+   to the model unless given), or the one named. Then the shared validation set (equal tokens from
+   each corpus) and each corpus's own validation split.
+3. The budget (timed steps; ``--max-minutes``) and the cost, printed; the token files: each
+   corpus's training stream up to the budget, the shared set (whole and per corpus part), each own
+   split, the reference and eval texts (:mod:`.tokens`).
+4. One training run per corpus and seed with the same config but the data folder (the trainer's
+   presets; its in-training validation set is the shared set, so the validation curves compare).
 5. Every model on every evaluation set, and on the multiple-choice tasks.
-6. ``ABL/ablation.json`` and ``ABL/report.html``.
+6. ``ABL/ablation.json`` (with what each corpus contributed and the verdict) and ``ABL/report.html``.
 
 Resuming: token files are kept while their key (tokenizer digest, split options, corpus shard
 names and sizes) is unchanged; a run whose ``done.json`` matches its config is not trained again,
