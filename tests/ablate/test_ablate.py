@@ -14,9 +14,12 @@ from click.testing import CliRunner
 pytest.importorskip("torch")
 
 from webcorpus.cli import main  # noqa: E402
+from tests.ablate.test_texts import articles  # noqa: E402
+from tests.conftest import SHARED_DATA  # noqa: E402
 from tests.ablate.conftest import TINY  # noqa: E402
 from webcorpus.ablate import corpora as cp  # noqa: E402
 from webcorpus.ablate.config import load_yaml  # noqa: E402
+from webcorpus.ablate.tokens import document_tokens  # noqa: E402
 
 STEPS = 30
 
@@ -36,13 +39,15 @@ def write_tasks(folder):
 
 
 def write_config(tmp_path, outputs, out, **extra) -> str:
+    trusted = tmp_path / "trusted.jsonl"
+    trusted.write_text("".join(json.dumps({"text": t}) + "\n" for t in articles(SHARED_DATA, 8)))
     references = tmp_path / "references"
     references.mkdir(exist_ok=True)
     (references / "a.txt").write_text("The museum opens at nine in the morning and closes at five. " * 20)
     (references / "b.md").write_text("Rain is expected across the region on Thursday, with wind from the west. " * 20)
     values = {"corpora": {"filtered": str(outputs[0]), "unfiltered": str(outputs[1])}, "out": str(out),
               "vocab_size": 512, "val_fraction": 0.25, "preset": "tiny", "train": dict(TINY, steps=STEPS),
-              "device": "cpu", "references": str(references),
+              "device": "cpu", "references": str(references), "eval_texts": str(trusted),
               "tasks": [str(p) for p in write_tasks(tmp_path)], **extra}
     path = tmp_path / f"{out.name}.yaml"
     path.write_text(yaml.safe_dump(values))
@@ -56,11 +61,11 @@ def ablation(two_outputs, tmp_path_factory):
     config = write_config(tmp, two_outputs, out)
     result = CliRunner().invoke(main, ["ablate", "--config", config, "--quiet"])
     assert result.exit_code == 0, result.output + str(result.exception)
-    return out, config, json.loads((out / "ablation.json").read_text())
+    return out, config, json.loads((out / "ablation.json").read_text()), result.output
 
 
 def test_every_run_held_equal_but_the_corpus(ablation):
-    out, _, result = ablation
+    out, _, result, _ = ablation
     held = result["held_equal"]
     assert held["steps"] == STEPS and held["train_tokens"] == STEPS * TINY["batch_size"] * TINY["seq_len"]
     assert [r["name"] for r in result["runs"]] == ["filtered", "unfiltered"]
@@ -74,29 +79,35 @@ def test_every_run_held_equal_but_the_corpus(ablation):
         assert 0 < run["shared_val"]["loss"] < 10 and run["own_val"]["loss"] > 0 and run["reference"]["loss"] > 0
         first, last = run["curve"]["val_loss"][0][1], run["curve"]["val_loss"][-1][1]
         assert last < first  # the models learn
-    # The tokenizer was trained on an equal-sized sample of each corpus.
+    # The tokenizer was trained on an equal-sized sample of each corpus, and the JSON says what each gave.
     sample = held["tokenizer"]["trained_on"]
     sizes = [v["bytes"] for v in sample.values()]
-    assert set(sample) == {"filtered", "unfiltered"} and max(sizes) - min(sizes) < 0.1 * max(sizes)
+    assert set(sample) == {"filtered", "unfiltered"} and max(sizes) - min(sizes) < 0.01 * max(sizes)
+    assert all(v["documents"] > 0 and v["tokens"] > 0 for v in sample.values())
+    assert held["tokenizer"]["vocabulary"]["rule"] == "given by --vocab-size"
     card = json.loads((out / "tokenizer" / "card.json").read_text())
     assert card["vocab_size"] == held["tokenizer"]["vocab_size"] == 512
 
 
 def test_shared_validation_is_equal_parts_and_never_trained_on(ablation, two_outputs):
-    out, config_path, result = ablation
+    out, config_path, result, _ = ablation
     config = load_yaml(config_path)
     splits = [cp.scan(c.name, c.path, config.val_fraction, 2 * config.shared_val_bytes, config.seed) for c in config.corpora]
-    budget = cp.assign_validation(splits, config.shared_share, config.shared_val_bytes)
-    assert budget == result["shared_val"]["bytes_per_corpus"] > 0
+    tokenizer = str(out / result["held_equal"]["tokenizer"]["path"])
+    for split in splits:
+        split.heldout_tokens = document_tokens([d[2] for d in split.heldout], tokenizer)
+    budget = cp.assign_validation(splits, config.shared_share)
+    assert budget == result["shared_val"]["tokens_per_corpus"] > 0
     shared = cp.shared_documents(splits)
     assert len(shared) == result["shared_val"]["documents"]
     in_both = {d[1] for d in splits[0].shared} & {d[1] for d in splits[1].shared}
     assert result["shared_val"]["in_several_parts"] == len(in_both)  # the same page in both outputs, once
     assert len(shared) == len(splits[0].shared) + len(splits[1].shared) - len(in_both)
-    for split in splits:
-        part = cp.nbytes(split.shared)
-        largest = max(len(d[2].encode()) for d in split.heldout)
-        assert budget - largest < part <= budget  # the same bytes from each corpus, up to one document
+    parts = [result["contributed"][s.name]["shared_val"] for s in splits]
+    for split, part in zip(splits, parts):
+        assert part["tokens"] == split.shared_tokens  # what the JSON says is what the token file holds
+        assert budget <= part["tokens"] < budget + max(split.heldout_tokens)  # equal, to less than one document
+        assert part["documents"] == len(split.shared) and part["bytes"] == cp.nbytes(split.shared)
         trained = list(cp.train_documents(split, config.val_fraction, set(), config.seed))
         trained_ids = {i for i, _ in trained}
         trained_texts = {cp.text_key(t) for _, t in trained}
@@ -106,10 +117,21 @@ def test_shared_validation_is_equal_parts_and_never_trained_on(ablation, two_out
         assert len(trained) + split.heldout_documents == split.documents
     runs = {r["name"]: r for r in result["runs"]}
     assert runs["filtered"]["documents"] == splits[0].documents
+    for name, given in result["contributed"].items():
+        budget = result["held_equal"]["train_tokens"]
+        assert given["train"]["tokens"] == min(budget, runs[name]["train_tokens_encoded"])  # what the run trains on
+        assert 0 < given["train"]["documents"] <= runs[name]["train_documents_used"]
+        if runs[name]["train_tokens_encoded"] > budget:  # the documents that begin within the budget
+            texts = [t for _, t in cp.train_documents(splits[[s.name for s in splits].index(name)], config.val_fraction,
+                                                      {cp.text_key(d[2]) for s in splits for d in s.heldout}, config.seed)]
+            lengths = document_tokens(texts[: given["train"]["documents"]], tokenizer)
+            assert sum(lengths[:-1]) < budget + 1 <= sum(lengths)
+            assert given["train"]["bytes"] == sum(len(t.encode()) for t in texts[: given["train"]["documents"]])
+        assert given["tokenizer_sample"] == result["held_equal"]["tokenizer"]["trained_on"][name]
 
 
 def test_tasks_are_scored_with_intervals(ablation):
-    _, _, result = ablation
+    _, _, result, _ = ablation
     for run in result["runs"]:
         assert set(run["tasks"]) == {"hellaswag_val", "plain"}
         hs = run["tasks"]["hellaswag_val"]
@@ -123,7 +145,7 @@ def test_tasks_are_scored_with_intervals(ablation):
 
 
 def test_report_table_chart_and_commands(ablation, two_outputs):
-    out, _, result = ablation
+    out, _, result, _ = ablation
     page = lxml.html.fromstring((out / "report.html").read_text())
     rows = page.xpath('//table[@id="ablation-table"]//tr[@data-run]')
     assert [r.get("data-run") for r in rows] == ["filtered", "unfiltered"]
@@ -145,7 +167,7 @@ def test_report_table_chart_and_commands(ablation, two_outputs):
 
 
 def test_a_rerun_trains_nothing_and_a_stopped_run_resumes_to_the_same_model(ablation, two_outputs, tmp_path):
-    out, config_path, result = ablation
+    out, config_path, result, _ = ablation
     before = {r["name"]: (out / r["run_dir"] / "checkpoint.pt").stat().st_mtime_ns for r in result["runs"]}
     again = CliRunner().invoke(main, ["ablate", "--config", config_path, "--quiet"])
     assert again.exit_code == 0, again.output
@@ -194,7 +216,7 @@ def test_task_scores_equal_one_sequence_at_a_time(ablation, tmp_path):
     from webcorpus.ablate.tasks import join, read_task, score_task
     from webcorpus.tokenizer.loaded import load_tokenizer
 
-    out, _, result = ablation
+    out, _, result, _ = ablation
     tokenizer = load_tokenizer(str(out / result["held_equal"]["tokenizer"]["path"]))
     separator = result["held_equal"]["tokenizer"]["separator"]["id"]
     model = load_model(out / result["runs"][0]["run_dir"], "cpu")
@@ -233,7 +255,7 @@ def test_runs_side_by_side_each_process_its_own(two_outputs, tmp_path):
 
 
 def test_a_tokenizer_the_user_names(ablation, two_outputs, tmp_path):
-    out, _, result = ablation
+    out, _, result, _ = ablation
     named = out / result["held_equal"]["tokenizer"]["path"]
     config = write_config(tmp_path, two_outputs, tmp_path / "named", tokenizer=str(named))
     done = CliRunner().invoke(main, ["ablate", "--config", config, "--quiet"])
@@ -245,3 +267,27 @@ def test_a_tokenizer_the_user_names(ablation, two_outputs, tmp_path):
     for run in again["runs"]:
         shared = run["shared_val"]
         assert shared["bits_per_byte"] == pytest.approx(shared["nats"] / math.log(2) / again["shared_val"]["bytes"])
+
+
+def test_eval_texts_score_every_model_on_the_same_trusted_texts(ablation):
+    out, _, result, console = ablation
+    trusted = result["eval_texts"]
+    assert trusted["documents"] == 8 and trusted["tokens"] > 8 and trusted["path"].endswith("trusted.jsonl")
+    page = lxml.html.fromstring((out / "report.html").read_text())
+    for run in result["runs"]:
+        scores = run["eval_texts"]
+        assert scores["tokens"] == trusted["tokens"] - 1  # the same texts for every model, every token scored
+        assert scores["bits_per_byte"] == pytest.approx(scores["nats"] / math.log(2) / trusted["bytes"])
+        assert f"{run['name']}: shared validation loss" in console
+        assert f"eval texts loss {scores['loss']:.4f}" in console
+        cell = page.xpath(f'//tr[@data-run="{run["name"]}"]/td[@data-field="eval_texts_bpb"]')[0]
+        assert float(cell.get("data-value")) == pytest.approx(scores["bits_per_byte"])
+
+
+def test_unreadable_eval_texts_stop_before_work_with_exit_2(two_outputs, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"body": "no text field"}\n')
+    out = tmp_path / "never"
+    result = CliRunner().invoke(main, ["ablate", *map(str, two_outputs), "--out", str(out), "--eval-texts", str(bad)])
+    assert result.exit_code == 2 and "bad.jsonl:1" in result.output and "--eval-texts" in result.output
+    assert not (out / "tokenizer").exists()

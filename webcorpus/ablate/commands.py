@@ -16,13 +16,21 @@ from webcorpus.trainer.config import PRESETS
               help="A YAML file with every option (flags given here override it).")
 @click.option("--name", "names", multiple=True, help="Names of the corpora, in the order of OUTPUTS (default: folder names).")
 @click.option("--tokenizer", help="Use this tokenizer (.model or tokenizer.json) instead of training a shared one.")
-@click.option("--vocab-size", type=int, help="Vocabulary of the shared tokenizer.  [default: 32768]")
+@click.option("--vocab-size", type=int, help="Vocabulary of the shared tokenizer.  [default: sized to the model "
+              "(tiny: 2,048; larger presets: 32,768), lowered to what the tokenizer sample supports]")
 @click.option("--preset", type=click.Choice(list(PRESETS)), help="The trainer preset of every run.  [default: tiny]")
 @click.option("--steps", type=int, help="Optimiser steps of every run (overrides the preset).")
 @click.option("--train-tokens", type=int, help="Training tokens of every run; the steps are derived from it.")
+@click.option("--max-minutes", type=float,
+              help="Choose the token budget (the same for every corpus) from a few timed steps so that all runs fit in this time.")
+@click.option("--seeds", type=int, help="Training runs per corpus (seeds SEED, SEED+1, ...): the verdict then says "
+              "whether the difference is larger than the seed-to-seed spread.  [default: 1]")
 @click.option("--too-small", type=click.Choice(["repeat", "refuse"]), help="A corpus with fewer tokens than the budget.  [default: repeat]")
 @click.option("--val-fraction", type=float, help="Share of each corpus held out of training, by id hash.  [default: 0.1]")
 @click.option("--references", type=click.Path(exists=True, file_okay=False), help="A folder of .txt/.md texts to evaluate every model on.")
+@click.option("--eval-texts", type=click.Path(exists=True, dir_okay=False),
+              help="Texts you trust, not drawn from any corpus (JSONL or Parquet with 'text', or plain text, "
+                   "documents split at blank lines): every model's loss and bits per byte on them.")
 @click.option("--task", "tasks", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="A multiple-choice JSONL file (HellaSwag or {context, endings, label}); repeatable.")
 @click.option("--max-task-examples", type=int, help="Score only the first N examples of each task.")
@@ -31,20 +39,20 @@ from webcorpus.trainer.config import PRESETS
 @click.option("--run", "only", multiple=True,
               help="Train only this corpus's run (repeatable): processes side by side share the runs.")
 @click.option("--threads", type=int, help="torch CPU threads (tiny models on a CPU run fastest on 1).")
-@click.option("--quiet", is_flag=True, help="No per-step training lines.")
-def ablate(outputs, out, config_file, names, tokenizer, vocab_size, preset, steps, train_tokens, too_small,
-           val_fraction, references, tasks, max_task_examples, seed, device, only, threads, quiet):
+@click.option("--quiet", is_flag=True, help="No progress bars or per-run progress lines.")
+def ablate(outputs, out, config_file, names, tokenizer, vocab_size, preset, steps, train_tokens, max_minutes, seeds, too_small,
+           val_fraction, references, eval_texts, tasks, max_task_examples, seed, device, only, threads, quiet):
     """Train the same model on each of OUTPUTS (pipeline OUTPUT folders) with the same tokenizer,
     seed, schedule and number of tokens, and compare them on the same texts. Re-run to resume."""
     import importlib.util
 
-    from webcorpus.ablate.config import AblationConfig, check, load_yaml
+    from webcorpus.ablate.config import AblationConfig, InputError, check, load_yaml
 
     if importlib.util.find_spec("torch") is None:
         raise click.ClickException("ablations train models: pip install 'webcorpus[train]'")
     options = {"out": out, "tokenizer": tokenizer, "vocab_size": vocab_size, "preset": preset,
-               "train_tokens": train_tokens, "too_small": too_small, "val_fraction": val_fraction,
-               "references": references, "max_task_examples": max_task_examples, "seed": seed, "device": device, "threads": threads}
+               "train_tokens": train_tokens, "max_minutes": max_minutes, "seeds": seeds, "too_small": too_small, "val_fraction": val_fraction,
+               "references": references, "eval_texts": eval_texts, "max_task_examples": max_task_examples, "seed": seed, "device": device, "threads": threads}
     if tasks:
         options["tasks"] = list(tasks)
     try:
@@ -66,6 +74,8 @@ def ablate(outputs, out, config_file, names, tokenizer, vocab_size, preset, step
 
     try:
         run_ablation(config, log=lambda m: click.echo(m, err=True), quiet_training=quiet, only=list(only) or None)
+    except InputError as error:  # found before any training: a usage problem, exit 2
+        raise click.UsageError(str(error)) from error
     except (FileNotFoundError, ValueError) as error:
         raise click.ClickException(str(error)) from error
 

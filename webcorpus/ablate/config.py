@@ -25,6 +25,10 @@ from webcorpus.trainer.config import PRESETS, TrainConfig, make_config
 TOO_SMALL = ("repeat", "refuse")
 
 
+class InputError(ValueError):
+    """A problem with the ablation's inputs found before any training: ``webcorpus ablate`` exits 2."""
+
+
 @dataclass
 class Corpus:
     name: str  # a plain file-name part: runs/NAME, data/NAME
@@ -37,21 +41,24 @@ class AblationConfig:
     out: str
     # --- the shared tokenizer: trained on an equal-sized sample of every corpus, or the one named here
     tokenizer: str | None = None  # a sentencepiece .model or a Hugging Face tokenizer.json
-    vocab_size: int = 32768
+    vocab_size: int | None = None  # None: follows the model (VOCAB_RULE), lowered to what the sample supports
     tokenizer_sample_bytes: int = 100_000_000  # in all; each corpus gives the same share
     # --- validation: documents held out by id hash; part of them forms the shared set, in equal bytes
     val_fraction: float = 0.1  # share of each corpus's documents (by id hash) held out of training
     shared_share: float = 0.5  # share of the smallest corpus's held-out bytes every corpus gives the shared set
     shared_val_bytes: int = 20_000_000  # at most this many bytes per corpus in the shared set
     references: str | None = None  # a folder of .txt/.md files: one more evaluation set, the same for all
+    eval_texts: str | None = None  # texts the user trusts (JSONL/Parquet with `text`, or plain text): one more set
     tasks: list[str] = field(default_factory=list)  # multiple-choice JSONL files (HellaSwag or plain)
     max_task_examples: int | None = None  # score the first N examples of each task (None: all)
     # --- training: the same for every corpus
     preset: str | None = "tiny"
     train: dict = field(default_factory=dict)  # TrainConfig fields over the preset
     train_tokens: int | None = None  # None: the preset's steps x tokens per step; else steps are derived
+    max_minutes: float | None = None  # the budget chosen from a few timed steps so that every run fits this time
     too_small: str = "repeat"  # a corpus with fewer train tokens than the budget: repeat it, or refuse
     seed: int = 1337
+    seeds: int = 1  # training runs per corpus, with seeds seed, seed+1, ...; the splits and tokenizer are seed's
     device: str = "auto"
     threads: int | None = None  # torch CPU threads; None: torch's default (tiny models are fastest on 1)
 
@@ -61,11 +68,13 @@ class AblationConfig:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
-    def train_config(self, corpus: str, data: str, run_dir: str, vocab_size: int, separator: int):
-        """The trainer config of one run: identical for every corpus except the data and run folders."""
+    def train_config(self, corpus: str, data: str, run_dir: str, vocab_size: int, separator: int,
+                     seed: int | None = None):
+        """The trainer config of one run: identical for every corpus except the data and run folders
+        (and, with several ``seeds``, the seed)."""
         values = dict(self.train)
         values.update(data=data, out=run_dir, vocab_size=vocab_size, separator_token=separator,
-                      seed=self.seed, device=self.device)
+                      seed=self.seed if seed is None else seed, device=self.device)
         config = make_config(self.preset, **values)
         if self.train_tokens is not None:
             config.steps = max(1, -(-self.train_tokens // tokens_per_step(config)))
@@ -83,10 +92,23 @@ def to_yaml(config: AblationConfig) -> str:
 
     values = config.to_dict()
     values["corpora"] = {c.name: absolute(c.path) for c in config.corpora}
-    for key in ("out", "tokenizer", "references"):
+    for key in ("out", "tokenizer", "references", "eval_texts"):
         values[key] = absolute(values[key])
     values["tasks"] = [absolute(t) for t in config.tasks]
     return yaml.safe_dump(values, sort_keys=False)
+
+
+#: how the ablation sizes the shared tokenizer when --vocab-size is not given
+VOCAB_RULE = ("the largest power of two whose output layer (vocabulary x n_embd) has at most twice the parameters "
+              "of the transformer blocks (12 x n_layer x n_embd^2), between 2,048 and 32,768, lowered to what the "
+              "tokenizer sample supports")
+VOCAB_RANGE = (2048, 32768)
+
+
+def vocabulary_for(model: TrainConfig) -> int:
+    """The vocabulary :data:`VOCAB_RULE` gives a model: a tiny CPU model gets one it can afford."""
+    most = 2 * 12 * model.n_layer * model.n_embd  # 2 x the blocks' parameters / n_embd
+    return min(max(1 << (most.bit_length() - 1), VOCAB_RANGE[0]), VOCAB_RANGE[1])
 
 
 def tokens_per_step(config: TrainConfig) -> int:
@@ -121,6 +143,14 @@ def check(config: AblationConfig) -> None:
         raise ValueError(f"train: unknown trainer option(s) {', '.join(unknown)}")
     if config.train_tokens is not None and config.train_tokens < 1:
         raise ValueError("train_tokens must be positive")
+    if config.max_minutes is not None and config.max_minutes <= 0:
+        raise ValueError(f"max_minutes must be positive, got {config.max_minutes}")
+    if config.max_minutes is not None and config.train_tokens is not None:
+        raise ValueError("max_minutes and train_tokens both set the token budget: give one")
+    if config.seeds < 1:
+        raise ValueError(f"seeds must be at least 1, got {config.seeds}")
+    if config.vocab_size is not None and config.vocab_size < 300:
+        raise ValueError(f"vocab_size must leave room beyond the 256 byte pieces and the special tokens, got {config.vocab_size}")
     make_config(config.preset, **config.train)  # the trainer's own checks (head widths, decay)
 
 
@@ -164,7 +194,7 @@ def load_yaml(path: str, overrides: dict | None = None) -> AblationConfig:
     if "out" not in values and "out" not in overrides:
         raise ValueError(f"{path}: 'out' (the ablation folder) is required")
     values["out"] = resolve(values.get("out"))
-    for key in ("tokenizer", "references"):
+    for key in ("tokenizer", "references", "eval_texts"):
         values[key] = resolve(values.get(key))
     values["tasks"] = [resolve(str(t)) for t in values.get("tasks") or []]
     values.update(overrides)

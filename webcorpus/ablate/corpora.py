@@ -5,9 +5,9 @@ every output of the same crawl), so the split never depends on file order or wor
 page held out of one corpus is held out of every corpus that has it:
 
 * ``hash < val_fraction``: held out, never trained on. From each corpus's held-out documents
-  (lowest hashes first) the **shared validation set** takes the same number of bytes from every
-  corpus (``shared_share`` of the smallest pool, at most ``shared_val_bytes``); the rest is the
-  corpus's **own validation** split.
+  (lowest hashes first, at most ``2 * shared_val_bytes`` of them) the **shared validation set**
+  takes the same number of *tokens* of the shared tokenizer from every corpus (``shared_share`` of
+  the smallest pool's tokens); the rest is the corpus's **own validation** split.
 * otherwise: training text, unless the same text (exact, after stripping) is in any evaluation
   set, which catches the same page under another id.
 
@@ -43,7 +43,10 @@ class Split:
     bytes: int = 0
     heldout: list[tuple[int, str, str]] = field(default_factory=list)  # (hash, id, text), lowest hash first
     heldout_documents: int = 0
+    lowest_hash: int | None = None  # the lowest id hash of a document with text: what val_fraction must exceed
+    heldout_tokens: list[int] = field(default_factory=list)  # tokens of each held-out document, separator included
     shared: list[tuple[int, str, str]] = field(default_factory=list)
+    shared_tokens: int = 0
     own_val: list[tuple[int, str, str]] = field(default_factory=list)
     train_documents: int = 0  # before excluding texts that are also evaluation texts
     train_bytes: int = 0
@@ -92,6 +95,9 @@ def scan(name: str, path: str | Path, val_fraction: float, keep_bytes: int, seed
         split.heldout_documents += int(held.sum())
         split.train_documents += int((usable & ~held).sum())
         split.train_bytes += int(sizes[usable & ~held].sum())
+        if usable.any():
+            low = int(hashes[usable].min())
+            split.lowest_hash = low if split.lowest_hash is None else min(split.lowest_hash, low)
         kept += [(int(hashes[i]), ids[i], texts[i]) for i in np.flatnonzero(held)]
         kept = _bottom_by_bytes(kept, keep_bytes)
     split.heldout = kept
@@ -114,20 +120,63 @@ def nbytes(docs) -> int:
     return sum(len(d[2].encode("utf-8", "surrogatepass")) for d in docs)
 
 
-def assign_validation(splits: list[Split], shared_share: float, shared_val_bytes: int) -> int:
-    """Fill every split's shared part (equal bytes from each corpus) and own validation; return the
-    per-corpus byte budget of the shared part."""
-    budget = min(int(shared_share * nbytes(s.heldout)) for s in splits)
-    budget = min(budget, shared_val_bytes)
-    for s in splits:
-        s.shared = _bottom_by_bytes(s.heldout, budget) if s.heldout else []
+def fraction_needed(split: Split, documents: int = 2) -> float:
+    """The smallest ``val_fraction`` (rounded up to 2 significant digits) that holds out at least
+    ``documents`` of this corpus's documents (its lowest hash when only that one is known)."""
+    import math
+
+    low = split.lowest_hash if split.lowest_hash is not None else _SPACE - 1
+    needed = min((low + 1) / _SPACE * documents, 0.99)
+    scale = 10 ** (1 - math.floor(math.log10(needed)))
+    return math.ceil(needed * scale) / scale
+
+
+def fill(sizes: list[int], budget: int) -> list[int]:
+    """Indices of the items taken in order while they fit in ``budget``: an item that does not fit is
+    skipped (a smaller one after it may still fit), not the end of the filling."""
+    taken, total = [], 0
+    for i, size in enumerate(sizes):
+        if total + size <= budget:
+            taken.append(i)
+            total += size
+    return taken
+
+
+def equal_parts(sizes: list[list[int]], budget: int) -> list[list[int]]:
+    """For each pool (item sizes in its order), the items to take so that every pool gives about the same:
+    each pool first takes what :func:`fill` takes of ``budget``; the smallest of these totals is the
+    common size, and a pool above it gives back items, latest first, while what it gives back stays
+    within its excess. So every pool gives at least the common size and less than that plus its smallest
+    item taken (documents are never cut); the pool that sets the size gives exactly it."""
+    parts = [fill(pool, budget) for pool in sizes]
+    common = min(sum(pool[i] for i in part) for pool, part in zip(sizes, parts))
+    equal = []
+    for pool, part in zip(sizes, parts):
+        excess = sum(pool[i] for i in part) - common
+        dropped = set()
+        for i in reversed(part):
+            if 0 < pool[i] <= excess:
+                dropped.add(i)
+                excess -= pool[i]
+        equal.append([i for i in part if i not in dropped])
+    return equal
+
+
+def assign_validation(splits: list[Split], shared_share: float) -> int:
+    """Fill every split's shared part (equal tokens from each corpus: ``heldout_tokens`` must be set)
+    and its own validation; return the common size of a part in tokens (each gives at least that, and
+    less than that plus one of its documents: :func:`equal_parts`)."""
+    budget = min(int(shared_share * sum(s.heldout_tokens)) for s in splits)
+    for s, part in zip(splits, equal_parts([s.heldout_tokens for s in splits], budget)):
+        s.shared = [s.heldout[i] for i in part]
+        s.shared_tokens = sum(s.heldout_tokens[i] for i in part)
     shared_ids = {d[1] for s in splits for d in s.shared}
     shared_texts = {text_key(d[2]) for s in splits for d in s.shared}
     for s in splits:
         mine = {d[1] for d in s.shared}
         s.own_val = [d for d in s.heldout if d[1] not in mine and d[1] not in shared_ids
                      and text_key(d[2]) not in shared_texts]
-    return budget
+    return min(s.shared_tokens for s in splits)  # the common size: what the corpus that sets it gives
 
 
 def shared_documents(splits: list[Split]) -> list[tuple[int, str, str]]:

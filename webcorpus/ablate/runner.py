@@ -1,14 +1,17 @@
 """The whole ablation, step by step; re-running the same command resumes.
 
-1. Scan every corpus; hold out documents by id hash; build the shared validation set (equal bytes
-   from each corpus) and each corpus's own validation split (:mod:`.corpora`).
-2. The shared tokenizer: trained on an equal-sized sample of every corpus, or the one named.
-3. Token files: each corpus's training stream up to the token budget, the shared set (whole and
-   per corpus part), each own split, the reference texts (:mod:`.tokens`).
-4. One training run per corpus with the same config but the data folder (the trainer's presets;
-   its in-training validation set is the shared set, so the validation curves compare).
+1. Scan every corpus; hold out documents by id hash (:mod:`.corpora`); read the user's eval texts.
+   No held-out document in a corpus stops here (exit 2, naming ``--val-fraction``).
+2. The shared tokenizer: trained on a sample of equal bytes of every corpus (its vocabulary sized
+   to the model unless given), or the one named. Then the shared validation set (equal tokens from
+   each corpus) and each corpus's own validation split.
+3. The budget (timed steps; ``--max-minutes``) and the cost, printed; the token files: each
+   corpus's training stream up to the budget, the shared set (whole and per corpus part), each own
+   split, the reference and eval texts (:mod:`.tokens`).
+4. One training run per corpus and seed with the same config but the data folder (the trainer's
+   presets; its in-training validation set is the shared set, so the validation curves compare).
 5. Every model on every evaluation set, and on the multiple-choice tasks.
-6. ``ABL/ablation.json`` and ``ABL/report.html``.
+6. ``ABL/ablation.json`` (with what each corpus contributed and the verdict) and ``ABL/report.html``.
 
 Resuming: token files are kept while their key (tokenizer digest, split options, corpus shard
 names and sizes) is unchanged; a run whose ``done.json`` matches its config is not trained again,
@@ -18,6 +21,7 @@ kept while the checkpoint and the evaluation sets are the same.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -27,10 +31,17 @@ from pathlib import Path
 from typing import Callable
 
 from webcorpus.ablate import corpora as cp
-from webcorpus.ablate.config import AblationConfig, to_yaml, tokens_per_step
-from webcorpus.ablate.tokens import copy_shard, tokenizer_facts, train_shared_tokenizer, write_tokens
+from webcorpus.ablate.budget import log_cost as _log_cost
+from webcorpus.ablate.budget import plan_budget
+from webcorpus.ablate.config import VOCAB_RULE, AblationConfig, InputError, to_yaml, tokens_per_step, vocabulary_for
+from webcorpus.ablate.texts import read_eval_texts
+from webcorpus.ablate.tokens import (copy_shard, count_sample_tokens, document_tokens, tokenizer_facts,
+                                     train_shared_tokenizer, write_tokens)
+from webcorpus.ablate.verdict import summary_lines, verdict
 
 RESULT = "ablation.json"
+#: the user's evaluation sets: config key -> the name of its scores in a run's ``eval.json``
+EXTRA_SETS = {"references": "reference", "eval_texts": "eval_texts"}
 CONFIG = "ablation.yaml"
 
 
@@ -60,16 +71,19 @@ def run_ablation(config: AblationConfig, log: Callable[[str], None] = lambda m: 
     unknown = sorted(set(only or []) - {c.name for c in config.corpora})
     if unknown:
         raise ValueError(f"--run: no corpus named {', '.join(unknown)}")
-    with _exclusive(out / "prepare.lock"):  # processes side by side prepare the data once
+    with _exclusive(out / "prepare.lock"), _torch_threads(config.threads):  # processes side by side prepare once
         prepared = _prepare(config, out, log)
-    splits, shared, budget, tokenizer, budget_tokens, probe, data = prepared
+    config, splits, shared, budget, tokenizer, budget_tokens, probe, data = prepared
+    plan = [(s, seed) for s in splits for seed in seeds_of(config)]
     with _torch_threads(config.threads):
-        runs = [_train_and_evaluate(config, out, s, tokenizer, data, budget_tokens, log, quiet_training,
-                                    train=not only or s.name in only) for s in splits]
-    if None in runs:  # a run paused by stop_at, or left to another process: nothing to compare yet
-        waiting = [s.name for s, r in zip(splits, runs) if r is None]
+        done = [_train_and_evaluate(config, out, s, seed, tokenizer, data, budget_tokens, log, quiet_training,
+                                    train=not only or s.name in only) for s, seed in plan]
+    if None in done:  # a run paused by stop_at, or left to another process: nothing to compare yet
+        waiting = [run_name(s.name, seed, config.seed) for (s, seed), r in zip(plan, done) if r is None]
         log(f"ablate: not finished: {', '.join(waiting)}; the comparison is written once every run is done")
         return {"out": str(out), "finished": False}
+    runs = [r for (s, seed), r in zip(plan, done) if seed == config.seed]
+    seed_runs = {s.name: [_seed_record(r, seed) for (t, seed), r in zip(plan, done) if t is s] for s in splits}
     command = f"webcorpus ablate --config {out / CONFIG}"
     result = {
         "out": str(out),
@@ -77,49 +91,90 @@ def run_ablation(config: AblationConfig, log: Callable[[str], None] = lambda m: 
         "command": command,
         "held_equal": {
             "tokenizer": tokenizer, "train_tokens": budget_tokens, "steps": probe.steps,
-            "tokens_per_step": tokens_per_step(probe), "seed": config.seed, "preset": config.preset,
-            "train_options": config.train, "too_small": config.too_small,
+            "tokens_per_step": tokens_per_step(probe), "seed": config.seed, "seeds": seeds_of(config),
+            "preset": config.preset, "train_options": config.train, "too_small": config.too_small,
+            "budget": data["budget"],
         },
-        "shared_val": {"documents": len(shared), "bytes_per_corpus": budget,
+        "shared_val": {"documents": len(shared), "tokens_per_corpus": budget,
                        "in_several_parts": cp.in_several_parts(splits), **data["shared"]},
+        "contributed": {name: facts["contributed"] for name, facts in data["corpora"].items()},
         "references": data.get("references"),
+        "eval_texts": data.get("eval_texts"),
         "tasks": [str(t) for t in config.tasks],
         "runs": runs,
+        "seed_runs": seed_runs,
+        "verdict": {name: verdict(seed_runs, name) for name in ("shared_val", "eval_texts")
+                    if all(r.get(name) for rs in seed_runs.values() for r in rs)},
     }
     _write_json(out / RESULT, result)
     from webcorpus.report.ablation import write_ablation_page
 
     result["report"] = str(write_ablation_page(out))
+    for line in summary_lines(result):
+        log(line)
     log(f"ablate: {out / RESULT} and {result['report']}")
     return result
+
+
+def seeds_of(config: AblationConfig) -> list[int]:
+    """The training seeds of every corpus: ``seed`` and the ``seeds - 1`` that follow it."""
+    return [config.seed + i for i in range(config.seeds)]
+
+
+def run_name(corpus: str, seed: int, first_seed: int) -> str:
+    """``runs/NAME`` for the first seed (the layout of a one-seed ablation), ``runs/NAME.seed-S`` for the others."""
+    return corpus if seed == first_seed else f"{corpus}.seed-{seed}"
+
+
+def _seed_record(run: dict, seed: int) -> dict:
+    return {"seed": seed, "run_dir": run["run_dir"], "shared_val": run["shared_val"], "eval_texts": run["eval_texts"],
+            "train_loss": run["train_loss"]}
 
 
 def _prepare(config: AblationConfig, out: Path, log):
     """Steps 1 to 3: the splits, the shared tokenizer, the token files (kept when unchanged)."""
     (out / CONFIG).write_text(to_yaml(config))  # `webcorpus ablate --config OUT/ablation.yaml` repeats it
+    trusted = read_eval_texts(config.eval_texts) if config.eval_texts else []
     # --- 1. splits
     keep = 2 * config.shared_val_bytes  # held-out text kept in memory: shared part plus own split
     splits = [cp.scan(c.name, c.path, config.val_fraction, keep, config.seed) for c in config.corpora]
-    for s in splits:
-        if not s.heldout:
-            raise ValueError(f"corpus {s.name}: no document falls in the held-out {config.val_fraction:.0%} "
-                             f"of {s.documents} document(s); raise val_fraction or give it more documents")
-    budget = cp.assign_validation(splits, config.shared_share, config.shared_val_bytes)
-    shared = cp.shared_documents(splits)
+    problems = [f"corpus {s.name}: none of its {s.documents:,} document(s) falls in the held-out "
+                f"{config.val_fraction:.0%} (--val-fraction {config.val_fraction}); --val-fraction "
+                f"{cp.fraction_needed(s)} holds out at least two" for s in splits if len(s.heldout) < 1]
+    if problems:
+        raise InputError("\n".join(problems))
     references = cp.reference_documents(config.references) if config.references else []
-    excluded = {cp.text_key(d[2]) for s in splits for d in s.heldout} | {cp.text_key(t) for _, t in references}
-    log(f"ablate: {len(splits)} corpora; shared validation set {len(shared)} documents "
-        f"({budget:,} bytes from each corpus)")
+    excluded = ({cp.text_key(d[2]) for s in splits for d in s.heldout} | {cp.text_key(t) for _, t in references}
+                | {cp.text_key(t) for _, t in trusted})
 
-    # --- 2. tokenizer
+    # --- 2. tokenizer, then the shared validation set in its tokens
     tokenizer = _tokenizer(config, out, splits, excluded, log)
     sep = tokenizer["separator"]["id"]
+    for s in splits:
+        s.heldout_tokens = document_tokens([d[2] for d in s.heldout], _tokenizer_path(out, tokenizer))
+    budget = cp.assign_validation(splits, config.shared_share)
+    empty = [f"corpus {s.name}: its held-out documents ({len(s.heldout)}, {sum(s.heldout_tokens):,} tokens) give the "
+             f"shared validation set no part of {budget:,} tokens (the smallest corpus's share); raise --val-fraction "
+             f"to at least {cp.fraction_needed(s, 2 * max(len(s.heldout), 1))}" for s in splits if not s.shared]
+    if empty:
+        raise InputError("\n".join(empty))
+    shared = cp.shared_documents(splits)
+    log(f"ablate: {len(splits)} corpora; shared validation set {len(shared)} documents "
+        f"({', '.join(f'{s.shared_tokens:,} tokens from {s.name}' for s in splits)})")
 
-    # --- 3. token files and the training budget
+    # --- 3. the training budget (timed when --max-minutes), then the token files
     probe = config.train_config(splits[0].name, "", "", tokenizer["vocab_size"], sep)
+    eval_tokens = sum(sum(s.heldout_tokens) + s.shared_tokens for s in splits)  # the shared set, its parts, own splits
+    budget_facts = plan_budget(config, out, probe, shared, tokenizer, eval_tokens, log)
+    if budget_facts["train_tokens"] is not None and budget_facts["train_tokens"] != config.train_tokens:
+        config = dataclasses.replace(config, train_tokens=budget_facts["train_tokens"], max_minutes=None)
+        probe = config.train_config(splits[0].name, "", "", tokenizer["vocab_size"], sep)
     budget_tokens = probe.steps * tokens_per_step(probe)
-    data = _token_files(config, out, splits, shared, references, excluded, tokenizer, budget_tokens, log)
-    return splits, shared, budget, tokenizer, budget_tokens, probe, data
+    data = _token_files(config, out, splits, shared, {"references": references, "eval_texts": trusted}, excluded,
+                        tokenizer, budget_tokens, log)
+    data["budget"] = budget_facts
+    _log_cost(config, splits, probe, budget_facts, log)
+    return config, splits, shared, budget, tokenizer, budget_tokens, probe, data
 
 
 @contextlib.contextmanager
@@ -135,25 +190,28 @@ def _exclusive(path: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _train_and_evaluate(config, out: Path, s, tokenizer: dict, data: dict, budget_tokens: int, log, quiet: bool,
-                        train: bool = True) -> dict | None:
-    """One corpus: check its size against the budget, train (or resume), evaluate; its record
+def _train_and_evaluate(config, out: Path, s, seed: int, tokenizer: dict, data: dict, budget_tokens: int, log,
+                        quiet: bool, train: bool = True) -> dict | None:
+    """One corpus and seed: check its size against the budget, train (or resume), evaluate; its record
     (None while the run is paused by ``stop_at``, or not done when ``train`` is False)."""
     sep = tokenizer["separator"]["id"]
-    train_config = config.train_config(s.name, str(out / "data" / s.name), str(out / "runs" / s.name),
-                                       tokenizer["vocab_size"], sep)
+    train_config = config.train_config(s.name, str(out / "data" / s.name), str(out / "runs" / run_name(s.name, seed, config.seed)),
+                                       tokenizer["vocab_size"], sep, seed=seed)
     facts = data["corpora"][s.name]
     row = train_config.batch_size * train_config.seq_len + 1
-    for what, tokens in (("the shared validation set", data["shared"]["tokens"]), (f"corpus {s.name}", facts["train"]["tokens"])):
-        if tokens < row:
-            raise ValueError(f"{what} has {tokens:,} tokens, less than one batch of {train_config.batch_size} x "
-                             f"{train_config.seq_len} (+1); give it more text (val_fraction, shared_share) or use a smaller batch")
+    small = [f"{what} has {tokens:,} tokens, less than one batch of {train_config.batch_size} x {train_config.seq_len} (+1); "
+             "give it more text (--val-fraction, shared_share) or use a smaller batch"
+             for what, tokens in (("the shared validation set", data["shared"]["tokens"]),
+                                  (f"corpus {s.name}", facts["train"]["tokens"])) if tokens < row]
+    if small:
+        raise InputError("\n".join(small))
     if facts["train"]["exhausted"] and facts["train"]["tokens"] < budget_tokens:
         if config.too_small == "refuse":
             raise ValueError(f"corpus {s.name}: {facts['train']['tokens']:,} training tokens, fewer than the "
                              f"budget of {budget_tokens:,} (too_small: refuse; use repeat or a smaller budget)")
-        log(f"ablate: {s.name} has {facts['train']['tokens']:,} training tokens for a budget of "
-            f"{budget_tokens:,}: it is repeated {budget_tokens / facts['train']['tokens']:.2f} times")
+        if seed == config.seed:
+            log(f"ablate: {s.name} has {facts['train']['tokens']:,} training tokens for a budget of "
+                f"{budget_tokens:,}: it is repeated {budget_tokens / facts['train']['tokens']:.2f} times")
     if not train:  # another process trains it: use it only once it is done
         if _read_json(Path(train_config.out) / "done.json") != _wanted(train_config, data["key"]):
             return None
@@ -181,16 +239,29 @@ def _tokenizer(config: AblationConfig, out: Path, splits, excluded, log) -> dict
     if config.tokenizer:
         facts = tokenizer_facts(config.tokenizer)
         facts["trained_on"] = None
+        facts["vocabulary"] = {"rule": "the tokenizer named by --tokenizer"}
         return facts
+    model = config.train_config(splits[0].name, "", "", None, 0)
+    wanted = config.vocab_size or vocabulary_for(model)
+    rule = "given by --vocab-size" if config.vocab_size else VOCAB_RULE
     share = min(config.tokenizer_sample_bytes // len(splits), min(s.train_bytes for s in splits))
-    log(f"ablate: training the shared tokenizer (vocabulary {config.vocab_size:,}) on {share:,} bytes of each corpus")
+    log(f"ablate: training the shared tokenizer (vocabulary {wanted:,}, {rule if config.vocab_size else 'sized to the model'}) "
+        f"on up to {share:,} bytes of each corpus")
     samples = {s.name: cp.train_documents(s, config.val_fraction, excluded, config.seed) for s in splits}
-    sample = train_shared_tokenizer(out, samples, share, config.vocab_size)
+    sample = train_shared_tokenizer(out, samples, share, wanted, fit_vocabulary=config.vocab_size is None, log=log)
     card = json.loads((out / "tokenizer" / "card.json").read_text())
     facts = tokenizer_facts(str(out / "tokenizer" / card["model"]))
     facts["path"] = "tokenizer/" + card["model"]
+    counted = _read_json(out / "tokenizer-sample" / "tokens.json") or {}
+    if counted.get("digest") != facts["digest"] or set(counted.get("tokens", {})) != set(sample):
+        counted = {"digest": facts["digest"], "tokens": count_sample_tokens(out, str(out / facts["path"]), list(sample))}
+        _write_json(out / "tokenizer-sample" / "tokens.json", counted)
+    for name, part in sample.items():
+        part["tokens"] = counted["tokens"][name]
     facts["trained_on"] = sample
-    facts["bytes_per_token"] = card.get("bytes_per_token")
+    facts["vocabulary"] = {"requested": wanted, "rule": rule, "fitted_to_sample": facts["vocab_size"] < wanted}
+    parts = ", ".join(f"{name} {p['documents']:,} documents, {p['bytes']:,} bytes, {p['tokens']:,} tokens" for name, p in sample.items())
+    log(f"ablate: shared tokenizer of {facts['vocab_size']:,} pieces, trained on {parts}")
     return facts
 
 
@@ -199,12 +270,13 @@ def _tokenizer_path(out: Path, tokenizer: dict) -> str:
     return str(path if path.is_absolute() else out / path)
 
 
-def _token_files(config, out: Path, splits, shared, references, excluded, tokenizer, budget_tokens: int, log) -> dict:
-    """Write (or keep) every token file; return their facts, with the key that identifies them."""
+def _token_files(config, out: Path, splits, shared, extra: dict, excluded, tokenizer, budget_tokens: int, log) -> dict:
+    """Write (or keep) every token file; return their facts, with the key that identifies them.
+    ``extra``: the evaluation sets the user gives, by name (``references``, ``eval_texts``): (id, text) each."""
     key = _key(tokenizer["digest"], tokenizer["separator"], config.val_fraction, config.shared_share,
                config.shared_val_bytes, config.seed, budget_tokens,
                [(c.name, [(p.name, p.stat().st_size) for p in s.shards]) for c, s in zip(config.corpora, splits)],
-               [cp.text_key(t).hex() for _, t in references])
+               {name: [cp.text_key(t).hex() for _, t in docs] for name, docs in extra.items()})
     manifest_path = out / "data" / "manifest.json"
     manifest = _read_json(manifest_path)
     if manifest and manifest.get("key") == key:
@@ -228,20 +300,39 @@ def _token_files(config, out: Path, splits, shared, references, excluded, tokeni
         copy_shard(evals / whole["files"][0], out / "data" / s.name, s.name, "val", 0)
         manifest["eval_files"][f"shared-{s.name}"] = {"file": f"eval/{part['files'][0]}", "bytes": part["bytes"]} if part["files"] else None
         manifest["eval_files"][f"own-{s.name}"] = {"file": f"eval/{own['files'][0]}", "bytes": own["bytes"]} if own["files"] else None
+        shared_part = {"documents": len(s.shared), "tokens": part["tokens"], "bytes": part["bytes"]}
+        own_val = {"documents": len(s.own_val), "tokens": own["tokens"], "bytes": own["bytes"]}
+        trained_on = (tokenizer.get("trained_on") or {}).get(s.name)
         manifest["corpora"][s.name] = {
             "path": next(c.path for c in config.corpora if c.name == s.name),
             "documents": s.documents, "bytes": s.bytes, "heldout_documents": s.heldout_documents,
-            "shared_part": {"documents": len(s.shared), "tokens": part["tokens"], "bytes": part["bytes"]},
-            "own_val": {"documents": len(s.own_val), "tokens": own["tokens"], "bytes": own["bytes"]},
+            "shared_part": shared_part, "own_val": own_val,
             "train_available": {"documents": s.train_documents, "bytes": s.train_bytes},
             "train": train,
+            # what this corpus gave each part of the ablation, as encoded (tokens include one separator
+            # per document, but the tokenizer sample's, which is text only)
+            "contributed": {"tokenizer_sample": trained_on, "shared_val": shared_part, "own_val": own_val,
+                            "train": _trained_on(train, budget_tokens)},
         }
-    if references:
-        ref = write_tokens(evals, "reference", "val", 0, references, tok, sep)
-        manifest["references"] = {"documents": len(references), "tokens": ref["tokens"], "bytes": ref["bytes"]}
-        manifest["eval_files"]["reference"] = {"file": f"eval/{ref['files'][0]}", "bytes": ref["bytes"]}
+    for name, docs in extra.items():  # "references" is scored as the set "reference", "eval_texts" as itself
+        if docs:
+            set_name = EXTRA_SETS[name]
+            written = write_tokens(evals, set_name.replace("_", "-"), "val", 0, docs, tok, sep)
+            manifest[name] = {"documents": len(docs), "tokens": written["tokens"], "bytes": written["bytes"]}
+            if name == "eval_texts":
+                manifest[name]["path"] = str(Path(config.eval_texts).resolve())
+            manifest["eval_files"][set_name] = {"file": f"eval/{written['files'][0]}", "bytes": written["bytes"]}
     _write_json(manifest_path, manifest)
     return manifest
+
+
+def _trained_on(train: dict, budget_tokens: int) -> dict:
+    """What a run trains on of a corpus's encoded training stream: the first ``budget_tokens`` tokens
+    (the documents that begin within them), or all of it, repeated, when it is shorter than the budget."""
+    if train["tokens"] <= budget_tokens:
+        return {"documents": train["documents"], "bytes": train["bytes"], "tokens": train["tokens"],
+                "epochs": round(budget_tokens / train["tokens"], 3) if train["tokens"] else None}
+    return {**train["within_limit"], "tokens": budget_tokens, "epochs": 1.0}
 
 
 def _wanted(train_config, data_key: str) -> dict:
@@ -253,7 +344,7 @@ def _wanted(train_config, data_key: str) -> dict:
 def _train(train_config, data_key: str, log, quiet: bool) -> bool:
     """Train one run, or continue it from its checkpoint, or keep it when it is done with this config.
     Return whether it is done (False: stopped early by ``stop_at``)."""
-    from webcorpus.trainer.train import CHECKPOINT, train
+    from webcorpus.trainer.train import CHECKPOINT, METRICS, train
 
     run = Path(train_config.out)
     wanted = _wanted(train_config, data_key)
@@ -268,13 +359,12 @@ def _train(train_config, data_key: str, log, quiet: bool) -> bool:
     _write_json(run / "started.json", wanted)
     train_config.resume = resumable
     log(f"ablate: training {run.name} ({train_config.steps} steps" + (", resumed)" if resumable else ")"))
-    if quiet:
-        import contextlib
-        import io
+    import io
 
-        with contextlib.redirect_stdout(io.StringIO()):
-            train(train_config)
-    else:
+    from webcorpus.ablate.progress import RunProgress
+
+    # the trainer's per-step lines give way to one bar (or a line per tenth) per run
+    with RunProgress(run / METRICS, run.name, train_config.steps, log, quiet), contextlib.redirect_stdout(io.StringIO()):
         train(train_config)
     train_config.resume = False
     if train_config.stop_at is not None and train_config.stop_at < train_config.steps:
@@ -329,6 +419,7 @@ def _run_record(split, facts: dict, train_config, evaluation: dict, budget_token
     train_tokens = facts["train"]["tokens"]
     return {
         "name": split.name,
+        "seed": train_config.seed,
         "corpus": facts["path"],
         "documents": facts["documents"],
         "bytes": facts["bytes"],
@@ -343,6 +434,7 @@ def _run_record(split, facts: dict, train_config, evaluation: dict, budget_token
         "shared_val_parts": {k[len("shared-"):]: v for k, v in sets.items() if k.startswith("shared-")},
         "own_val": sets.get(f"own-{split.name}"),
         "reference": sets.get("reference"),
+        "eval_texts": sets.get("eval_texts"),
         "tasks": evaluation["tasks"],
         "curve": {"train_loss": train_points, "val_loss": val_points},
         "run_dir": os.path.relpath(run, out),

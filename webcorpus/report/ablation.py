@@ -56,10 +56,16 @@ def section_html(result: dict) -> str:
         f"(preset {escape(str(held['preset']))}, seed {held['seed']}); the same <b>{numbers.count(held['train_tokens'])}</b> "
         f"training tokens for each ({numbers.count(held['steps'])} steps of {numbers.count(held['tokens_per_step'])}). Every model is scored "
         f"on the same <b>shared validation set</b>: {numbers.count(shared['documents'])} documents held out of every corpus, "
-        f"{numbers.size(shared['bytes_per_corpus'])} from each ({numbers.count(shared['tokens'])} tokens"
+        + (f"{numbers.count(shared['tokens_per_corpus'])} tokens from each" if "tokens_per_corpus" in shared
+           else f"{numbers.size(shared['bytes_per_corpus'])} from each")  # (ablations before the parts were equal in tokens)
+        + f" ({numbers.count(shared['tokens'])} tokens in all"
         + (f"; {numbers.count(shared['in_several_parts'])} of them were drawn from several corpora and count once"
            if shared.get("in_several_parts") else "")
-        + "). Lower loss is better; "
+        + ")"
+        + (f"; and on the <b>eval texts</b> the user trusts ({escape(Path(result['eval_texts']['path']).name)}: "
+           f"{numbers.count(result['eval_texts']['documents'])} documents, {numbers.count(result['eval_texts']['tokens'])} tokens, "
+           "drawn from no corpus and never trained on)" if result.get("eval_texts") else "")
+        + ". Lower loss is better; "
         "own validation losses are on different texts for each corpus and do not compare across rows. "
         "Task accuracies are the share of examples whose right ending the model finds likeliest, with 95% "
         "Wilson intervals: overlapping intervals do not show a difference.")
@@ -68,6 +74,8 @@ def section_html(result: dict) -> str:
             "<th class=\"num\">shared val bits/byte</th><th class=\"num\">own val loss</th>")
     if result.get("references"):
         head += "<th class=\"num\">reference loss</th>"
+    if result.get("eval_texts"):
+        head += "<th class=\"num\">eval texts loss</th><th class=\"num\">eval texts bits/byte</th>"
     head += "".join(f'<th class="num">{escape(t)} acc_norm (95% CI)</th>' for t in tasks) + "</tr>"
     best = min((r["shared_val"]["loss"] for r in runs if r["shared_val"]), default=None)
     rows = []
@@ -85,6 +93,10 @@ def section_html(result: dict) -> str:
                  _cell("own_val_loss", _loss(run["own_val"]))]
         if result.get("references"):
             cells.append(_cell("reference_loss", _loss(run["reference"])))
+        if result.get("eval_texts"):
+            trusted = run.get("eval_texts")
+            cells += [_cell("eval_texts_loss", _loss(trusted)),
+                      _cell("eval_texts_bpb", trusted["bits_per_byte"] if trusted else None)]
         for task in tasks:
             score = run["tasks"].get(task)
             if score:
@@ -119,8 +131,37 @@ def section_html(result: dict) -> str:
     commands = "\n".join(f"# {r['name']}\n{r['command']}" for r in runs)
     if result.get("command"):
         commands = f"# the whole ablation\n{result['command']}\n\n" + commands
-    return (f'<p class="caption">{caption}</p>{table}{note_html}{curves}{cross}'
+    return (f'<p class="caption">{caption}</p>{_verdicts(result)}{table}{note_html}{_contributed(result)}{curves}{cross}'
             f'<h3>Commands that reproduce each run</h3><pre id="ablation-commands">{escape(commands)}</pre>')
+
+
+def _verdicts(result: dict) -> str:
+    """The verdicts (which corpus won, by how much, against the seeds' spread) as sentences."""
+    from webcorpus.ablate.verdict import verdict_line
+
+    lines = [verdict_line(v).removeprefix("ablate: ") for v in (result.get("verdict") or {}).values()]
+    return "".join(f'<p class="verdict" data-set="{escape(v["set"])}"><b>Verdict</b>: {escape(line)}.</p>'
+                   for v, line in zip(result["verdict"].values(), lines)) if lines else ""
+
+
+def _contributed(result: dict) -> str:
+    """What each corpus gave the tokenizer sample, the training tokens and the validation sets."""
+    contributed = result.get("contributed")
+    if not contributed:
+        return ""
+    parts = (("tokenizer_sample", "tokenizer sample"), ("train", "training"), ("shared_val", "shared validation"),
+             ("own_val", "own validation"))
+    head = "<tr><th>corpus</th>" + "".join(f'<th class="num">{label}: documents / bytes / tokens</th>' for _, label in parts) + "</tr>"
+    rows = []
+    for name, given in contributed.items():
+        cells = []
+        for key, _ in parts:
+            part = given.get(key)
+            text = "–" if not part else " / ".join(numbers.count(part[k]) for k in ("documents", "bytes", "tokens"))
+            cells.append(f'<td class="num" data-field="{key}">{text}</td>')
+        rows.append(f'<tr data-run="{escape(name)}"><td>{escape(name)}</td>{"".join(cells)}</tr>')
+    return ("<h3>What each corpus contributed</h3>"
+            f'<table id="ablation-contributed">{head}{"".join(rows)}</table>')
 
 
 def write_ablation_page(ablation_dir: str | Path) -> Path:
