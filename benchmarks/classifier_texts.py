@@ -76,6 +76,14 @@ def write_jsonl(path: Path, texts: list[str]) -> Path:
     return path
 
 
+def read_prepared(path: Path) -> list[str]:
+    """The prepared texts (the classifier's one line each) of a JSON lines file."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from webcorpus.stages.classifier.examples import read_files
+
+    return read_files(str(path)).texts
+
+
 if __name__ == "__main__":
     for name in DATASETS:
         print(f"{name}: {len(articles(name))} articles, {len(rests(name))} rests of pages, "
