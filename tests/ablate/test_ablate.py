@@ -14,6 +14,8 @@ from click.testing import CliRunner
 pytest.importorskip("torch")
 
 from webcorpus.cli import main  # noqa: E402
+from tests.ablate.test_texts import articles  # noqa: E402
+from tests.conftest import SHARED_DATA  # noqa: E402
 from tests.ablate.conftest import TINY  # noqa: E402
 from webcorpus.ablate import corpora as cp  # noqa: E402
 from webcorpus.ablate.config import load_yaml  # noqa: E402
@@ -36,13 +38,15 @@ def write_tasks(folder):
 
 
 def write_config(tmp_path, outputs, out, **extra) -> str:
+    trusted = tmp_path / "trusted.jsonl"
+    trusted.write_text("".join(json.dumps({"text": t}) + "\n" for t in articles(SHARED_DATA, 8)))
     references = tmp_path / "references"
     references.mkdir(exist_ok=True)
     (references / "a.txt").write_text("The museum opens at nine in the morning and closes at five. " * 20)
     (references / "b.md").write_text("Rain is expected across the region on Thursday, with wind from the west. " * 20)
     values = {"corpora": {"filtered": str(outputs[0]), "unfiltered": str(outputs[1])}, "out": str(out),
               "vocab_size": 512, "val_fraction": 0.25, "preset": "tiny", "train": dict(TINY, steps=STEPS),
-              "device": "cpu", "references": str(references),
+              "device": "cpu", "references": str(references), "eval_texts": str(trusted),
               "tasks": [str(p) for p in write_tasks(tmp_path)], **extra}
     path = tmp_path / f"{out.name}.yaml"
     path.write_text(yaml.safe_dump(values))
@@ -56,11 +60,11 @@ def ablation(two_outputs, tmp_path_factory):
     config = write_config(tmp, two_outputs, out)
     result = CliRunner().invoke(main, ["ablate", "--config", config, "--quiet"])
     assert result.exit_code == 0, result.output + str(result.exception)
-    return out, config, json.loads((out / "ablation.json").read_text())
+    return out, config, json.loads((out / "ablation.json").read_text()), result.output
 
 
 def test_every_run_held_equal_but_the_corpus(ablation):
-    out, _, result = ablation
+    out, _, result, _ = ablation
     held = result["held_equal"]
     assert held["steps"] == STEPS and held["train_tokens"] == STEPS * TINY["batch_size"] * TINY["seq_len"]
     assert [r["name"] for r in result["runs"]] == ["filtered", "unfiltered"]
@@ -83,7 +87,7 @@ def test_every_run_held_equal_but_the_corpus(ablation):
 
 
 def test_shared_validation_is_equal_parts_and_never_trained_on(ablation, two_outputs):
-    out, config_path, result = ablation
+    out, config_path, result, _ = ablation
     config = load_yaml(config_path)
     splits = [cp.scan(c.name, c.path, config.val_fraction, 2 * config.shared_val_bytes, config.seed) for c in config.corpora]
     budget = cp.assign_validation(splits, config.shared_share, config.shared_val_bytes)
@@ -109,7 +113,7 @@ def test_shared_validation_is_equal_parts_and_never_trained_on(ablation, two_out
 
 
 def test_tasks_are_scored_with_intervals(ablation):
-    _, _, result = ablation
+    _, _, result, _ = ablation
     for run in result["runs"]:
         assert set(run["tasks"]) == {"hellaswag_val", "plain"}
         hs = run["tasks"]["hellaswag_val"]
@@ -123,7 +127,7 @@ def test_tasks_are_scored_with_intervals(ablation):
 
 
 def test_report_table_chart_and_commands(ablation, two_outputs):
-    out, _, result = ablation
+    out, _, result, _ = ablation
     page = lxml.html.fromstring((out / "report.html").read_text())
     rows = page.xpath('//table[@id="ablation-table"]//tr[@data-run]')
     assert [r.get("data-run") for r in rows] == ["filtered", "unfiltered"]
@@ -145,7 +149,7 @@ def test_report_table_chart_and_commands(ablation, two_outputs):
 
 
 def test_a_rerun_trains_nothing_and_a_stopped_run_resumes_to_the_same_model(ablation, two_outputs, tmp_path):
-    out, config_path, result = ablation
+    out, config_path, result, _ = ablation
     before = {r["name"]: (out / r["run_dir"] / "checkpoint.pt").stat().st_mtime_ns for r in result["runs"]}
     again = CliRunner().invoke(main, ["ablate", "--config", config_path, "--quiet"])
     assert again.exit_code == 0, again.output
@@ -194,7 +198,7 @@ def test_task_scores_equal_one_sequence_at_a_time(ablation, tmp_path):
     from webcorpus.ablate.tasks import join, read_task, score_task
     from webcorpus.tokenizer.loaded import load_tokenizer
 
-    out, _, result = ablation
+    out, _, result, _ = ablation
     tokenizer = load_tokenizer(str(out / result["held_equal"]["tokenizer"]["path"]))
     separator = result["held_equal"]["tokenizer"]["separator"]["id"]
     model = load_model(out / result["runs"][0]["run_dir"], "cpu")
@@ -233,7 +237,7 @@ def test_runs_side_by_side_each_process_its_own(two_outputs, tmp_path):
 
 
 def test_a_tokenizer_the_user_names(ablation, two_outputs, tmp_path):
-    out, _, result = ablation
+    out, _, result, _ = ablation
     named = out / result["held_equal"]["tokenizer"]["path"]
     config = write_config(tmp_path, two_outputs, tmp_path / "named", tokenizer=str(named))
     done = CliRunner().invoke(main, ["ablate", "--config", config, "--quiet"])
@@ -245,3 +249,27 @@ def test_a_tokenizer_the_user_names(ablation, two_outputs, tmp_path):
     for run in again["runs"]:
         shared = run["shared_val"]
         assert shared["bits_per_byte"] == pytest.approx(shared["nats"] / math.log(2) / again["shared_val"]["bytes"])
+
+
+def test_eval_texts_score_every_model_on_the_same_trusted_texts(ablation):
+    out, _, result, console = ablation
+    trusted = result["eval_texts"]
+    assert trusted["documents"] == 8 and trusted["tokens"] > 8 and trusted["path"].endswith("trusted.jsonl")
+    page = lxml.html.fromstring((out / "report.html").read_text())
+    for run in result["runs"]:
+        scores = run["eval_texts"]
+        assert scores["tokens"] == trusted["tokens"] - 1  # the same texts for every model, every token scored
+        assert scores["bits_per_byte"] == pytest.approx(scores["nats"] / math.log(2) / trusted["bytes"])
+        assert f"{run['name']}: shared validation loss" in console
+        assert f"eval texts loss {scores['loss']:.4f}" in console
+        cell = page.xpath(f'//tr[@data-run="{run["name"]}"]/td[@data-field="eval_texts_bpb"]')[0]
+        assert float(cell.get("data-value")) == pytest.approx(scores["bits_per_byte"])
+
+
+def test_unreadable_eval_texts_stop_before_work_with_exit_2(two_outputs, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"body": "no text field"}\n')
+    out = tmp_path / "never"
+    result = CliRunner().invoke(main, ["ablate", *map(str, two_outputs), "--out", str(out), "--eval-texts", str(bad)])
+    assert result.exit_code == 2 and "bad.jsonl:1" in result.output and "--eval-texts" in result.output
+    assert not (out / "tokenizer").exists()

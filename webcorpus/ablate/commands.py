@@ -23,6 +23,9 @@ from webcorpus.trainer.config import PRESETS
 @click.option("--too-small", type=click.Choice(["repeat", "refuse"]), help="A corpus with fewer tokens than the budget.  [default: repeat]")
 @click.option("--val-fraction", type=float, help="Share of each corpus held out of training, by id hash.  [default: 0.1]")
 @click.option("--references", type=click.Path(exists=True, file_okay=False), help="A folder of .txt/.md texts to evaluate every model on.")
+@click.option("--eval-texts", type=click.Path(exists=True, dir_okay=False),
+              help="Texts you trust, not drawn from any corpus (JSONL or Parquet with 'text', or plain text, "
+                   "documents split at blank lines): every model's loss and bits per byte on them.")
 @click.option("--task", "tasks", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="A multiple-choice JSONL file (HellaSwag or {context, endings, label}); repeatable.")
 @click.option("--max-task-examples", type=int, help="Score only the first N examples of each task.")
@@ -33,18 +36,18 @@ from webcorpus.trainer.config import PRESETS
 @click.option("--threads", type=int, help="torch CPU threads (tiny models on a CPU run fastest on 1).")
 @click.option("--quiet", is_flag=True, help="No per-step training lines.")
 def ablate(outputs, out, config_file, names, tokenizer, vocab_size, preset, steps, train_tokens, too_small,
-           val_fraction, references, tasks, max_task_examples, seed, device, only, threads, quiet):
+           val_fraction, references, eval_texts, tasks, max_task_examples, seed, device, only, threads, quiet):
     """Train the same model on each of OUTPUTS (pipeline OUTPUT folders) with the same tokenizer,
     seed, schedule and number of tokens, and compare them on the same texts. Re-run to resume."""
     import importlib.util
 
-    from webcorpus.ablate.config import AblationConfig, check, load_yaml
+    from webcorpus.ablate.config import AblationConfig, InputError, check, load_yaml
 
     if importlib.util.find_spec("torch") is None:
         raise click.ClickException("ablations train models: pip install 'webcorpus[train]'")
     options = {"out": out, "tokenizer": tokenizer, "vocab_size": vocab_size, "preset": preset,
                "train_tokens": train_tokens, "too_small": too_small, "val_fraction": val_fraction,
-               "references": references, "max_task_examples": max_task_examples, "seed": seed, "device": device, "threads": threads}
+               "references": references, "eval_texts": eval_texts, "max_task_examples": max_task_examples, "seed": seed, "device": device, "threads": threads}
     if tasks:
         options["tasks"] = list(tasks)
     try:
@@ -66,6 +69,8 @@ def ablate(outputs, out, config_file, names, tokenizer, vocab_size, preset, step
 
     try:
         run_ablation(config, log=lambda m: click.echo(m, err=True), quiet_training=quiet, only=list(only) or None)
+    except InputError as error:  # found before any training: a usage problem, exit 2
+        raise click.UsageError(str(error)) from error
     except (FileNotFoundError, ValueError) as error:
         raise click.ClickException(str(error)) from error
 

@@ -25,6 +25,10 @@ from webcorpus.trainer.config import PRESETS, TrainConfig, make_config
 TOO_SMALL = ("repeat", "refuse")
 
 
+class InputError(ValueError):
+    """A problem with the ablation's inputs found before any training: ``webcorpus ablate`` exits 2."""
+
+
 @dataclass
 class Corpus:
     name: str  # a plain file-name part: runs/NAME, data/NAME
@@ -44,6 +48,7 @@ class AblationConfig:
     shared_share: float = 0.5  # share of the smallest corpus's held-out bytes every corpus gives the shared set
     shared_val_bytes: int = 20_000_000  # at most this many bytes per corpus in the shared set
     references: str | None = None  # a folder of .txt/.md files: one more evaluation set, the same for all
+    eval_texts: str | None = None  # texts the user trusts (JSONL/Parquet with `text`, or plain text): one more set
     tasks: list[str] = field(default_factory=list)  # multiple-choice JSONL files (HellaSwag or plain)
     max_task_examples: int | None = None  # score the first N examples of each task (None: all)
     # --- training: the same for every corpus
@@ -83,7 +88,7 @@ def to_yaml(config: AblationConfig) -> str:
 
     values = config.to_dict()
     values["corpora"] = {c.name: absolute(c.path) for c in config.corpora}
-    for key in ("out", "tokenizer", "references"):
+    for key in ("out", "tokenizer", "references", "eval_texts"):
         values[key] = absolute(values[key])
     values["tasks"] = [absolute(t) for t in config.tasks]
     return yaml.safe_dump(values, sort_keys=False)
@@ -164,7 +169,7 @@ def load_yaml(path: str, overrides: dict | None = None) -> AblationConfig:
     if "out" not in values and "out" not in overrides:
         raise ValueError(f"{path}: 'out' (the ablation folder) is required")
     values["out"] = resolve(values.get("out"))
-    for key in ("tokenizer", "references"):
+    for key in ("tokenizer", "references", "eval_texts"):
         values[key] = resolve(values.get(key))
     values["tasks"] = [resolve(str(t)) for t in values.get("tasks") or []]
     values.update(overrides)

@@ -28,9 +28,12 @@ from typing import Callable
 
 from webcorpus.ablate import corpora as cp
 from webcorpus.ablate.config import AblationConfig, to_yaml, tokens_per_step
+from webcorpus.ablate.texts import read_eval_texts
 from webcorpus.ablate.tokens import copy_shard, tokenizer_facts, train_shared_tokenizer, write_tokens
 
 RESULT = "ablation.json"
+#: the user's evaluation sets: config key -> the name of its scores in a run's ``eval.json``
+EXTRA_SETS = {"references": "reference", "eval_texts": "eval_texts"}
 CONFIG = "ablation.yaml"
 
 
@@ -83,6 +86,7 @@ def run_ablation(config: AblationConfig, log: Callable[[str], None] = lambda m: 
         "shared_val": {"documents": len(shared), "bytes_per_corpus": budget,
                        "in_several_parts": cp.in_several_parts(splits), **data["shared"]},
         "references": data.get("references"),
+        "eval_texts": data.get("eval_texts"),
         "tasks": [str(t) for t in config.tasks],
         "runs": runs,
     }
@@ -90,6 +94,8 @@ def run_ablation(config: AblationConfig, log: Callable[[str], None] = lambda m: 
     from webcorpus.report.ablation import write_ablation_page
 
     result["report"] = str(write_ablation_page(out))
+    for line in summary_lines(result):
+        log(line)
     log(f"ablate: {out / RESULT} and {result['report']}")
     return result
 
@@ -97,6 +103,7 @@ def run_ablation(config: AblationConfig, log: Callable[[str], None] = lambda m: 
 def _prepare(config: AblationConfig, out: Path, log):
     """Steps 1 to 3: the splits, the shared tokenizer, the token files (kept when unchanged)."""
     (out / CONFIG).write_text(to_yaml(config))  # `webcorpus ablate --config OUT/ablation.yaml` repeats it
+    trusted = read_eval_texts(config.eval_texts) if config.eval_texts else []
     # --- 1. splits
     keep = 2 * config.shared_val_bytes  # held-out text kept in memory: shared part plus own split
     splits = [cp.scan(c.name, c.path, config.val_fraction, keep, config.seed) for c in config.corpora]
@@ -107,7 +114,8 @@ def _prepare(config: AblationConfig, out: Path, log):
     budget = cp.assign_validation(splits, config.shared_share, config.shared_val_bytes)
     shared = cp.shared_documents(splits)
     references = cp.reference_documents(config.references) if config.references else []
-    excluded = {cp.text_key(d[2]) for s in splits for d in s.heldout} | {cp.text_key(t) for _, t in references}
+    excluded = ({cp.text_key(d[2]) for s in splits for d in s.heldout} | {cp.text_key(t) for _, t in references}
+                | {cp.text_key(t) for _, t in trusted})
     log(f"ablate: {len(splits)} corpora; shared validation set {len(shared)} documents "
         f"({budget:,} bytes from each corpus)")
 
@@ -118,7 +126,8 @@ def _prepare(config: AblationConfig, out: Path, log):
     # --- 3. token files and the training budget
     probe = config.train_config(splits[0].name, "", "", tokenizer["vocab_size"], sep)
     budget_tokens = probe.steps * tokens_per_step(probe)
-    data = _token_files(config, out, splits, shared, references, excluded, tokenizer, budget_tokens, log)
+    data = _token_files(config, out, splits, shared, {"references": references, "eval_texts": trusted}, excluded,
+                        tokenizer, budget_tokens, log)
     return splits, shared, budget, tokenizer, budget_tokens, probe, data
 
 
@@ -199,12 +208,13 @@ def _tokenizer_path(out: Path, tokenizer: dict) -> str:
     return str(path if path.is_absolute() else out / path)
 
 
-def _token_files(config, out: Path, splits, shared, references, excluded, tokenizer, budget_tokens: int, log) -> dict:
-    """Write (or keep) every token file; return their facts, with the key that identifies them."""
+def _token_files(config, out: Path, splits, shared, extra: dict, excluded, tokenizer, budget_tokens: int, log) -> dict:
+    """Write (or keep) every token file; return their facts, with the key that identifies them.
+    ``extra``: the evaluation sets the user gives, by name (``references``, ``eval_texts``): (id, text) each."""
     key = _key(tokenizer["digest"], tokenizer["separator"], config.val_fraction, config.shared_share,
                config.shared_val_bytes, config.seed, budget_tokens,
                [(c.name, [(p.name, p.stat().st_size) for p in s.shards]) for c, s in zip(config.corpora, splits)],
-               [cp.text_key(t).hex() for _, t in references])
+               {name: [cp.text_key(t).hex() for _, t in docs] for name, docs in extra.items()})
     manifest_path = out / "data" / "manifest.json"
     manifest = _read_json(manifest_path)
     if manifest and manifest.get("key") == key:
@@ -236,10 +246,14 @@ def _token_files(config, out: Path, splits, shared, references, excluded, tokeni
             "train_available": {"documents": s.train_documents, "bytes": s.train_bytes},
             "train": train,
         }
-    if references:
-        ref = write_tokens(evals, "reference", "val", 0, references, tok, sep)
-        manifest["references"] = {"documents": len(references), "tokens": ref["tokens"], "bytes": ref["bytes"]}
-        manifest["eval_files"]["reference"] = {"file": f"eval/{ref['files'][0]}", "bytes": ref["bytes"]}
+    for name, docs in extra.items():  # "references" is scored as the set "reference", "eval_texts" as itself
+        if docs:
+            set_name = EXTRA_SETS[name]
+            written = write_tokens(evals, set_name.replace("_", "-"), "val", 0, docs, tok, sep)
+            manifest[name] = {"documents": len(docs), "tokens": written["tokens"], "bytes": written["bytes"]}
+            if name == "eval_texts":
+                manifest[name]["path"] = str(Path(config.eval_texts).resolve())
+            manifest["eval_files"][set_name] = {"file": f"eval/{written['files'][0]}", "bytes": written["bytes"]}
     _write_json(manifest_path, manifest)
     return manifest
 
@@ -343,11 +357,29 @@ def _run_record(split, facts: dict, train_config, evaluation: dict, budget_token
         "shared_val_parts": {k[len("shared-"):]: v for k, v in sets.items() if k.startswith("shared-")},
         "own_val": sets.get(f"own-{split.name}"),
         "reference": sets.get("reference"),
+        "eval_texts": sets.get("eval_texts"),
         "tasks": evaluation["tasks"],
         "curve": {"train_loss": train_points, "val_loss": val_points},
         "run_dir": os.path.relpath(run, out),
         "command": train_command(train_config),
     }
+
+
+def summary_lines(result: dict) -> list[str]:
+    """Each run's scores on the sets every model shares, one line per run."""
+    lines = []
+    for run in result["runs"]:
+        parts = [f"shared validation loss {_score(run['shared_val'])}"]
+        if run.get("eval_texts"):
+            parts.append(f"eval texts loss {_score(run['eval_texts'])}")
+        lines.append(f"ablate: {run['name']}: " + ", ".join(parts))
+    return lines
+
+
+def _score(evaluation: dict | None) -> str:
+    if not evaluation or evaluation["loss"] is None:
+        return "–"
+    return f"{evaluation['loss']:.4f} ({evaluation['bits_per_byte']:.4f} bits/byte)"
 
 
 def train_command(train_config) -> str:

@@ -59,7 +59,11 @@ def section_html(result: dict) -> str:
         f"{numbers.size(shared['bytes_per_corpus'])} from each ({numbers.count(shared['tokens'])} tokens"
         + (f"; {numbers.count(shared['in_several_parts'])} of them were drawn from several corpora and count once"
            if shared.get("in_several_parts") else "")
-        + "). Lower loss is better; "
+        + ")"
+        + (f"; and on the <b>eval texts</b> the user trusts ({escape(Path(result['eval_texts']['path']).name)}: "
+           f"{numbers.count(result['eval_texts']['documents'])} documents, {numbers.count(result['eval_texts']['tokens'])} tokens, "
+           "drawn from no corpus and never trained on)" if result.get("eval_texts") else "")
+        + ". Lower loss is better; "
         "own validation losses are on different texts for each corpus and do not compare across rows. "
         "Task accuracies are the share of examples whose right ending the model finds likeliest, with 95% "
         "Wilson intervals: overlapping intervals do not show a difference.")
@@ -68,6 +72,8 @@ def section_html(result: dict) -> str:
             "<th class=\"num\">shared val bits/byte</th><th class=\"num\">own val loss</th>")
     if result.get("references"):
         head += "<th class=\"num\">reference loss</th>"
+    if result.get("eval_texts"):
+        head += "<th class=\"num\">eval texts loss</th><th class=\"num\">eval texts bits/byte</th>"
     head += "".join(f'<th class="num">{escape(t)} acc_norm (95% CI)</th>' for t in tasks) + "</tr>"
     best = min((r["shared_val"]["loss"] for r in runs if r["shared_val"]), default=None)
     rows = []
@@ -85,6 +91,10 @@ def section_html(result: dict) -> str:
                  _cell("own_val_loss", _loss(run["own_val"]))]
         if result.get("references"):
             cells.append(_cell("reference_loss", _loss(run["reference"])))
+        if result.get("eval_texts"):
+            trusted = run.get("eval_texts")
+            cells += [_cell("eval_texts_loss", _loss(trusted)),
+                      _cell("eval_texts_bpb", trusted["bits_per_byte"] if trusted else None)]
         for task in tasks:
             score = run["tasks"].get(task)
             if score:
