@@ -140,3 +140,18 @@ def test_a_pipeline_with_several_mistakes_exits_2_naming_each_stage_and_option(t
     assert "stage 3 'quality_classifier' option 'label': label '__label__good' is not the one train_quality_classifier trains" in log
     assert "stage 4 'train_quality_classifier': positives: 5 distinct texts" in log
     assert not (tmp_path / "bad" / "documents").exists()  # refused before any work
+
+
+def test_a_model_by_url_is_fetched_once_into_the_cache_and_scores_as_the_file(trained):
+    import fsspec
+
+    from webcorpus.stages.classifier.model import fetch
+
+    url = "memory://classifier-test/model.bin"
+    with fsspec.open(url, "wb") as out:
+        out.write((trained / "model.bin").read_bytes())
+    stage = QualityClassifier(model=url)  # the labels are checked on the fetched copy, before any work
+    local = fetch(url)
+    assert local.read_bytes() == (trained / "model.bin").read_bytes() and stage.files_read() == []
+    texts = classifier_texts.articles("readability-testpages")[:5]
+    assert np.array_equal(Scorer(str(local), "__label__hq").score(texts), Scorer(str(trained / "model.bin"), "__label__hq").score(texts))
