@@ -101,7 +101,7 @@ class QualityClassifier(GlobalStage):
         scores = np.concatenate([np.load(job.scores_path) for job in jobs]) if jobs else np.empty(0, np.float32)
         cut = None
         if select:
-            hashes = np.concatenate([scoring.tie_hashes_of(job) for job in jobs]) if jobs else np.empty(0, np.uint64)
+            hashes = np.concatenate([np.load(job.hashes_path) for job in jobs]) if jobs else np.empty(0, np.uint64)
             cut = cutoff(scores, hashes, self.keep_fraction)
             written = ctx.phase_map("quality_classifier: writing the top share", scoring.write_selected, [(job, cut) for job in jobs])
         else:

@@ -1,7 +1,8 @@
 """The per-shard work of ``quality_classifier``, run in parallel through the executor's map.
 
 ``score_shard`` reads one shard in batches, scores every document and saves the scores (float32,
-NaN for a document without text) as ``NNNNN.npy`` in the stage's work folder; without
+NaN for a document without text) as ``NNNNN.npy`` in the stage's work folder, and the documents'
+tie-breaking id hashes as ``NNNNN.hashes.npy``; without
 ``keep_fraction`` it also writes the shard's documents with ``quality_score`` at once, less those
 below ``min_score``. With ``keep_fraction`` the driver first ranks the scores of every shard
 (:mod:`~webcorpus.stages.classifier.selection`), then ``write_selected`` writes each shard's
@@ -56,6 +57,10 @@ class ShardJob:
         return Path(self.work) / f"{self.index:05d}.npy"
 
     @property
+    def hashes_path(self) -> Path:
+        return Path(self.work) / f"{self.index:05d}.hashes.npy"
+
+    @property
     def ledger(self) -> Ledger:
         return Ledger(Path(self.work) / "markers")
 
@@ -68,15 +73,17 @@ def score_shard(job: ShardJob) -> dict:
     scorer = Scorer(job.model, job.label)
     writer = _writer(job) if job.write else None
     parquet = pq.ParquetFile(job.source, pre_buffer=False)
-    parts, examples = [], {}
+    parts, hash_parts, examples = [], [], {}
     below = 0
     try:
         for batch in parquet.iter_batches(batch_size=job.batch_size):
             table = pa.Table.from_batches([batch])
             texts = table.column(TEXT).to_pylist() if TEXT in table.column_names else [None] * table.num_rows
             scores = scorer.score(texts)
+            hashes = tie_hashes(table.column(ID).to_pylist())
             parts.append(scores)
-            _note_examples(examples, table, texts, scores)
+            hash_parts.append(hashes)
+            _note_examples(examples, table, texts, scores, hashes)
             if writer is not None:
                 keep = _at_least(scores, job.min_score)
                 below += int((scores < np.float32(job.min_score)).sum()) if job.min_score is not None else 0
@@ -88,6 +95,7 @@ def score_shard(job: ShardJob) -> dict:
         raise
     scores = np.concatenate(parts) if parts else np.empty(0, np.float32)
     _save(job.scores_path, scores)
+    _save(job.hashes_path, np.concatenate(hash_parts) if hash_parts else np.empty(0, np.uint64))
     result = {"documents": int(len(scores)), "no_text": int(np.isnan(scores).sum()), "below_min_score": below,
               "outputs": [os.path.basename(p) for p in outputs], "examples": examples}
     return job.ledger.commit(f"score.{job.index:05d}", result)
@@ -99,26 +107,21 @@ def write_selected(task: tuple[ShardJob, tuple[float, int] | None]) -> dict:
     done = job.ledger.read(f"write.{job.index:05d}")
     if done is not None:
         return done
-    scores = np.load(job.scores_path)
+    scores, hashes = np.load(job.scores_path), np.load(job.hashes_path)
     writer = _writer(job)
     row = 0
     try:
         for batch in pq.ParquetFile(job.source, pre_buffer=False).iter_batches(batch_size=job.batch_size):
             table = pa.Table.from_batches([batch])
             part = scores[row : row + table.num_rows]
+            keep = kept(part, hashes[row : row + table.num_rows], cut) & _at_least(part, job.min_score)
             row += table.num_rows
-            keep = kept(part, tie_hashes(table.column(ID).to_pylist()), cut) & _at_least(part, job.min_score)
             writer.write(_with_score(table, part).filter(pa.array(keep)))
         outputs = writer.close()
     except BaseException:
         writer.abort()
         raise
     return job.ledger.commit(f"write.{job.index:05d}", {"outputs": [os.path.basename(p) for p in outputs], "kept": writer.rows_written})
-
-
-def tie_hashes_of(job: ShardJob) -> np.ndarray:
-    """The tie-breaking id hashes of one shard's documents, in row order."""
-    return tie_hashes(pq.read_table(job.source, columns=[ID]).column(ID).to_pylist())
 
 
 def _writer(job: ShardJob) -> ShardWriter:
@@ -147,14 +150,14 @@ def _save(path: Path, scores: np.ndarray) -> None:
     os.replace(partial, path)
 
 
-def _note_examples(examples: dict, table: pa.Table, texts: list, scores: np.ndarray) -> None:
+def _note_examples(examples: dict, table: pa.Table, texts: list, scores: np.ndarray, all_hashes: np.ndarray) -> None:
     """Per score level (a tenth of [0, 1]), keep the document with the lowest tie hash seen so far:
     which document shows a level depends on the documents only, not on shards or workers."""
     scored = np.flatnonzero(~np.isnan(scores))
     if not len(scored):
         return
     ids = pc.take(table.column(ID), pa.array(scored)).to_pylist()
-    hashes = tie_hashes(ids)
+    hashes = all_hashes[scored]
     levels = np.minimum((scores[scored] * LEVELS).astype(int), LEVELS - 1)
     urls = table.column(URL).to_pylist() if URL in table.column_names else [None] * table.num_rows
     for level in np.unique(levels).tolist():
