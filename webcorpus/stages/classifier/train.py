@@ -46,7 +46,7 @@ class TrainQualityClassifier(GlobalStage):
         class_bytes: Annotated[int, "UTF-8 bytes of text per class at most (the run's sample and the files alike)"] = 25_000_000,
         label: Annotated[str, "the positive label (DCLM's: __label__hq)"] = "__label__hq",
         negative_label: Annotated[str, "the negative label (DCLM's: __label__cc)"] = "__label__cc",
-        dim: Annotated[int, "vector size: scoring time grows with it (DCLM's model: 256)"] = 16,
+        dim: Annotated[int, "vector size: scoring time grows with it"] = 16,
         bucket: Annotated[int, "hash buckets of word bigrams (model size: (words + bucket) x dim x 4 bytes)"] = 200_000,
         min_count: Annotated[int, "fewest occurrences of a word to get a vector of its own"] = 1,
         seed: Annotated[int, "fastText's seed and the salt of the run's sample"] = 0,
