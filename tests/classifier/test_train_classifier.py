@@ -89,3 +89,15 @@ def test_negatives_sampled_from_the_run_exclude_the_positives_and_do_not_depend_
     assert forward.texts == backward.texts and forward.texts
     assert sum(len(t.encode()) for t in forward.texts) <= 300_000
     assert not set(forward.texts) & set(classifier_texts.read_prepared(example_files["positives"]))
+
+
+def test_a_byte_budget_still_leaves_texts_to_choose_and_measure_on(tmp_path, example_files):
+    stage = TrainQualityClassifier(positives=str(example_files["positives"]), negatives=str(example_files["negatives"]),
+                                   class_bytes=250_000)  # a fraction of either file: the texts of lowest order hash
+    stage.execute(context(tmp_path))
+    card = json.loads(TrainQualityClassifier.card_path(tmp_path).read_text())
+    assert card["positives"]["bytes"] <= 250_000 and card["negatives"]["bytes"] <= 250_000
+    assert card["positives"]["beyond_class_bytes"] > 0 and card["negatives"]["beyond_class_bytes"] > 0
+    for part in ("validation", "test"):
+        assert card["split"][part]["positives"] > 0 and card["split"][part]["negatives"] > 0, card["split"]
+    assert card["test"]["roc_auc"] is not None

@@ -37,17 +37,25 @@ class Texts:
 
     texts: list[str] = field(default_factory=list)
     read: int = 0  # documents with text read, duplicates included
+    distinct: int = 0  # distinct texts among them, before the byte budget
     empty: int = 0  # documents without text
     bad: list[dict] = field(default_factory=list)  # {"file", "line", "error"}
 
     @property
     def duplicates(self) -> int:
-        return self.read - len(self.texts)
+        return self.read - self.distinct
+
+    @property
+    def over_budget(self) -> int:
+        """Distinct texts left out because the byte budget was spent."""
+        return self.distinct - len(self.texts)
 
 
-def text_key(line: str) -> int:
-    """The order in which prepared texts are taken (and split): a hash of the text itself."""
-    return int.from_bytes(hashlib.blake2b(line.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+def text_key(line: str, salt: str = "order") -> int:
+    """A 64-bit hash of a prepared text: with the default salt, the order in which texts are taken up to a
+    budget; with another (``fit`` splits with ``"split"``), a hash independent of that order."""
+    digest = hashlib.blake2b(line.encode("utf-8", "surrogatepass"), digest_size=8, person=salt.encode()[:16])
+    return int.from_bytes(digest.digest(), "little")
 
 
 def read_files(spec: str | list[str], budget: int | None = None) -> Texts:
@@ -64,6 +72,7 @@ def read_files(spec: str | list[str], budget: int | None = None) -> Texts:
                 continue
             out.read += 1
             seen.setdefault(text_key(line), line)
+    out.distinct = len(seen)
     out.texts = _within(sorted(seen.items()), budget)
     return out
 

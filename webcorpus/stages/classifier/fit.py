@@ -1,7 +1,8 @@
 """Training the fastText classifier: a three-way split, a small grid, one deterministic model.
 
-* Split: each distinct prepared text goes by a hash of itself to *train* (70%), *validation* (15%)
-  or *test* (15%), per class, so the split depends on the texts only.
+* Split: each distinct prepared text goes by a hash of itself (salted apart from the hash that orders
+  texts up to the byte budget) to *train* (70%), *validation* (15%) or *test* (15%), per class, so
+  the split depends on the texts only.
 * Grid: ``lr`` x ``epoch`` (:data:`GRID`), each trained on *train* with word bigrams
   (``wordNgrams 2``), one thread and a fixed seed; the setting with the best ROC AUC on
   *validation* wins (ties: the earlier in the grid). Its model, trained on *train* only, is the
@@ -41,8 +42,9 @@ class Settings:
 
 
 def split_of(line: str) -> str:
-    """train, validation or test, by the text's own hash."""
-    share = text_key(line) / 2**64
+    """train, validation or test, by a hash of the text salted apart from the one that orders texts
+    up to ``class_bytes`` (with the same hash, a budget would take the train split's texts only)."""
+    share = text_key(line, "split") / 2**64
     return "train" if share < SPLIT["train"] else "validation" if share < SPLIT["train"] + SPLIT["validation"] else "test"
 
 
@@ -125,7 +127,7 @@ def fit(positives: list[str], negatives: list[str], label: str, negative_label: 
     os.unlink(examples)
     return {
         "split": {name: {"positives": len(p), "negatives": len(n), "share": SPLIT[name]} for name, (p, n) in parts.items()},
-        "split_rule": "by a 64-bit BLAKE2b hash of the prepared text: train < 0.70 <= validation < 0.85 <= test",
+        "split_rule": "by a 64-bit BLAKE2b hash of the prepared text (salt 'split'): train < 0.70 <= validation < 0.85 <= test",
         "grid": tried,
         "chosen": {**best[1], **{k: v for k, v in settings.arguments(**best[1]).items() if k not in best[1]}},
         "chosen_by": "the highest ROC AUC on validation (ties: the earlier in the grid)",

@@ -79,7 +79,9 @@ class TrainQualityClassifier(GlobalStage):
             raise OptionError(option, f"{option}: {exc}") from None
         if len(found.texts) < MIN_EXAMPLES:
             detail = f"{found.read:,} read, {found.duplicates:,} of them duplicates, {found.empty:,} without text"
-            if found.read > 1 and len(found.texts) == 1:
+            if found.over_budget:
+                detail += f", {found.over_budget:,} beyond class_bytes"
+            if found.read > 1 and found.distinct == 1:
                 detail += ": all the same text"
             raise OptionError(option, f"{option}: {len(found.texts):,} distinct texts ({detail}); training needs at least "
                                       f"{MIN_EXAMPLES} (70% to train, 15% to choose settings, 15% to measure)")
@@ -147,14 +149,15 @@ class TrainQualityClassifier(GlobalStage):
                               [(p, salt, limits.train) for p in ctx.inputs])
         ordered = sorted(pair for shard in found for pair in shard)
         texts = list(dict.fromkeys(text for _, text in ordered if text not in positives))
-        return example_texts.Texts(texts=texts, read=len(ordered))
+        return example_texts.Texts(texts=texts, read=len(ordered), distinct=len(texts))
 
     def _card(self, model: Path, positives, negatives, source: str, result: dict, key: str) -> dict:
         import fasttext
 
         def side(texts, origin):
             return {"source": origin, "documents": len(texts.texts), "bytes": sum(len(t.encode("utf-8", "surrogatepass")) for t in texts.texts),
-                    "read": texts.read, "duplicates_removed": texts.duplicates, "without_text": texts.empty,
+                    "read": texts.read, "duplicates_removed": texts.duplicates, "beyond_class_bytes": texts.over_budget,
+                    "without_text": texts.empty,
                     "bad_records": texts.bad[:100], "bad_record_count": len(texts.bad)}
 
         return {
