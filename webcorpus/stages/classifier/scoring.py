@@ -74,7 +74,6 @@ def score_shard(job: ShardJob) -> dict:
     writer = _writer(job) if job.write else None
     parquet = pq.ParquetFile(job.source, pre_buffer=False)
     parts, hash_parts, examples = [], [], {}
-    below = 0
     try:
         for batch in parquet.iter_batches(batch_size=job.batch_size):
             table = pa.Table.from_batches([batch])
@@ -85,9 +84,7 @@ def score_shard(job: ShardJob) -> dict:
             hash_parts.append(hashes)
             _note_examples(examples, table, texts, scores, hashes)
             if writer is not None:
-                keep = _at_least(scores, job.min_score)
-                below += int((scores < np.float32(job.min_score)).sum()) if job.min_score is not None else 0
-                writer.write(_with_score(table, scores).filter(pa.array(keep)))
+                writer.write(_with_score(table, scores).filter(pa.array(_at_least(scores, job.min_score))))
         outputs = writer.close() if writer is not None else []
     except BaseException:
         if writer is not None:
@@ -96,8 +93,7 @@ def score_shard(job: ShardJob) -> dict:
     scores = np.concatenate(parts) if parts else np.empty(0, np.float32)
     _save(job.scores_path, scores)
     _save(job.hashes_path, np.concatenate(hash_parts) if hash_parts else np.empty(0, np.uint64))
-    result = {"documents": int(len(scores)), "no_text": int(np.isnan(scores).sum()), "below_min_score": below,
-              "outputs": [os.path.basename(p) for p in outputs], "examples": examples}
+    result = {"documents": int(len(scores)), "outputs": [os.path.basename(p) for p in outputs], "examples": examples}
     return job.ledger.commit(f"score.{job.index:05d}", result)
 
 
