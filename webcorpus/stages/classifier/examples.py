@@ -18,6 +18,7 @@ the budget, whatever the shard order or worker count.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 from dataclasses import dataclass, field
 
@@ -59,11 +60,16 @@ def text_key(line: str, salt: str = "order") -> int:
 
 
 def read_files(spec: str | list[str], budget: int | None = None) -> Texts:
-    """The distinct prepared texts of the files ``spec`` names, in text-hash order, up to ``budget`` bytes."""
+    """The distinct prepared texts of the files ``spec`` names, in text-hash order, up to ``budget`` bytes.
+
+    Memory is bounded by the budget, not the files: a text is let go as soon as the texts of lower
+    hash seen so far fill the budget without it (more texts can only push it further out)."""
     from webcorpus.readers.inputs import expand_inputs
 
     out = Texts()
-    seen: dict[int, str] = {}
+    seen: set[int] = set()
+    heap: list[tuple[int, int, str]] = []  # (-hash, bytes, text): the highest hash on top
+    held = 0
     for path in expand_inputs(spec):
         for raw in _documents(path, out):
             line = prepare(raw) if isinstance(raw, str) else ""
@@ -71,21 +77,18 @@ def read_files(spec: str | list[str], budget: int | None = None) -> Texts:
                 out.empty += 1
                 continue
             out.read += 1
-            seen.setdefault(text_key(line), line)
+            key = text_key(line)
+            if key in seen:
+                continue
+            seen.add(key)
+            size = len(line.encode("utf-8", "surrogatepass"))
+            heapq.heappush(heap, (-key, size, line))
+            held += size
+            while budget is not None and held > budget and len(heap) > 1:
+                held -= heapq.heappop(heap)[1]
     out.distinct = len(seen)
-    out.texts = _within(sorted(seen.items()), budget)
+    out.texts = [line for _, _, line in sorted(heap, reverse=True)]
     return out
-
-
-def _within(keyed: list[tuple[int, str]], budget: int | None) -> list[str]:
-    texts, used = [], 0
-    for _, line in keyed:
-        size = len(line.encode("utf-8", "surrogatepass"))
-        if budget is not None and used + size > budget and texts:
-            break
-        texts.append(line)
-        used += size
-    return texts
 
 
 def _documents(path: str, out: Texts):
