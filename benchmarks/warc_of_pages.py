@@ -27,12 +27,13 @@ def real_pages() -> list[bytes]:
     return pages
 
 
-def write_warcs(out_dir: Path, records: int, files: int = 1) -> list[Path]:
-    """``records`` responses spread evenly over ``files`` gzipped WARCs in ``out_dir``; their paths."""
+def write_warcs(out_dir: Path, records: int, files: int = 1, pages: list[bytes] | None = None) -> list[Path]:
+    """``records`` responses spread evenly over ``files`` gzipped WARCs in ``out_dir`` (``pages``: default
+    every page of real_pages()); their paths."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    pages = real_pages()
+    pages = pages if pages is not None else real_pages()
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for f in range(files):

@@ -54,7 +54,7 @@ def test_every_section_is_present_and_only_training_and_ablation_are_absent(page
         assert len(section) == 1, key
         assert section[0].xpath("h2")[0].text_content() == title
     absent = [s.get("id") for s in page.xpath('//section[@class="absent"]')]
-    assert absent == ["training", "ablation"]  # no --train, no --ablation given
+    assert absent == ["classifier", "training", "ablation"]  # no quality classifier stage, no --train, no --ablation given
     assert "--train" in page.xpath('//section[@id="training"]')[0].text_content()
     # The part of each chart a browser draws: every present section except config's text has an svg chart.
     for key in ("funnel", "languages", "lengths", "dedup", "pii", "tokenizer", "config"):

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from webcorpus import numbers
 from webcorpus.report.ablation import read_ablation
+from webcorpus.report.classifier import read_classifier
 from webcorpus.report.dropped import drop_examples, filter_signals, top_domains
 from webcorpus.report.signals import stage_signals
 from webcorpus.report.token_files import open_token_shard, split_of
@@ -58,6 +59,7 @@ def gather(output_dir: str | Path, train_dir: str | Path | None = None, ablation
         "domains": top_domains(output, documents),
         "signals": filter_signals(output, stats, documents),
         "stage_signals": stage_signals(stats),
+        "classifier": read_classifier(output),
     }
     data["headline"] = _headline(data)
     return data

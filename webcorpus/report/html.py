@@ -21,6 +21,7 @@ from webcorpus.report.charts import COLORS
 SECTIONS = [
     ("funnel", "Funnel: what each stage kept and dropped"),
     ("signals", "Filter signals and their thresholds"),
+    ("classifier", "Quality classifier: how well it separates, and documents at each score level"),
     ("examples", "Examples of dropped documents, per reason"),
     ("domains", "Top domains kept and dropped"),
     ("languages", "Languages"),
@@ -64,7 +65,7 @@ def render(data: dict) -> str:
     """The whole page for the data of :func:`webcorpus.report.data.gather`."""
     run = data["run"]
     parts = {
-        "funnel": _funnel, "signals": _signals, "examples": _examples, "domains": _domains, "languages": _languages, "lengths": _lengths, "dedup": _dedup, "pii": _pii,
+        "funnel": _funnel, "signals": _signals, "classifier": _classifier, "examples": _examples, "domains": _domains, "languages": _languages, "lengths": _lengths, "dedup": _dedup, "pii": _pii,
         "tokenizer": _tokenizer, "training": _training, "ablation": _ablation, "config": _config, "bad-input": _bad_input,
     }
     sections = "".join(_section(key, title, parts[key](data)) for key, title in SECTIONS)
@@ -266,6 +267,33 @@ def _stage_signal(stage: str, signal: dict) -> str:
             f'data-measured="{signal["measured"]}" data-not-measured="{signal["not_measured"]}">'
             f'<h4>{escape(signal["name"])}: {escape(signal["description"])}</h4>{chart}'
             f'<p class="caption">{escape(facts)}</p></div>')
+
+
+def _classifier(data: dict):
+    found = data.get("classifier")
+    if found is None:
+        return "", "No train_quality_classifier or quality_classifier stage in this pipeline."
+    card, examples, body = found["card"], found["examples"], ""
+    if card:
+        test, chosen = card["test"], card["chosen"]
+        body += '<table id="classifier-card">' + _fact_rows([
+            ("positives", f'{numbers.count(card["positives"]["documents"])} texts, {numbers.size(card["positives"]["bytes"])}'),
+            ("negatives", f'{numbers.count(card["negatives"]["documents"])} texts, {numbers.size(card["negatives"]["bytes"])} '
+                          f'({card["negatives"]["source"]})'),
+            ("test split", f'{test["positives"]} positives, {test["negatives"]} negatives'),
+            ("ROC AUC (test split)", test["roc_auc"]), ("precision at 0.5", test["precision"]), ("recall at 0.5", test["recall"]),
+            ("chosen on validation", f'lr {chosen["lr"]}, {chosen["epoch"]} epochs, dim {chosen["dim"]}, word bigrams'),
+        ]) + "</table>"
+    if examples:
+        rows = [f'<tr data-level="{e["level"][0]}"><td>{e["level"][0]:.1f}–{e["level"][1]:.1f}</td><td class="num">{e["score"]:.3f}</td>'
+                f'<td><span class="url">{escape(e["url"] or e["id"])}</span><br>{escape(e["text"])}</td></tr>' for e in examples["examples"]]
+        body += _table("classifier-examples", ["score level", "score", "document (start of its text)"], rows, numeric=(1,))
+    caption = _caption(
+        "How the quality classifier tells its positives from its negatives on texts it was not trained on and its "
+        "settings were not chosen on (the test split; OUTPUT/quality_classifier/card.json), and one document per "
+        "tenth of the score range, the same whatever the worker count (the lowest id hash of the level; "
+        "examples.json). The histogram of every score is with the filter signals above.")
+    return caption + body, None
 
 
 def _examples(data: dict):

@@ -33,6 +33,8 @@ STAGES: dict[str, str] = {
     "pii": "webcorpus.stages.pii.scrub:PiiScrub",
     # global stages: each runs as a step of its own over every document
     "dedup": "webcorpus.dedup.dedup_stage:Dedup",
+    "train_quality_classifier": "webcorpus.stages.classifier.train:TrainQualityClassifier",
+    "quality_classifier": "webcorpus.stages.classifier.apply:QualityClassifier",
     "train_tokenizer": "webcorpus.tokenizer.train:TrainTokenizer",
     "tokenize": "webcorpus.tokenizer.tokenize:Tokenize",
 }
