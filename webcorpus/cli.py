@@ -20,6 +20,9 @@ Exit codes:
        pipeline, flag or file; output in use or
        not writable; disk full; a bug): the one
        line says what to do, run.log has the rest
+  3    finished, but no document came out: the
+       summary names the stage that dropped the
+       most and why (stats.json has the funnel)
   130  interrupted: re-run the same command to
        resume
 """
