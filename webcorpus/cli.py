@@ -250,9 +250,10 @@ def _demo_ablation(pipeline_path: str, inputs: list, output: Path, workers: int,
 
     from webcorpus.pipeline.shipped import pipeline_path as resolve_pipeline
 
-    variant = without_quality_filters(resolve_pipeline(pipeline_path), output / "no-quality.yaml")
     # one worker: the variant is small, and a pool of spawned workers costs more CPU than it saves here
-    overrides = {"input": inputs, "output": str(output / "run-no-quality"), "workers": 1}
+    overrides = {"input": [p if "://" in p else os.path.abspath(p) for p in map(str, inputs)],
+                 "output": os.path.abspath(output / "run-no-quality"), "workers": 1}
+    variant = without_quality_filters(resolve_pipeline(pipeline_path), output / "no-quality.yaml", overrides)
     click.echo(f"ablation: the same crawl without quality filters ({variant}) -> {output / 'run-no-quality'}", err=True)
     result = _run_or_exit(str(variant), overrides, quiet=True, overwrite="changed")
     if result.exit_code:
