@@ -20,12 +20,26 @@ Exit codes:
        pipeline, flag or file; output in use or
        not writable; disk full; a bug): the one
        line says what to do, run.log has the rest
+  3    finished, but no document came out: the
+       summary names the stage that dropped the
+       most and why (stats.json has the funnel)
   130  interrupted: re-run the same command to
        resume
 """
 
 
-@click.group(epilog=EXIT_CODES)
+class Commands(click.Group):
+    """The command group; a reader that stops reading (``webcorpus stages | head``) is not an error: exit 0."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+            sys.exit(0)
+
+
+@click.group(cls=Commands, epilog=EXIT_CODES)
 @click.version_option(package_name="webcorpus")
 def main() -> None:
     """Turn raw web crawls into pretraining data: read, clean, dedup, scrub, tokenize, train."""
@@ -53,7 +67,8 @@ def main() -> None:
 def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, crawl_base_url, output, workers, executor, ray_address, excluded, split_bytes, overwrite, quiet, with_report, dry_run, keep_intermediates):
     """Run PIPELINE (a YAML file, or a shipped pipeline's name: main, fineweb-en, multilingual).
     A re-run of the same command resumes where it stopped."""
-    from webcorpus.pipeline.summary import print_summary
+    from webcorpus.pipeline.runner import EXIT_EMPTY
+    from webcorpus.pipeline.summary import empty_run_line, print_summary
 
     if os.getcwd() not in sys.path:  # as `python -m` does: `python: {function: "mymodule:f"}` finds ./mymodule.py
         sys.path.insert(0, os.getcwd())
@@ -69,6 +84,8 @@ def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, crawl_ba
                           keep_intermediates=keep_intermediates)
     if not quiet:
         print_summary(result)
+    elif result.exit_code == EXIT_EMPTY:  # quiet, yet an exit code needs its reason
+        click.echo(empty_run_line(result.stats), err=True)
     if with_report:
         from webcorpus.report import write_report
 
@@ -233,9 +250,10 @@ def _demo_ablation(pipeline_path: str, inputs: list, output: Path, workers: int,
 
     from webcorpus.pipeline.shipped import pipeline_path as resolve_pipeline
 
-    variant = without_quality_filters(resolve_pipeline(pipeline_path), output / "no-quality.yaml")
     # one worker: the variant is small, and a pool of spawned workers costs more CPU than it saves here
-    overrides = {"input": inputs, "output": str(output / "run-no-quality"), "workers": 1}
+    overrides = {"input": [p if "://" in p else os.path.abspath(p) for p in map(str, inputs)],
+                 "output": os.path.abspath(output / "run-no-quality"), "workers": 1}
+    variant = without_quality_filters(resolve_pipeline(pipeline_path), output / "no-quality.yaml", overrides)
     click.echo(f"ablation: the same crawl without quality filters ({variant}) -> {output / 'run-no-quality'}", err=True)
     result = _run_or_exit(str(variant), overrides, quiet=True, overwrite="changed")
     if result.exit_code:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 pytest.importorskip("torch")
@@ -33,3 +34,12 @@ def test_demo_goes_from_crawl_to_model_and_report_and_quiet_means_quiet(tmp_path
     assert '<section id="ablation">' in page and 'data-run="no-quality-filters"' in page
     # --quiet: no progress lines and no per-step training lines on stdout
     assert "step " not in result.stdout and "docs/s" not in result.stdout
+    # no-quality.yaml names what the demo ran: its input and output
+    ran = json.loads((out / "run-no-quality" / "run.json").read_text())["config"]
+    written = yaml.safe_load((out / "no-quality.yaml").read_text())
+    assert written["input"] == ran["input"] and written["output"] == ran["output"] == str((out / "run-no-quality").absolute())
+    # a second demo finds the same sample crawl (same bytes, same file times) and resumes the finished run
+    again = CliRunner().invoke(main, ["demo", "--output", str(out), "--workers", "2", "--train-steps", "0", "--ablation-steps", "0", "--quiet"])
+    assert again.exit_code == 0, again.output
+    log = (out / "run" / "logs" / "run.log").read_text()
+    assert "starting afresh" not in log and log.rstrip().endswith(f"nothing to do ({out / 'run' / 'stats.json'})")

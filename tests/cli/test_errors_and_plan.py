@@ -41,6 +41,21 @@ def test_every_problem_at_once_with_did_you_mean(tmp_path):
         assert needle in result.output, needle
 
 
+def test_every_bad_option_of_a_stage_at_once_with_ranges_and_did_you_mean(tmp_path):
+    pipeline = write(tmp_path / "p.yaml", "input: x\noutput: out\nstages:\n  - extract: {engine: blokcs}\n"
+                     "  - language: {keep: en, min_score: high, top_k: many}\n"
+                     "  - gopher_quality: {min_words: -5, max_words: 10}\n  - dedup: {seed: -1, threshold: 0.8}\n")
+    result = run_cli("run", pipeline)
+    assert result.exit_code == 2 and "6 problems" in result.output, result.output
+    for needle in ["stage 1 'extract': engine must be one of", "got 'blokcs' (did you mean 'blocks'?)",
+                   "stage 2 'language': option 'keep' must be", "stage 2 'language': option 'min_score' must be float",
+                   "stage 2 'language': option 'top_k' must be int", "stage 3 'gopher_quality': option 'min_words' must be 0 or more, got -5",
+                   "stage 4 'dedup': option 'seed' must be 0 or more, got -1"]:
+        assert needle in result.output, needle
+    # min_words' default (50) above max_words (10) is not the user's mistake: not reported
+    assert "exceeds max_words" not in result.output and not (tmp_path / "out").exists()
+
+
 def test_a_python_function_that_does_not_import_is_refused_before_work(tmp_path, shared_data):
     for function, needle in [
         ("no_such_module_anywhere:f", "cannot import module 'no_such_module_anywhere'"),

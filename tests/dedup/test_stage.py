@@ -6,7 +6,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from webcorpus.dedup import deduplicate, phases
+from webcorpus.dedup import dedup_stage
 from webcorpus.dedup.dedup_stage import Dedup
+from webcorpus.dedup.plan import partitions_for
 from webcorpus.stages.registry import OptionError, build_stage
 
 from .helpers import FUZZY, context, read_all, write_shards
@@ -107,17 +109,29 @@ def _mixed_corpus(texts):
     return rows
 
 
-def test_same_result_with_two_workers_and_shuffled_input(tmp_path, texts):
+def test_same_result_with_two_workers_and_shuffled_input(tmp_path, texts, monkeypatch):
     rows = _mixed_corpus(texts)
-    _, reference = run(tmp_path, rows, per_shard=9, name="one")
+    _, reference = run(tmp_path, rows, per_shard=9, name="one")  # a small run: 1 partition, tasks in this process
     assert len(reference[1]) >= 15
     shuffled = rows[:]
     random.Random(7).shuffle(shuffled)
     inputs = write_shards(tmp_path / "two" / "in", shuffled, 5)
+    monkeypatch.setattr(dedup_stage, "INLINE_DOCUMENTS", 0)  # every phase through the pool of two workers
     with ProcessPoolExecutor(2) as pool:
         ctx = context(tmp_path, inputs, pool, name="two")
-        outputs = Dedup().execute(ctx)
+        stage = Dedup(partitions=16)
+        outputs = stage.execute(ctx)
+    assert stage.plan(ctx).partitions == 16 and not stage.plan(ctx).inline
     assert outcome((outputs, sorted(str(p) for p in (ctx.run_dir / "dedup" / "removed").glob("*.parquet")))) == reference
+
+
+def test_partitions_are_sized_to_the_input_not_the_workers(tmp_path, texts):
+    rows = _mixed_corpus(texts)
+    inputs = write_shards(tmp_path / "in", rows, 9)
+    small = Dedup().plan(context(tmp_path, inputs, name="small"))
+    assert small.partitions == 1 and small.inline
+    assert Dedup(partitions=5).plan(context(tmp_path, inputs, name="asked")).partitions == 5
+    assert [partitions_for(n, None) for n in (0, 173, 20_000, 20_001, 100_000, 320_000, 5_000_000)] == [1, 1, 1, 2, 5, 16, 16]
 
 
 def test_keep_rules(tmp_path, texts):
@@ -163,7 +177,8 @@ def test_documents_shorter_than_one_shingle(tmp_path):
     assert set(kept) == {"s1", "s3", "s4", "s5", "s6"}
 
 
-def test_resume_after_a_partial_phase(tmp_path, texts):
+def test_resume_after_a_partial_phase(tmp_path, texts, monkeypatch):
+    monkeypatch.setattr(dedup_stage, "INLINE_DOCUMENTS", 0)  # the phases go through ctx.map, which crashes
     rows = _mixed_corpus(texts)
     _, reference = run(tmp_path, rows, per_shard=9, name="fresh")
     inputs = write_shards(tmp_path / "resumed" / "in", rows, 9)

@@ -2,6 +2,7 @@
 the traceback in run.log, for failures inside global steps too; a killed dedup's temporaries cleaned."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -41,6 +42,11 @@ def test_a_global_step_that_fails_gives_one_line_exit_2_and_its_traceback_in_run
     assert console.strip() == "ERROR run stopped: ValueError: a bug inside a global step"  # one line, no traceback
     log = (output / "logs" / "run.log").read_text()
     assert "Traceback (most recent call last)" in log and 'raise ValueError("a bug inside a global step")' in log
+    # stats.json holds the funnel up to where it stopped, so `report` and `inspect` can say where documents went
+    stats = json.loads((output / "stats.json").read_text())
+    assert stats["documents"]["read"] > 0 and stats["documents"]["written"] == 0
+    assert stats["stages"][-1]["name"] == Broken.name
+    assert stats["stages"][-1]["skipped"] == "not finished: the run stopped (ValueError: a bug inside a global step)"
 
 
 def test_a_tokenizer_file_that_is_not_one_is_refused_at_plan_time(tmp_path, shared_data):

@@ -58,7 +58,7 @@ def test_llmc_shard_header_count_and_decoded_window(full_run, first_val_document
     result = run_inspect(path, "--tokens", 64)
     assert result.exit_code == 0, result.output
     assert "llmc token shard" in result.output
-    assert "magic: 20,240,520" in result.output and "version: 1" in result.output and "dtype: uint16" in result.output
+    assert "magic: 20240520" in result.output and "version: 1" in result.output and "dtype: uint16" in result.output
     assert f"tokens: {int(header[2]):,}" in result.output
     assert "decoded with" in result.output and "separator (id 4)" in result.output
     start = " ".join(first_val_document["text"].split()[:3])
@@ -104,7 +104,7 @@ def test_uint32_llmc_shard_without_a_tokenizer_shows_ids(full_run, tmp_path):
     path = tmp_path / "llmc" / "big_val_000000.bin"
     result = run_inspect(path, "--tokens", 5)
     assert result.exit_code == 0, result.output
-    assert "magic: 20,240,801" in result.output and "version: 7" in result.output and "dtype: uint32" in result.output
+    assert "magic: 20240801" in result.output and "version: 7" in result.output and "dtype: uint32" in result.output
     assert "tokens: 300" in result.output and "ids only" in result.output
     assert " ".join(str(t) for t in tokens[:5]) in result.output
 

@@ -28,6 +28,16 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path):
     assert all(a[name] != c[name] for name in a)
 
 
+def test_generating_again_leaves_the_files_as_they_are(tmp_path):
+    """`make demo` twice: the second writes the same crawl, and the files keep their time, so the run resumes."""
+    generate_sample_crawl(tmp_path / "a", seed=7, pages=120)
+    stamps = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "a").iterdir()}
+    generate_sample_crawl(tmp_path / "a", seed=7, pages=120)
+    assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "a").iterdir()} == stamps
+    generate_sample_crawl(tmp_path / "a", seed=8, pages=120)  # other bytes: written
+    assert all(p.stat().st_mtime_ns != stamps[p.name] for p in (tmp_path / "a").iterdir())
+
+
 def test_every_gzip_member_has_mtime_zero(sample):
     data = Path(sample.paths[0]).read_bytes()
     members = 0

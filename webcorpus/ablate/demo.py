@@ -16,9 +16,11 @@ QUALITY_STAGES = ("gopher_repetition", "gopher_quality", "c4", "fineweb_quality"
 TOKEN_STAGES = ("train_tokenizer", "tokenize")
 
 
-def without_quality_filters(pipeline: str | Path, out_file: str | Path) -> Path:
-    """Write ``pipeline`` without its quality filters (and token stages) to ``out_file``."""
+def without_quality_filters(pipeline: str | Path, out_file: str | Path, settings: dict | None = None) -> Path:
+    """Write ``pipeline`` without its quality filters (and token stages) to ``out_file``; ``settings``
+    (input, output, workers) replace the file's, so that it names what was run."""
     data = yaml.safe_load(Path(pipeline).read_text()) or {}
+    data.update(settings or {})
     stages = []
     for item in data.get("stages") or []:
         name = item if isinstance(item, str) else next(iter(item))

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from webcorpus.dedup import phases
 from webcorpus.dedup.clusters import KEEP_RULES
 from webcorpus.dedup.exact import EXACT, NEAR, URL
+from webcorpus.dedup.plan import INLINE_DOCUMENTS, count_documents, partitions_for
 from webcorpus.dedup.shingles import MAX_NGRAM
 from webcorpus.ledger import digest
 from webcorpus.stages.base import OptionError
@@ -41,7 +42,8 @@ class Dedup(GlobalStage):
         exact: Annotated[bool, "remove documents with identical text"] = True,
         url: Annotated[bool, "remove documents with the same normalised URL"] = True,
         write_removed: Annotated[bool, "write removed documents to OUTPUT/dedup/removed with duplicate_of"] = True,
-        partitions: Annotated[int, "partitions of the band keys on disk (memory per task ~ 1/partitions)"] = 16,
+        partitions: Annotated[int | None, "partitions of the band keys on disk (memory per task ~ 1/partitions); "
+                                          "default: one per 20,000 documents, 1 to 16"] = None,
         seed: Annotated[int, "seed of the MinHash permutations (datasketch's convention)"] = 1,
         batch_size: Annotated[int, "documents hashed at once"] = 1000,
     ):
@@ -57,8 +59,8 @@ class Dedup(GlobalStage):
             raise OptionError("bands", f"bands x rows must be positive and at most num_perm={num_perm}, got {bands} x {rows}")
         if keep not in KEEP_RULES:
             raise OptionError("keep", f"keep must be one of {', '.join(KEEP_RULES)}, got {keep!r}")
-        if partitions < 1 or batch_size < 1:
-            raise OptionError("partitions" if partitions < 1 else "batch_size", "partitions and batch_size must be positive")
+        if (partitions is not None and partitions < 1) or batch_size < 1:
+            raise OptionError("batch_size" if batch_size < 1 else "partitions", "partitions and batch_size must be positive")
         self.threshold = threshold
         self.ngram = ngram
         self.num_perm = num_perm
@@ -83,6 +85,7 @@ class Dedup(GlobalStage):
 
     def plan(self, ctx: GlobalContext) -> phases.Plan:
         bands, rows = self.lsh_shape()
+        documents = count_documents(ctx.inputs)
         return phases.Plan(
             inputs=tuple(str(p) for p in ctx.inputs),
             work=str(ctx.work_dir),
@@ -90,7 +93,8 @@ class Dedup(GlobalStage):
             removed_dir=str(ctx.run_dir / "dedup" / "removed") if self.write_removed else None,
             threshold=self.threshold, ngram=self.ngram, num_perm=self.num_perm, bands=bands, rows=rows,
             seed=self.seed, confirm=self.confirm, exact=self.exact, url=self.url, keep=self.keep,
-            partitions=self.partitions, batch_size=self.batch_size, ledger=ctx.ledger,
+            partitions=partitions_for(documents, self.partitions), batch_size=self.batch_size, ledger=ctx.ledger,
+            inline=documents <= INLINE_DOCUMENTS,
         )
 
     def run(self, ctx: GlobalContext) -> list[str]:
@@ -129,7 +133,11 @@ def _run_phase(ctx: GlobalContext, plan: phases.Plan, phase: str, function, indi
     todo = [i for i in indices if phases.read_result(plan, phase, i) is None]
     if todo:
         items = [(plan, i) if round_ is None else (plan, round_, i) for i in todo]
-        ctx.phase_map(f"dedup: {_plain(phase)}", function, items)
+        if plan.inline:  # a small run: the same tasks, in this process (see INLINE_DOCUMENTS)
+            for item in ctx.progress(items, f"dedup: {_plain(phase)}"):
+                function(item)
+        else:
+            ctx.phase_map(f"dedup: {_plain(phase)}", function, items)
     return [phases.read_result(plan, phase, i) for i in indices]
 
 
@@ -181,7 +189,7 @@ def _components_and_decisions(ctx: GlobalContext, plan: phases.Plan, results: di
 def _reset_if_changed(plan: phases.Plan, inputs_key: str) -> None:
     """Start afresh when the work folder belongs to other inputs or options (resume only the same run):
     the ledger forgets the phases it holds, and the folders the phases write are emptied."""
-    described = {k: v for k, v in plan.__dict__.items() if k not in ("counters", "ledger")}
+    described = {k: v for k, v in plan.__dict__.items() if k not in ("counters", "ledger", "inline")}
     fingerprint = digest({k: v for k, v in described.items() if k != "work"}, inputs_key)
     if plan.ledger.read("plan", expect={"fingerprint": fingerprint}) is not None:
         return

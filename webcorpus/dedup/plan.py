@@ -15,6 +15,29 @@ import pyarrow.parquet as pq
 from webcorpus.ledger import Ledger
 
 
+#: documents per partition when ``partitions`` is not set: a run of 320,000 documents or more gets 16 (the
+#: default before it was sized to the input), a small one fewer, down to 1
+DOCUMENTS_PER_PARTITION = 20_000
+MAX_SIZED_PARTITIONS = 16
+#: up to this many documents every task runs in this process, one after the other: starting a pool of worker
+#: processes (each importing numpy, scipy and pyarrow) costs about a second per phase, more than the work
+INLINE_DOCUMENTS = 5_000
+
+
+def partitions_for(documents: int, asked: int | None) -> int:
+    """The partitions of a run of ``documents``: ``asked`` when set, else one per DOCUMENTS_PER_PARTITION
+    (1 to MAX_SIZED_PARTITIONS). A function of the input alone, never of the workers: the output stays
+    the same for any worker count (and for any partition count: they only bound a task's memory)."""
+    if asked is not None:
+        return asked
+    return max(1, min(MAX_SIZED_PARTITIONS, -(-documents // DOCUMENTS_PER_PARTITION)))
+
+
+def count_documents(shards) -> int:
+    """Rows of Parquet shards, from their footers."""
+    return sum(pq.ParquetFile(path).metadata.num_rows for path in shards)
+
+
 @dataclass(frozen=True)
 class Plan:
     """Everything a task needs; picklable, so it travels to any worker."""
@@ -36,6 +59,7 @@ class Plan:
     partitions: int
     batch_size: int
     ledger: Ledger = field(default=None, compare=False)  # where tasks commit; in the fingerprint's stead
+    inline: bool = field(default=False, compare=False)  # run every task in this process (a small run)
     counters: dict = field(default_factory=dict, compare=False)
 
     @property

@@ -6,9 +6,11 @@ everything runs in this process, which is also the easiest way to debug a stage.
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import queue
+import signal
 import threading
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -34,6 +36,19 @@ def _init_worker(shipped, progress_queue) -> None:
                 os._exit(1)
 
     threading.Thread(target=exit_with_parent, daemon=True).start()
+
+
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c():
+    """Worker processes started inside never see SIGINT: it is blocked in this thread meanwhile, and a child
+    inherits the blocked mask (Python leaves it so). Ctrl-C reaches the terminal's whole process group, and a
+    worker that took it, importing or idle, would print its own KeyboardInterrupt traceback; the driver alone
+    answers it, with one line, and stops the workers. A Ctrl-C that comes meanwhile waits, then interrupts."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class _CountSender:
@@ -102,7 +117,8 @@ class LocalExecutor:
                 while pending or in_flight:
                     while pending and len(in_flight) < self.workers * 2:
                         item = pending.pop()
-                        in_flight[pool.submit(_run_in_worker, fn, item)] = item
+                        with _workers_ignore_ctrl_c():  # a submit may start a worker
+                            in_flight[pool.submit(_run_in_worker, fn, item)] = item
                     done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                     for future in done:
                         result = future.result()  # a dead worker raises BrokenProcessPool here
@@ -136,18 +152,26 @@ class LocalExecutor:
                 if on_done:
                     on_done()
             return results
-        with ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=min(self.workers, len(items)),
             mp_context=self._context,
             initializer=_init_worker,
             initargs=(None, None),
-        ) as pool:
-            futures = [pool.submit(fn, item) for item in items]
+        )
+        try:
+            with _workers_ignore_ctrl_c():  # the submits start the workers
+                futures = [pool.submit(fn, item) for item in items]
             if on_done:
                 for future in as_completed(futures):
                     future.result()
                     on_done()
             return [future.result() for future in futures]
+        except BaseException:  # interrupted or failed: stop the workers now rather than wait for their items
+            pool.shutdown(wait=False, cancel_futures=True)
+            _terminate(pool)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _drain(progress_queue, on_records, stop: threading.Event) -> None:

@@ -165,8 +165,9 @@ def build_stages(specs: list[tuple[str, dict]], source: str) -> tuple[list, list
                 f" (valid: {', '.join(registry.STAGES)})"
             )
         except registry.OptionError as exc:
-            choices = f" (valid: {', '.join(exc.choices)})" if exc.choices else ""
-            problems.append(f"{source}: stage {index} '{name}': {exc}{choices}")
+            for problem in getattr(exc, "problems", [exc]):  # every bad option of the stage, one line each
+                choices = f" (valid: {', '.join(problem.choices)})" if problem.choices else ""
+                problems.append(f"{source}: stage {index} '{name}': {problem}{choices}")
     # Checks that need the stages before this one (e.g. a vocabulary too large for a token format).
     for index, stage in built.items():
         check = getattr(stage, "check_with_earlier", None)

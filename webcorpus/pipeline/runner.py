@@ -43,7 +43,8 @@ from webcorpus.pipeline.run_record import run_differences
 from webcorpus.pipeline.progress import NOTE, BarSafeHandler, Progress, Timer, step_label
 from webcorpus.pipeline.remote_output import RemoteRun, check_backend, check_writable, is_remote, local_path
 from webcorpus.pipeline.remote_tasks import run_remote_file_task
-from webcorpus.pipeline.stats import merge_step_stats
+from webcorpus.pipeline.stats import NO_DOCUMENTS, merge_step_stats
+from webcorpus.pipeline.summary import empty_run_line
 from webcorpus.ledger import Ledger, LeaseHeld, commit_json, contents_digest, digest, input_identity
 from webcorpus.pipeline.tasks import FileTask, StepResult, TaskResult, read_marker, run_file_task
 from webcorpus.pipeline.range_join import join_ranges, joinable
@@ -61,6 +62,7 @@ log = logging.getLogger("webcorpus")
 EXIT_OK = 0
 EXIT_FAILED_TASKS = 1
 EXIT_CONFIG = 2
+EXIT_EMPTY = 3  # finished, and nothing came out: not an error of the run, but rarely what its user wants
 EXIT_INTERRUPTED = 130
 RUN_LEASE = "run"  # OUTPUT/run.lease
 OWNED = ("documents", "markers", "steps", "excluded", "tokenizer", "tokens", "dedup", "quality_classifier", "logs", "stats.json", "report.html", "README.md")
@@ -91,11 +93,14 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        """0 finished; 1 a re-run can fix what failed; 2 it cannot (disk full, permissions, a bug)."""
+        """0 finished; 1 a re-run can fix what failed; 2 it cannot (disk full, permissions, a bug);
+        3 finished, but no document came out (the summary says which stage dropped the most, and why)."""
         if self.fatal is not None:
             return self.fatal_code
         if self.failed:
             return EXIT_CONFIG if all(task_error_needs_action(f.error) for f in self.failed) else EXIT_FAILED_TASKS
+        if self.stats and not self.stats["documents"]["written"]:
+            return EXIT_EMPTY
         return EXIT_OK
 
     @property
@@ -180,13 +185,13 @@ def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executo
         log.info("the inputs changed since this run finished and its intermediates were removed: starting afresh")
     executor = executor or make_executor(config)
     mirror()  # run.json (and a changed config's cleared folders) reach the URL before any task
+    step_stats: list[StepResult] = []  # what finished, for the stats.json of a run that stops too
     try:
         for warning in config.input_warnings:
             log.warning("%s", warning)
         log.info("webcorpus: %d input file(s) -> %s, %s executor, %d worker(s)", len(inputs), output, executor.name, executor.workers)
         steps = split_steps(config.stages)
         shards = list(inputs)
-        step_stats = []
         failed: list = []
         for number, (kind, stages) in enumerate(steps):
             last = number == len(steps) - 1
@@ -205,12 +210,20 @@ def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executo
                 log.error("step %d: %d task(s) failed; later steps not run. %s", number, len(failed), action)
                 break
             shards = result.shards
+            if not last and documents_out(result) == 0:  # nothing for the later steps: say so, skip them
+                skipped = steps[number + 1:]
+                log.warning("step %d: no documents left; skipping the later steps (%s)", number + 1,
+                            ", ".join(s.name for _, later in skipped for s in later))
+                break
         for item in failed:  # named before the stats are written: that may fail too (a full disk)
             log.error("FAILED %s: %s", item.source, item.error)
             if item.traceback:
                 log.info("traceback of %s:\n%s", item.source, item.traceback, extra=FILE_ONLY)
-        stats = merge_step_stats(step_stats, config, inputs, executor, started)
+        stats = merge_step_stats(step_stats, config, inputs, executor, started, skipped=steps[len(step_stats):],
+                                 why=f"not run: {len(failed)} task(s) failed" if failed else NO_DOCUMENTS)
         stats["documents"]["shards"] = [] if failed else [os.path.basename(p) for p in shards]
+        if not failed and not stats["documents"]["written"]:
+            log.warning("%s", empty_run_line(stats), extra=FILE_ONLY)  # the summary prints it
         if not failed:
             publish(output, stats, [str(p) for p in shards])
         commit_json(output / "stats.json", stats)
@@ -225,13 +238,39 @@ def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executo
         line = explain(exc)
         log.error("run stopped: %s%s", line, "; re-run the same command to resume" if code == EXIT_FAILED_TASKS else "")
         log.info("traceback:", exc_info=True, extra=FILE_ONLY)
+        stats = _stats_of_stopped_run(output, step_stats, config, inputs, executor, started, line)
         _mirror_what_was_committed(remote)
-        return RunResult(output, {}, [], fatal=line, fatal_code=code, remote=remote)
+        return RunResult(output, stats, [], fatal=line, fatal_code=code, remote=remote)
     except BaseException:  # interrupted: mirror what was committed, so a re-run anywhere resumes it
+        _stats_of_stopped_run(output, step_stats, config, inputs, executor, started, "interrupted")
         _mirror_what_was_committed(remote)
         raise
     finally:
         _close(handlers)
+
+
+def documents_out(result: StepResult) -> int:
+    """Documents a finished step let out: its tasks' (a per-batch step) or its stage's (a global step)."""
+    if result.kind == "batch":
+        return sum(t.documents_written for t in result.tasks)
+    return result.stats.get("documents_out", 0)
+
+
+def _stats_of_stopped_run(output: Path, step_stats: list, config, inputs: list[str], executor, started: float,
+                          why: str) -> dict:
+    """stats.json of a run that stopped (an error, an interruption): the funnel of the steps that finished,
+    the rest listed as not run, so that `webcorpus report` and `inspect` can say where the documents went.
+    Best effort: the error that stopped the run (a full disk) may stop this too."""
+    try:
+        steps = split_steps(config.stages)
+        stats = merge_step_stats(step_stats, config, inputs, executor, started, skipped=steps[len(step_stats):],
+                                 why=f"not finished: the run stopped ({why})")
+        stats["documents"]["written"] = 0  # nothing reached OUTPUT/documents/
+        commit_json(output / "stats.json", stats)
+        return stats
+    except Exception as exc:  # noqa: BLE001 - the error that stopped the run is the one to report
+        log.info("could not write stats.json of the stopped run: %s", explain(exc), extra=FILE_ONLY)
+        return {}
 
 
 def _mirror_what_was_committed(remote: RemoteRun | None) -> None:

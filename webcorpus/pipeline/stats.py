@@ -8,9 +8,15 @@ from webcorpus.stages.base import StageStats
 from webcorpus.readers.report import ReadReport
 
 
-def merge_step_stats(steps: list[StepResult], config, inputs: list[str], executor, started: float) -> dict:
+NO_DOCUMENTS = "skipped: no documents left"  # why a step after one that let nothing out did not run
+
+
+def merge_step_stats(steps: list[StepResult], config, inputs: list[str], executor, started: float,
+                     skipped: list = (), why: str = NO_DOCUMENTS) -> dict:
     """The run's stats.json: the tasks of each batch step added up (:meth:`TaskResult.merge`), global
-    steps' stats as they are, the reader's counts from the first step."""
+    steps' stats as they are, the reader's counts from the first step. The stages of ``skipped``
+    steps (``(kind, stages)`` as ``runner.split_steps`` gives them) that did not run follow with
+    nothing in and out and ``skipped``: ``why``, so that the funnel always lists every stage."""
     stages_out = []
     read = TaskResult("", "", reader=ReadReport(""))
     for step in steps:
@@ -24,12 +30,16 @@ def merge_step_stats(steps: list[StepResult], config, inputs: list[str], executo
                 stages_out.append({"step": step.step, "name": name, "kind": "batch", **stats.to_dict()})
         else:
             stages_out.append({"step": step.step, "name": step.names[0], "kind": "global", **step.stats})
+    for number, (kind, stages) in enumerate(skipped, start=len(steps)):
+        for stage in stages:
+            stages_out.append({"step": number, "name": stage.name, "kind": kind, **StageStats().to_dict(), "skipped": why})
     for entry, stage in zip(stages_out, config.stages):  # steps keep the stages' order
         label = getattr(stage, "label", None)  # a python stage's label names it in the funnel
         if label and label != entry["name"]:
             entry["label"] = label
-    final = steps[-1]
+    final = steps[-1] if steps and not skipped else None
     documents_written = (
+        0 if final is None else
         sum(t.documents_written for t in final.tasks) if final.kind == "batch" else final.stats.get("documents_out", 0)
     )
     batch_tasks = [t for s in steps if s.kind == "batch" for t in s.tasks]

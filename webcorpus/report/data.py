@@ -53,7 +53,8 @@ def gather(output_dir: str | Path, train_dir: str | Path | None = None, ablation
         "tokenizer": _tokenizer(output, stages),
         "training": _training(Path(train_dir)) if train_dir else None,
         "ablation": read_ablation(ablation_dir) if ablation_dir else None,
-        "timing": [{"name": s["name"], "kind": s["kind"], "seconds": s["seconds"]} for s in stages],
+        "timing": [{"name": s["name"], "kind": s["kind"], "seconds": s["seconds"], "setup_seconds": s.get("setup_seconds", 0.0)}
+                   for s in stages if not s.get("skipped")],
         "bad_input": _bad_input(stats),
         "examples": drop_examples(output),
         "domains": top_domains(output, documents),
@@ -97,6 +98,7 @@ def _funnel(stats: dict) -> dict:
             "dropped": stage["dropped"],
             "counters": stage["counters"],
             "seconds": stage["seconds"],
+            "skipped": stage.get("skipped"),
         })
     return {"read": stats["documents"]["read"], "written": stats["documents"]["written"], "stages": rows}
 

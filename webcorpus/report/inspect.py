@@ -15,11 +15,13 @@ from typing import Iterator
 import pyarrow.parquet as pq
 
 from webcorpus.numbers import count, decimal, size
+from webcorpus.pipeline.summary import summary_lines
 from webcorpus.report.token_files import TokenShard, find_tokenizer_model, open_token_shard
 
 DEFAULT_COLUMNS = ("url", "title", "language", "language_score", "date", "dup_count", "source", "offset", "text")
 TEXT_CHARS = 600
 WIDTH = 100
+NOT_QUANTITIES = {"magic", "version"}  # header fields that are identifiers: no thousands separators
 
 
 def inspect_lines(path: str | Path, n: int = 5, columns: list[str] | None = None, start: int = 0,
@@ -28,7 +30,11 @@ def inspect_lines(path: str | Path, n: int = 5, columns: list[str] | None = None
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder")
-    if path.is_dir():
+    if path.is_dir() and (path / "stats.json").is_file():  # a run folder: where the documents went, then them
+        yield from _run_folder(path, n, columns, chars)
+    elif path.name == "stats.json":
+        yield from summary_lines(json.loads(path.read_text(encoding="utf-8")))
+    elif path.is_dir():
         parquet = sorted(path.glob("*.parquet"))
         token_files = sorted(p for p in path.iterdir() if p.suffix == ".bin")
         by_format = sorted(path.glob("*/*.bin"))
@@ -48,6 +54,15 @@ def inspect_lines(path: str | Path, n: int = 5, columns: list[str] | None = None
         yield from _documents([path], n, columns, chars)
     else:
         yield from _tokens(open_token_shard(path), start, tokens)
+
+
+def _run_folder(path: Path, n: int, columns: list[str] | None, chars: int) -> Iterator[str]:
+    """A run's OUTPUT folder: the funnel of its stats.json, then its first documents (if any came out)."""
+    yield from summary_lines(json.loads((path / "stats.json").read_text(encoding="utf-8")))
+    shards = sorted((path / "documents").glob("*.parquet"))
+    if shards:
+        yield ""
+        yield from _documents(shards, n, columns, chars)
 
 
 def _token_formats(path: Path, files: list[Path], start: int, tokens: int) -> Iterator[str]:
@@ -115,7 +130,8 @@ def _header_text(shard: TokenShard) -> str:
 def _tokens(shard: TokenShard, start: int, window: int) -> Iterator[str]:
     yield f"{shard.path}: {shard.layout} token shard"
     for key, value in shard.header.items():
-        yield f"  {key}: {count(value)}" if isinstance(value, int) else f"  {key}: {value}"
+        quantity = isinstance(value, int) and key not in NOT_QUANTITIES
+        yield f"  {key}: {count(value)}" if quantity else f"  {key}: {value}"
     yield f"  tokens: {count(shard.token_count)}"
     if shard.document_lengths is not None and len(shard.document_lengths):
         lengths = shard.document_lengths

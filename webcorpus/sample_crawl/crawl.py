@@ -1,6 +1,7 @@
 """Render the planned pages, write them as a small crawl, and describe it in ``manifest.json``."""
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import random
@@ -19,6 +20,19 @@ CRAWL_START = datetime(2024, 3, 11, 6, 0, 0, tzinfo=timezone.utc)
 REVISIT_DATE = datetime(2024, 4, 15, 9, 30, 0, tzinfo=timezone.utc)
 _SERVERS = ("nginx", "Apache", "openresty", "cloudflare")
 MANIFEST = "manifest.json"
+
+
+def write_if_changed(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` unless it already holds exactly these bytes: a file written again keeps its
+    modification time, so a run over the crawl (`make demo` twice) sees the same inputs and resumes."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
 
 
 def _png(width: int = 16, height: int = 16) -> bytes:
@@ -105,7 +119,7 @@ def generate_sample_crawl(directory, seed: int = 0, pages: int = 300) -> list[st
     for index, chunk in enumerate(chunks):
         name = f"sample-{index:05d}.warc.gz"
         path = out / name
-        with open(path, "wb") as stream:
+        with io.BytesIO() as stream:
             writer = SampleWarcWriter(stream, name, seed, counter)
             # "webcorpus.sample": the generator's published name, kept so the crawl stays byte for byte the same
             writer.warcinfo(moment, {"software": "webcorpus.sample", "format": "WARC File Format 1.0",
@@ -131,6 +145,7 @@ def generate_sample_crawl(directory, seed: int = 0, pages: int = 300) -> list[st
                 digest, first_moment = digests[revisited.url]
                 writer.revisit(_fetch(revisited, bodies[revisited.url], REVISIT_DATE), digest, first_moment)
                 other["revisit"] = {"url": revisited.url, "refers_to_date": warc_date(first_moment)}
+            write_if_changed(path, stream.getvalue())
         files_info[name] = {"records": dict(sorted(writer.counts.items()))}
         paths.append(str(path))
 
@@ -188,4 +203,4 @@ def _write_manifest(out: Path, seed: int, n_pages: int, plan: list[Page], bodies
             for p in plan
         ],
     }
-    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_if_changed(out / MANIFEST, (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 from webcorpus.stages.base import OptionError
 from webcorpus.suggest import did_you_mean
 
-__all__ = ["STAGES", "OptionError", "build_stage", "describe_stages", "option_specs", "stage_class"]
+__all__ = ["STAGES", "OptionError", "OptionErrors", "build_stage", "describe_stages", "option_specs", "stage_class"]
 
 #: YAML name -> "module:Class". Modules are imported only when a stage is used or listed.
 STAGES: dict[str, str] = {
@@ -82,25 +83,70 @@ def option_specs(cls: type) -> list[OptionSpec]:
 def build_stage(name: str, options: dict | None):
     """Build a stage from its YAML name and options, checking every option first.
 
-    Raises ``KeyError`` for an unknown stage and :class:`OptionError` for an
-    unknown, missing or mistyped option (or a value the stage itself rejects).
+    Raises ``KeyError`` for an unknown stage and :class:`OptionError` for an unknown, missing,
+    mistyped or out-of-range option, or a value the stage itself rejects. Every problem is found
+    at once: the error's ``problems`` lists one :class:`OptionError` per bad option.
     """
     cls = stage_class(name)
     options = dict(options or {})
     specs = {spec.name: spec for spec in option_specs(cls)}
-    for key in options:
-        if key not in specs:
-            raise OptionError(key, f"unknown option '{key}'{did_you_mean(key, specs)}", sorted(specs))
+    problems = [OptionError(key, f"unknown option '{key}'{did_you_mean(key, specs)}", sorted(specs))
+                for key in options if key not in specs]
     for spec in specs.values():
         if spec.name not in options:
             if spec.required:
-                raise OptionError(spec.name, f"missing required option '{spec.name}' ({spec.type_name})")
+                problems.append(OptionError(spec.name, f"missing required option '{spec.name}' ({spec.type_name})"))
             continue
-        problem = check_type(options[spec.name], spec.type)
+        problem = check_type(options[spec.name], spec.type) or range_problem(spec, options[spec.name])
         if problem:
             choices = [repr(c) for c in typing.get_args(spec.type)] if typing.get_origin(spec.type) is typing.Literal else None
-            raise OptionError(spec.name, f"option '{spec.name}' {problem}", choices)
-    return cls(**options)  # a value the stage itself rejects raises OptionError naming the option
+            problems.append(OptionError(spec.name, f"option '{spec.name}' {problem}", choices))
+    stage = _build_checked(cls, options, specs, problems)
+    if problems:
+        raise problems[0] if len(problems) == 1 else OptionErrors(problems)
+    return stage
+
+
+def _build_checked(cls: type, options: dict, specs: dict, problems: list[OptionError]):
+    """The stage built from the options that passed the checks, and every value the stage itself rejects
+    added to ``problems``: a stage raises at its first bad option, so each one it names is set back to its
+    default and the stage built again, until it builds (None when the problems leave nothing to build).
+    A complaint that names an option set back to its default is about that default, not the user's value:
+    it is left out."""
+    bad = {p.option for p in problems}
+    if any(spec.required and spec.name in bad for spec in specs.values()):
+        return None
+    trial = {k: v for k, v in options.items() if k in specs and k not in bad}
+    replaced = {k for k in options if k in bad}
+    while True:
+        try:
+            return cls(**trial)
+        except OptionError as exc:
+            if isinstance(options.get(exc.option), str) and exc.choices:
+                exc.args = (f"{exc}{did_you_mean(options[exc.option], exc.choices)}",)
+            if not any(re.search(rf"\b{re.escape(name)}\b", str(exc)) for name in replaced):
+                problems.append(exc)
+            if exc.option not in trial or specs[exc.option].required:
+                return None
+            del trial[exc.option]  # its default instead, to find the next problem
+            replaced.add(exc.option)
+
+
+class OptionErrors(OptionError):
+    """Several bad options of one stage; ``problems`` holds one :class:`OptionError` each."""
+
+    def __init__(self, problems: list[OptionError]):
+        super().__init__(problems[0].option, "; ".join(str(p) for p in problems), problems[0].choices)
+        self.problems = problems
+
+
+def range_problem(spec: OptionSpec, value: Any) -> str | None:
+    """The generic range check: a number option whose default is 0 or more (a count, a size, a ratio, a
+    seed) cannot be negative. Stages check narrower ranges themselves (``OptionError`` in ``__init__``)."""
+    numeric = isinstance(spec.default, (int, float)) and not isinstance(spec.default, bool)
+    if numeric and spec.default >= 0 and isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        return f"must be 0 or more, got {value!r}"
+    return None
 
 
 def check_type(value: Any, hint: Any) -> str | None:

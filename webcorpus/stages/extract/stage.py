@@ -48,7 +48,8 @@ class Extract(Filter):
         keep_html: Annotated[bool, "keep the html column (default: set it to null to save memory)"] = False,
     ):
         if engine not in BUILTIN and (":" not in engine or engine.startswith(":") or engine.endswith(":")):
-            raise OptionError("engine", f"engine must be one of {', '.join(BUILTIN)} or 'module:function', got {engine!r}")
+            raise OptionError("engine", f"engine must be one of {', '.join(BUILTIN)} or 'module:function', got {engine!r}",
+                              list(BUILTIN))
         if favor_precision and favor_recall:
             raise OptionError("favor_recall", "favor_precision and favor_recall exclude each other")
         if timeout is not None and timeout <= 0:
