@@ -191,7 +191,7 @@ def test_a_run_without_dedup_pii_or_tokenizer_says_so(tmp_path, shared_data):
     assert result.exit_code == 0
     page = lxml.html.fromstring(write_report(output).read_text())
     absent = {s.get("id"): s.text_content() for s in page.xpath('//section[@class="absent"]')}
-    assert set(absent) == {"dedup", "pii", "tokenizer", "training", "ablation", "examples"}  # examples need --excluded
+    assert set(absent) == {"dedup", "pii", "tokenizer", "training", "ablation", "examples", "classifier"}  # examples need --excluded
     assert "--excluded" in absent["examples"]
     assert "No dedup stage" in absent["dedup"] and "not scrubbed" in absent["pii"]
     assert set(headline(page)) == {"pages_read", "documents_written", "bad_records", "seconds"}
