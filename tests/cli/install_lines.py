@@ -12,10 +12,12 @@ project's environment outside the closure is visible (not even through a shared 
 """
 from __future__ import annotations
 
+import email.parser
 import importlib.metadata as md
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 from packaging.markers import default_environment
@@ -34,9 +36,18 @@ def installed() -> dict[str, md.Distribution]:
     return found
 
 
-def closure(extras: tuple[str, ...], dists: dict[str, md.Distribution]) -> set[str]:
+def wheel_requires(wheel: Path) -> list[str]:
+    """The ``Requires-Dist`` lines of a wheel's METADATA."""
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = email.parser.Parser().parsestr(archive.read(name).decode("utf-8"))
+    return metadata.get_all("Requires-Dist") or []
+
+
+def closure(extras: tuple[str, ...], dists: dict[str, md.Distribution], declared: list[str]) -> set[str]:
     """Canonical names of the distributions ``pip install 'webcorpus[extras]'`` installs, webcorpus
-    excluded; a requirement not installed here, or installed at a version outside its range, fails."""
+    excluded, for webcorpus's ``declared`` requirements; a requirement not installed here, or installed
+    at a version outside its range, fails."""
     wanted: set[str] = set()
     todo = [("webcorpus", set(extras))]
     seen: set[tuple[str, frozenset]] = set()
@@ -46,8 +57,7 @@ def closure(extras: tuple[str, ...], dists: dict[str, md.Distribution]) -> set[s
         if key in seen:
             continue
         seen.add(key)
-        dist = dists[name]
-        for line in dist.requires or []:
+        for line in (declared if name == "webcorpus" else dists[name].requires) or []:
             requirement = Requirement(line)
             if requirement.marker is not None and not any(
                     requirement.marker.evaluate({**default_environment(), "extra": extra}) for extra in (name_extras or {""})):
@@ -88,16 +98,16 @@ def link_closure(site: Path, names: set[str], dists: dict[str, md.Distribution])
                 target.symlink_to(root.joinpath(*prefix))
 
 
-def make_venv(where: Path, wheel: Path | None, extras: tuple[str, ...]) -> Path:
-    """A venv with the closure of ``extras`` linked in and ``wheel`` installed by pip (None: webcorpus
-    itself not installed); its folder."""
+def make_venv(where: Path, wheel: Path, extras: tuple[str, ...], install: bool = True) -> Path:
+    """A venv with the closure of ``extras`` (as ``wheel`` declares them) linked in and ``wheel`` installed
+    by pip (``install=False``: webcorpus itself not installed); its folder."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
     python = where / "bin" / "python"
     site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                check=True, capture_output=True, text=True).stdout.strip())
     dists = installed()
-    link_closure(site, closure(extras, dists), dists)
-    if wheel is not None:
+    link_closure(site, closure(extras, dists, wheel_requires(wheel)), dists)
+    if install:
         subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
                        check=True, capture_output=True, env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
     return where

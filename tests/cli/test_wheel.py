@@ -110,7 +110,7 @@ def test_all_install_runs_the_multilingual_pipeline(venvs, tmp_path, shared_data
 
 def test_the_checkouts_cli_py_runs_a_pipeline_without_webcorpus_installed(built, tmp_path_factory, tmp_path, shared_data):
     source = built[0]
-    bare = make_venv(tmp_path_factory.mktemp("venv-deps-only") / "venv", None, ())
+    bare = make_venv(tmp_path_factory.mktemp("venv-deps-only") / "venv", built[1], (), install=False)
     missing = run(bare / "bin" / "python", "-c", "import webcorpus", cwd=tmp_path, ok=False)
     assert missing.returncode != 0  # only the checkout has it
     run(bare / "bin" / "python", source / "cli.py", "run", "pipelines/main.yaml", "--input", shared_data / WARC,
