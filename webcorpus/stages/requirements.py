@@ -39,21 +39,24 @@ def install_line(package: str) -> str:
         declared = importlib.metadata.requires("webcorpus") or []
     except importlib.metadata.PackageNotFoundError:  # run from a checkout that was never installed
         return f"pip install '{package}'"
-    base, extras = None, []
+    base, extras, only = None, [], ""
     for line in declared:
         spec, _, marker = line.partition(";")
         name = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", spec)
         if name is None or _canonical(name.group(1)) != _canonical(package):
             continue
+        python = re.search(r"python_version\s*([<>=!~]+)\s*['\"]([\d.]+)['\"]", marker)
+        if python:  # e.g. heliport's wheel: Python 3.11 or newer
+            only = f" (Python {python.group(1)} {python.group(2)} only)"
         extra = re.search(r"extra\s*==\s*['\"]([^'\"]+)['\"]", marker)
         if extra is None:
             base = spec.strip()
         elif extra.group(1) not in _GATHERING_EXTRAS:
             extras.append(extra.group(1))
     if base is not None:
-        return f"pip install '{base}'"
+        return f"pip install '{base}'{only}"
     if extras:
-        return f"pip install 'webcorpus[{sorted(extras)[0]}]'"
+        return f"pip install 'webcorpus[{sorted(extras)[0]}]'{only}"
     return f"pip install '{package}'"
 
 
