@@ -181,11 +181,13 @@ def _run_or_exit(pipeline: str, overrides: dict, quiet: bool, overwrite, dry_run
     from webcorpus.pipeline.plan import describe_plan
     from webcorpus.pipeline.run_record import log_refusal
     from webcorpus.pipeline.shipped import pipeline_path
+    from webcorpus.stages.requirements import MissingDependency, check_installed
 
     path = pipeline_path(pipeline)
     config = None
     try:
         config = load_config(path, overrides)
+        check_installed(config.stages)
         if dry_run:
             click.echo("\n".join(describe_plan(config, resolve_inputs(config))))
             sys.exit(0)
@@ -196,6 +198,9 @@ def _run_or_exit(pipeline: str, overrides: dict, quiet: bool, overwrite, dry_run
         click.echo(f"error: {exc}", err=True)
         if not isinstance(exc, OutputInUse):  # the folder belongs to the run holding it: not a line of ours
             log_refusal(config.output if config else _output_of(path, overrides), str(exc))
+        sys.exit(2)
+    except MissingDependency as exc:  # an installation matter, not the pipeline file's: no refusal logged
+        click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         click.echo("interrupted: re-run the same command to resume", err=True)

@@ -21,7 +21,7 @@ from webcorpus.stages.registry import OptionError, build_stage
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 AEB_PAGE = "042bb7b5fedab6eac7db576522b89b93904c237d344bcbe14a6a5ab7f7335856"
-HANG, BLOW_UP, DIE, FAIL = "<!--hang-->", "<!--blow-up-->", "<!--die-->", "<!--fail-->"
+HANG, SPIN, BLOW_UP, DIE, FAIL = "<!--hang-->", "<!--spin-->", "<!--blow-up-->", "<!--die-->", "<!--fail-->"
 
 
 # --- engine hooks, imported by name in the extractor's child process -------------------------------
@@ -30,8 +30,11 @@ HANG, BLOW_UP, DIE, FAIL = "<!--hang-->", "<!--blow-up-->", "<!--die-->", "<!--f
 def misbehaving_engine(html: str, url: str | None) -> str | None:
     """Extracts like resiliparse, except on pages carrying one of the markers above."""
     if HANG in html:
-        while True:  # stands in for a page that keeps lxml busy forever
+        while True:  # stands in for an engine blocked on a lock or the network: no CPU used
             time.sleep(0.05)
+    if SPIN in html:
+        while True:  # stands in for a page that keeps lxml busy forever
+            pass
     if BLOW_UP in html:
         hog = [bytearray(64 << 20) for _ in range(1000)]  # 64 GB: far above max_memory_mb
         return str(len(hog))
@@ -132,18 +135,23 @@ def test_real_crawl_through_reader(shared_data):
     assert "Iste articlo ye en proceso de cambio" in text
 
 
-def test_hanging_page_is_killed_counted_and_the_run_goes_on(pages):
+def test_busy_and_blocked_pages_are_killed_counted_and_the_run_goes_on(pages):
+    """A page spinning on the CPU is killed at ``timeout`` CPU-seconds (extract:timeout); one blocked without
+    using CPU is killed after ``stall_timeout`` wall seconds (extract:stalled), under its own reason."""
     rows = real_pages()
-    hung = dict(rows[1], id="hang-1", html=rows[1]["html"] + HANG)
-    hung2 = dict(rows[2], id="hang-2", html=HANG + rows[2]["html"])
-    batch = from_rows([rows[0], hung, rows[1], hung2, rows[2]])
-    stage = Extract(engine=hook(misbehaving_engine), timeout=1.0)
+    spun = dict(rows[1], id="spin-1", html=rows[1]["html"] + SPIN)
+    hung = dict(rows[2], id="hang-1", html=HANG + rows[2]["html"])
+    spun2 = dict(rows[2], id="spin-2", html=SPIN + rows[2]["html"])
+    batch = from_rows([rows[0], spun, rows[1], hung, spun2, rows[2]])
+    stage = Extract(engine=hook(misbehaving_engine), timeout=0.5, stall_timeout=2.0)
     output = stage.apply(batch)
     assert output.kept.column("id").to_pylist() == ["aeb", "readability-001", "newspaper-chinese"]
     texts = output.kept.column("text").to_pylist()
     assert EXPECTED_SENTENCES["newspaper-chinese"] in one_line(texts[2])  # results stay with their documents
-    assert output.dropped.column("drop_reason").to_pylist() == ["extract:timeout", "extract:timeout"]
-    assert stage.stats.counters["timeouts"] == 2 and stage.stats.counters["restarts"] == 2
+    assert dict(zip(output.dropped.column("id").to_pylist(), output.dropped.column("drop_reason").to_pylist())) == {
+        "spin-1": "extract:timeout", "hang-1": "extract:stalled", "spin-2": "extract:timeout"}
+    counters = stage.stats.counters
+    assert counters["timeouts"] == 2 and counters["stalls"] == 1 and counters["restarts"] == 3
     assert stage(from_rows([rows[0]])).num_rows == 1  # the restarted extractor keeps working
 
 

@@ -69,8 +69,8 @@ def local_path(output: str) -> str:
 
 
 def check_backend(output: str) -> None:
-    """Refuse an unknown scheme or one whose fsspec backend is not installed (ValueError, which
-    says which package to install). Makes no network call."""
+    """Refuse an unknown scheme (ValueError) or one whose fsspec backend is not installed
+    (:class:`MissingDependency`, which says which package to install). Makes no network call."""
     import fsspec
     from fsspec.registry import known_implementations, registry
 
@@ -82,8 +82,11 @@ def check_backend(output: str) -> None:
     try:
         fsspec.get_filesystem_class(protocol)
     except ImportError as exc:
+        from webcorpus.stages.requirements import MissingDependency
+
         hint = EXTRAS.get(protocol) or known_implementations.get(protocol, {}).get("err") or str(exc)
-        raise ValueError(f"output {output!r}: the '{protocol}://' backend is not installed: {hint}") from None
+        raise MissingDependency(f"output {output!r}: the '{protocol}://' backend is not installed "
+                                f"(an installation matter; the pipeline file is fine): {hint}") from None
 
 
 def check_writable(output: str) -> None:

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 from webcorpus import numbers
 from webcorpus.document_shards import list_shards
 from webcorpus.pipeline.config import ConfigError, PipelineConfig, resolve_inputs
+from webcorpus.stages.requirements import MissingDependency, check_installed, install_line, is_installed
 from webcorpus.pipeline.failures import exit_code_of, explain, task_error_needs_action
 from webcorpus.pipeline.publish import publish
 from webcorpus.pipeline.run_record import run_differences
@@ -130,6 +131,7 @@ def run_pipeline(config: PipelineConfig, executor=None, quiet: bool = False, ove
     scratch) is deleted unless ``keep_intermediates``; the ``complete`` marker then lets a re-run
     with unchanged inputs return at once (and a re-run with changed inputs start afresh).
     """
+    check_installed(config.stages)  # a missing module: the install line, before any work (not a ConfigError)
     inputs = config.inputs or resolve_inputs(config)
     remote = open_output(config)  # an output that cannot work is refused here, before any work (exit 2)
     bucket_lease = take_remote_lease(remote) if remote else None  # one run per URL, whichever machine
@@ -740,6 +742,8 @@ def make_executor(config: PipelineConfig) -> "Executor":
     if config.executor == "ray":
         from webcorpus.executors.ray import RayExecutor
 
+        if not is_installed("ray"):
+            raise MissingDependency(f"executor 'ray' needs the module 'ray': {install_line('ray')}")
         try:
             return RayExecutor(config.workers, address=config.ray_address)
         except (ImportError, ConnectionError) as exc:

@@ -20,12 +20,13 @@ Plain files and a file gzipped as one member are not split (:func:`splittable`).
 """
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from .stream import GZIP_MAGIC, RECORD_START
-
+GZIP_MAGIC = b"\x1f\x8b"
+RECORD_START = re.compile(rb"WARC/\d|[A-Za-z][A-Za-z0-9+.-]*:\S* \d")  # a WARC version line, or an ARC header line
 MEMBER_MAGIC = GZIP_MAGIC + b"\x08"  # gzip id and the deflate method byte, the only one in use
 PROBE = 4096  # compressed bytes a record member's test reads: a gzip header and enough deflate for a record line
 _SCAN = 1 << 20  # compressed bytes read at once while looking for a record member

@@ -18,6 +18,7 @@ import zlib
 from bisect import bisect_left, bisect_right
 from typing import BinaryIO, Iterator
 
+from .ranges import GZIP_MAGIC, PROBE, RECORD_START, opens_record
 from .report import ReadReport
 
 try:  # Intel ISA-L inflates about twice as fast as zlib, with the same API; zlib when it is not installed
@@ -28,10 +29,8 @@ except ImportError:  # pragma: no cover - depends on the environment
     _inflate = zlib
     _INFLATE_ERRORS = (zlib.error,)
 
-GZIP_MAGIC = b"\x1f\x8b"
 MAX_BLOCK = 64 << 20  # a record block larger than this is skipped (counted ``too_large``), not held in memory
 _FEED = 1 << 15  # compressed bytes fed to zlib at once: bounds the copy of ``unused_data`` per member
-RECORD_START = re.compile(rb"WARC/\d|[A-Za-z][A-Za-z0-9+.-]*:\S* \d")  # a WARC version line, or an ARC header line
 _PADDING = re.compile(rb"[\x00\s]*")
 _BLANK = re.compile(rb"[\r\n\t ]*")
 
@@ -322,8 +321,6 @@ class ByteStream:
         """True (and the stream ends) if the member at ``_cin[i]`` is at or past ``stop`` and opens a record."""
         if self.stop is None or self._cin_pos + i < self.stop:
             return False
-        from .ranges import PROBE, opens_record
-
         while len(self._cin) - i < PROBE:  # the test reads PROBE bytes; appended, so indexes into _cin hold
             more = self._raw.read(self._chunk)
             if not more:

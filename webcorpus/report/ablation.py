@@ -166,7 +166,7 @@ def _contributed(result: dict) -> str:
 
 def write_ablation_page(ablation_dir: str | Path) -> Path:
     """``ABL/report.html``: the ablation section on a page of its own."""
-    from webcorpus.report.html import STYLE
+    from webcorpus.report.style import STYLE
 
     result = read_ablation(ablation_dir)
     page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>webcorpus ablation</title>'

@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from webcorpus.stages.requirements import MissingDependency, missing_dependencies
 from webcorpus.stages.signals import Signal, SignalHistogram
 
 REASON = "drop_reason"
@@ -127,10 +128,6 @@ class OptionError(ValueError):
         self.choices = choices or []
 
 
-class MissingDependency(ImportError):
-    pass
-
-
 class BaseStage:
     """What every stage is: a YAML ``name``, options, the modules it needs and what one task needs."""
 
@@ -157,12 +154,12 @@ class BaseStage:
         return None
 
     def check_requirements(self) -> None:
-        """Fail with the install command when a module the stage needs is absent."""
-        import importlib.util
-
-        missing = [pkg for module, pkg in self.requires.items() if importlib.util.find_spec(module) is None]
+        """Fail with the install line when a module the stage needs is absent (the runner checks every
+        stage before work: :func:`webcorpus.stages.requirements.check_installed`; this is for a worker
+        on another machine, and for a stage used from Python)."""
+        missing = missing_dependencies(self)
         if missing:
-            raise MissingDependency(f"stage '{self.name}' needs {', '.join(missing)}: pip install {' '.join(missing)}")
+            raise MissingDependency("; ".join(missing))
 
     def __repr__(self) -> str:
         options = ", ".join(f"{k}={v!r}" for k, v in self.options().items())

@@ -48,7 +48,6 @@ class Tokenize(GlobalStage):
     """
 
     name = "tokenize"
-    requires = {"sentencepiece": "sentencepiece"}  # tokenizers only for a brought tokenizer.json
 
     def __init__(
         self,
@@ -90,6 +89,14 @@ class Tokenize(GlobalStage):
                 raise OptionError("tokenizer", f"cannot load {tokenizer}: {type(exc).__name__}: {exc}") from None
             self.check_vocab_size(loaded.vocab_size)
             find_separator(loaded, separator)
+
+
+    @property
+    def requires(self) -> dict[str, str]:  # type: ignore[override]
+        """sentencepiece for a ``.model`` (train_tokenizer's), tokenizers for a brought ``tokenizer.json``."""
+        if self.tokenizer is not None and str(self.tokenizer).endswith(".json"):
+            return {"tokenizers": "tokenizers"}
+        return {"sentencepiece": "sentencepiece"}
 
     def files_read(self) -> list[str]:
         return [self.tokenizer] if self.tokenizer is not None else []  # a trained one is the run's own

@@ -47,7 +47,7 @@ class TrainTokenizer(GlobalStage):
     """
 
     name = "train_tokenizer"
-    requires = {"sentencepiece": "sentencepiece"}
+    requires = {"sentencepiece": "sentencepiece", "google.protobuf": "protobuf"}  # protobuf: the model's proto
 
     def __init__(
         self,

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from webcorpus import llmc_header
 from webcorpus.llmc_header import HEADER_BYTES, HEADER_INTS, LAYOUTS as FORMATS  # magic -> (version, token dtype)
 
 SEPARATOR_KEYS = ("separator_token", "eot_token", "eos_id", "bos_id")
@@ -68,13 +69,9 @@ def open_shard(path: str | os.PathLike) -> np.ndarray:
 def write_shard(path: str | os.PathLike, tokens) -> None:
     """Write tokens as an llm.c shard: uint16 when every id fits, else uint32."""
     tokens = np.asarray(tokens)
-    wide = tokens.size > 0 and int(tokens.max()) >= 1 << 16
-    magic = 20240801 if wide else 20240520
-    version, dtype = FORMATS[magic]
-    header = np.zeros(HEADER_INTS, dtype="<i4")
-    header[:3] = (magic, version, tokens.size)
+    dtype = np.dtype("<u4" if tokens.size > 0 and int(tokens.max()) >= 1 << 16 else "<u2")
     with open(path, "wb") as f:
-        f.write(header.tobytes())
+        f.write(llmc_header.header(dtype, tokens.size).tobytes())
         f.write(tokens.astype(dtype).tobytes())
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from webcorpus.stages.extract.engines import count_tokens
+from webcorpus.stages.extract.text import count_tokens
 
 # Elements that start and end a block (a browser lays them out on their own lines).
 BLOCK_TAGS = frozenset(
@@ -313,3 +313,9 @@ def feature_matrix(blocks: list[Block], votes: list[bool] | None = None) -> np.n
         np.array(votes, dtype=np.float64) if votes is not None else np.zeros(count),
     ])
     return np.hstack([own, *neighbours, page])
+
+
+def resiliparse_votes(blocks, main_content: str) -> list[bool]:
+    """Per block: is its text (spaces ignored) part of resiliparse's main-content text?"""
+    kept = "".join(main_content.split())
+    return ["".join(block.text.split()) in kept for block in blocks]

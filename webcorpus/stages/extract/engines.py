@@ -22,13 +22,12 @@ import importlib
 import re
 from typing import Callable
 
+from webcorpus.stages.extract.text import count_tokens, resiliparse_main_content
+
 Engine = Callable[[str, "str | None"], "str | None"]
 
 BUILTIN = ("blocks", "trafilatura", "resiliparse", "hybrid")
 
-# Scripts written without spaces count one token per character (so thresholds work for CJK and Thai).
-_UNSPACED = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_TOKEN = re.compile(rf"[{_UNSPACED}]|[^\W_{_UNSPACED}]+")
 _SENTENCE_END = re.compile(r"[.!?…。！？:;\"”’»)]\s*$")
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
@@ -40,15 +39,6 @@ def title_of(html: str) -> str | None:
         return None
     title = " ".join(html_lib.unescape(match.group(1)).split())
     return title or None
-
-
-def count_tokens(line: str) -> int:
-    return len(_TOKEN.findall(line))
-
-
-def lower_tokens(text: str) -> list[str]:
-    """The tokens of ``text``, lower-cased (as the extraction benchmark's token bags count them)."""
-    return _TOKEN.findall(text.lower())
 
 
 def trim_boilerplate(text: str, min_prose_tokens: int = 5, gap_penalty: float = 1.0) -> str:
@@ -115,16 +105,6 @@ def _trafilatura(favor_precision=False, favor_recall=False, include_tables=True,
     return extract
 
 
-def resiliparse_main_content(include_comments: bool) -> Callable[[str], str]:
-    """resiliparse's main-content text, block elements on their own lines (no trimming)."""
-    from resiliparse.extract.html2text import extract_plain_text
-
-    def extract(html: str) -> str:
-        return extract_plain_text(html, main_content=True, comments=include_comments, preserve_formatting=True)
-
-    return extract
-
-
 def _resiliparse(include_comments: bool) -> Engine:
     raw = resiliparse_main_content(include_comments)
     return lambda html, url: trim_boilerplate(raw(html))
@@ -149,7 +129,7 @@ def _hybrid(**options) -> Engine:
 
 def _blocks(include_comments: bool, model=None) -> Engine:
     from webcorpus.stages.extract import model as block_model
-    from webcorpus.stages.extract.blocks import blocks_of
+    from webcorpus.stages.extract.blocks import blocks_of, resiliparse_votes
 
     classifier = model or block_model.load()
     raw_engine = resiliparse_main_content(include_comments)
@@ -167,9 +147,3 @@ def _blocks(include_comments: bool, model=None) -> Engine:
         return "\n".join(b.text for b, k in zip(blocks, keep) if k)
 
     return extract
-
-
-def resiliparse_votes(blocks, main_content: str) -> list[bool]:
-    """Per block: is its text (spaces ignored) part of resiliparse's main-content text?"""
-    kept = "".join(main_content.split())
-    return ["".join(block.text.split()) in kept for block in blocks]

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from webcorpus.stages.extract.blocks import FEATURES, Block, feature_matrix
-from webcorpus.stages.extract.engines import lower_tokens
+from webcorpus.stages.extract.text import lower_tokens
 
 MODEL_PATH = Path(__file__).with_name("block_model.json")
 _OFFSETS = (-3, -2, -1, 1, 2, 3)
@@ -127,8 +127,8 @@ class PageRows:
 def training_rows(html: str, gold: str, group: str = "") -> PageRows:
     """Features, labels and weights of one page's blocks, exactly as the ``blocks`` engine sees them;
     ``group`` names the page's set (stage two is fitted on out-of-set stage-one scores)."""
-    from webcorpus.stages.extract.blocks import blocks_of
-    from webcorpus.stages.extract.engines import resiliparse_main_content, resiliparse_votes
+    from webcorpus.stages.extract.blocks import blocks_of, resiliparse_votes
+    from webcorpus.stages.extract.text import resiliparse_main_content
 
     blocks = blocks_of(html)
     raw = resiliparse_main_content(include_comments=False)(html)

@@ -7,18 +7,42 @@ be killed at any moment and started again, and its death costs one document.
 
 Protocol (pickled frames, 8-byte length prefix, over the child's stdin/stdout):
 
-* parent → child: ``{"sys_path", "engine", "options", "max_memory_mb", "pages_fd"}`` once, then per batch
+* parent → child: ``{"sys_path", "engine", "options", "timeout", "max_memory_mb", "pages_fd"}`` once, then per batch
   ``("batch", size, start)``: the batch's ``html`` and ``url`` columns are in ``pages_fd``, an in-memory file
   (``memfd``) both processes hold, as ``size`` bytes of Arrow IPC; the child maps it and extracts from row
   ``start`` on. The pages themselves never go through the pipe or through pickle: the parent copies the
   Arrow buffers once, and the child decodes each page straight from the mapping (at 150 KB of HTML per
   page, pickling them through the pipe cost about 1 ms per page, a third of resiliparse's own time);
 * child → parent: ``("ready",)`` or ``("fatal", traceback)`` after start-up, then one message per
-  document, in order: ``("ok", text, title)`` or ``("error", exception type, traceback)``.
+  document, in order: ``("ok", text, title, cpu)`` or ``("error", exception type, traceback, cpu)``, with
+  ``cpu`` the CPU seconds the page cost the child.
 
-The parent waits for each document's answer at most ``timeout`` seconds; on silence it kills the child,
-marks that document ``timeout``, starts a fresh child and tells it to go on from the next row (the pages
-are still in the shared file).
+**The limits depend on the page, not on the machine's load.** ``timeout`` is CPU time of the child (user
+and system, all its threads), not wall time: a page that costs 2 CPU-seconds costs 2 whether the machine
+is idle or every core is shared with ten other processes, so the same crawl keeps the same pages on a
+quiet laptop and on a busy cluster node. The child enforces it itself, exactly and at no cost: before each
+page it arms ``ITIMER_PROF`` (the kernel's timer of the process's CPU time) for ``timeout`` seconds, and
+SIGPROF, left at its default action, ends the process wherever it is, inside C code too; the child also
+measures the page's cost (``time.process_time``) and the parent drops a page that answered but cost more
+than ``timeout`` (the timer's tick may let a page finish a few milliseconds over), so the rule is one:
+a page is ``timeout`` when it costs more than ``timeout`` CPU-seconds. (``RLIMIT_CPU`` would do the same
+in whole seconds only; the parent sampling the child's CPU time would see the crossing late, by as much
+as its polling interval, and so let through pages near the limit depending on when it looked.)
+
+A child that uses no CPU at all (blocked on a lock, a pipe or the network) is never stopped by that
+timer; the parent watches the child's CPU time from the operating system while it waits and kills a
+child whose CPU time has not grown for ``stall_seconds`` of wall time (``stalled``: a backstop, much
+longer than any page; a child that is only starved of CPU by other processes still gets some every
+second, so load does not make it fire). The parent also kills a child whose CPU time ran well past the
+limit (a page that caught or blocked SIGPROF).
+
+The memory limit is the address space one page may *add* to the child (``RLIMIT_AS`` set before each page
+to what the child holds then plus ``max_memory_mb``), so a page is not refused because earlier pages left
+the child large. Before it says ready, the child extracts one small built-in page (:data:`WARM_UP_PAGE`),
+so the imports and caches an engine loads on its first call count against no page.
+
+On a killed or dead child the parent marks that document, starts a fresh child and tells it to go on from
+the next row (the pages are still in the shared file).
 """
 from __future__ import annotations
 
@@ -26,6 +50,7 @@ import mmap
 import os
 import pickle
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -33,10 +58,30 @@ import tempfile
 import time
 import traceback
 
+import psutil
 import pyarrow as pa
 
 _HEADER = struct.Struct("<Q")
 STARTUP_SECONDS = 120.0
+#: Default wall seconds without any CPU use after which a child is ``stalled``.
+STALL_SECONDS = 120.0
+#: How often the parent looks at the child's CPU time while it waits for a page.
+POLL_SECONDS = 0.5
+#: CPU growth (seconds) that counts as the child doing something.
+ALIVE_CPU_SECONDS = 0.001
+#: CPU seconds past ``timeout`` after which the parent kills a child its own timer did not stop.
+OVERRUN_SECONDS = 1.0
+#: A small page with the parts engines look at (title, navigation, article, table, list, footer).
+WARM_UP_PAGE = (
+    "<html><head><title>Warm-up page</title><meta charset='utf-8'></head><body>"
+    "<nav><ul><li><a href='/'>Home</a></li><li><a href='/news'>News</a></li></ul></nav>"
+    "<article><h1>A short article</h1><p>" + "This paragraph is the main content of the page, written in plain sentences. " * 8
+    + "</p><p>" + "A second paragraph follows the first one and adds a few more words to it. " * 6
+    + "</p><table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>"
+    "<ul><li>one item of a list</li><li>another item of the list</li></ul></article>"
+    "<div class='comments'><p>A reader's comment below the article.</p></div>"
+    "<footer><p>Copyright. All rights reserved. <a href='/privacy'>Privacy</a></p></footer></body></html>"
+)
 
 
 class ExtractorError(RuntimeError):
@@ -44,10 +89,12 @@ class ExtractorError(RuntimeError):
 
 
 class Sandbox:
-    """Parent side: owns one child process and runs batches through it with a per-document time limit."""
+    """Parent side: owns one child process and runs batches through it with a per-document CPU-time limit."""
 
-    def __init__(self, engine: str, options: dict, timeout: float, max_memory_mb: int | None = None):
+    def __init__(self, engine: str, options: dict, timeout: float, max_memory_mb: int | None = None,
+                 stall_seconds: float = STALL_SECONDS):
         self.engine, self.options, self.timeout, self.max_memory_mb = engine, options, timeout, max_memory_mb
+        self.stall_seconds = stall_seconds
         self.restarts = 0
         self._process: subprocess.Popen | None = None
         self._stderr = None
@@ -66,7 +113,7 @@ class Sandbox:
             env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
         )
         self._buffer, self._closed = b"", False
-        self._send({"sys_path": sys.path, "engine": self.engine, "options": self.options,
+        self._send({"sys_path": sys.path, "engine": self.engine, "options": self.options, "timeout": self.timeout,
                     "max_memory_mb": self.max_memory_mb, "pages_fd": self._pages_file()})
         message = self._receive(time.monotonic() + STARTUP_SECONDS)
         if message is None or message[0] != "ready":
@@ -103,7 +150,8 @@ class Sandbox:
 
     def run(self, pages: pa.Table) -> list[tuple]:
         """One result per row of ``pages`` (string columns ``html`` and ``url``): ``("ok", text, title)``,
-        ``("error", type, traceback)``, ``("timeout",)`` or ``("crashed", why)``."""
+        ``("error", type, traceback)``, ``("timeout",)`` (more than ``timeout`` CPU-seconds),
+        ``("stalled",)`` (no CPU used for ``stall_seconds``) or ``("crashed", why)``."""
         if pages.num_rows == 0:
             return []
         self._write_pages(pages)
@@ -117,14 +165,23 @@ class Sandbox:
                 self._restart()
                 continue
             while len(results) < pages.num_rows:
-                message = self._receive(time.monotonic() + self.timeout)
-                if message is None:  # silence past the time limit, or the child died
-                    died = self._closed or self._process.poll() is not None  # EOF may come before the exit status
-                    results.append(("crashed", self._stderr_tail()) if died else ("timeout",))
+                watch = _Watch(self._process.pid, self.timeout, self.stall_seconds)
+                message = self._receive(watch=watch)
+                if message is None:  # the child died, stalled or overran: mark the page, start another child
+                    results.append(self._why_stopped(watch.verdict))
                     self._restart()
                     break
-                results.append(message)
+                *answer, cpu = message
+                results.append(("timeout",) if cpu > self.timeout else tuple(answer))
         return results
+
+    def _why_stopped(self, verdict: str | None) -> tuple:
+        if verdict is not None:
+            return (verdict,)
+        code = self._exit_code()
+        if code == -signal.SIGPROF:  # the child's CPU timer ended it
+            return ("timeout",)
+        return ("crashed", f"exit code {code}; " + self._stderr_text()[-2000:])
 
     def _write_pages(self, pages: pa.Table) -> None:
         sink = pa.BufferOutputStream()
@@ -154,20 +211,25 @@ class Sandbox:
         self._process.stdin.write(_HEADER.pack(len(payload)) + payload)
         self._process.stdin.flush()
 
-    def _receive(self, deadline: float):
-        """The next message, or None if the deadline passes or the child closes its end first."""
-        header = self._read(_HEADER.size, deadline)
+    def _receive(self, deadline: float | None = None, watch: "_Watch | None" = None):
+        """The next message, or None if the child closes its end first, the wall-clock ``deadline``
+        passes, or ``watch`` gives a verdict."""
+        header = self._read(_HEADER.size, deadline, watch)
         if header is None:
             return None
-        body = self._read(_HEADER.unpack(header)[0], deadline)
+        body = self._read(_HEADER.unpack(header)[0], deadline, watch)
         return None if body is None else pickle.loads(body)
 
-    def _read(self, n: int, deadline: float) -> bytes | None:
+    def _read(self, n: int, deadline: float | None, watch: "_Watch | None") -> bytes | None:
         fd = self._process.stdout.fileno()
         while len(self._buffer) < n:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            wait = POLL_SECONDS if deadline is None else min(POLL_SECONDS, deadline - time.monotonic())
+            if wait <= 0:
                 return None
+            if not select.select([fd], [], [], wait)[0]:
+                if watch is not None and watch.judge() is not None:
+                    return None
+                continue
             chunk = os.read(fd, max(1 << 16, n - len(self._buffer)))
             if not chunk:
                 self._closed = True
@@ -182,12 +244,47 @@ class Sandbox:
         self._stderr.seek(0)
         return self._stderr.read().decode("utf-8", "replace").strip()
 
-    def _stderr_tail(self) -> str:
+    def _exit_code(self) -> int | None:
         try:
-            code = self._process.wait(timeout=5) if self._process else None
+            return self._process.wait(timeout=5) if self._process else None
         except subprocess.TimeoutExpired:
-            code = None
-        return f"exit code {code}; " + self._stderr_text()[-2000:]
+            return None
+
+
+class _Watch:
+    """The parent's view of the child while it waits for one page: the child's CPU time as the operating
+    system counts it (user and system, all threads), and when it last grew. Nothing is read until the
+    page has taken ``POLL_SECONDS`` of wall time: a quick page costs the parent no system call."""
+
+    def __init__(self, pid: int, timeout: float, stall_seconds: float):
+        self.pid, self.timeout, self.stall_seconds = pid, timeout, stall_seconds
+        self.start: float | None = None
+        self.last = 0.0
+        self.last_growth = time.monotonic()
+        self.verdict: str | None = None
+
+    def _cpu(self) -> float | None:
+        try:
+            times = psutil.Process(self.pid).cpu_times()
+        except psutil.Error:  # gone: the end of its output tells
+            return None
+        return times.user + times.system
+
+    def judge(self) -> str | None:
+        """``"stalled"``, ``"timeout"`` (the child's own timer did not stop it) or None (wait on)."""
+        cpu = self._cpu()
+        if cpu is None:
+            return None
+        now = time.monotonic()
+        if self.start is None:
+            self.start = self.last = cpu
+        elif cpu - self.start > self.timeout + OVERRUN_SECONDS:
+            self.verdict = "timeout"
+        elif cpu - self.last >= ALIVE_CPU_SECONDS:
+            self.last, self.last_growth = cpu, now
+        elif now - self.last_growth > self.stall_seconds:
+            self.verdict = "stalled"
+        return self.verdict
 
 
 # --- child side --------------------------------------------------------------------------------------
@@ -214,22 +311,37 @@ def _child_main() -> None:
     if init is None:
         return
     sys.path[:] = init["sys_path"]
+    signal.signal(signal.SIGPROF, signal.SIG_DFL)  # the CPU timer ends the process, wherever it is
+    timeout, memory = init["timeout"], _PageMemory(init["max_memory_mb"])
     try:
-        if init["max_memory_mb"]:
-            import resource
-
-            limit = init["max_memory_mb"] * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         import logging
 
         logging.disable(logging.WARNING)  # trafilatura logs every short page
-        from webcorpus.stages.extract.engines import make_engine
+        from webcorpus.stages.extract.engines import make_engine, title_of
 
         engine = make_engine(init["engine"], **init["options"])
+        signal.setitimer(signal.ITIMER_PROF, timeout)
+        try:
+            engine(WARM_UP_PAGE, "https://example.com/warm-up")
+        except Exception:  # the engine's errors belong to the pages: its first page reports them
+            pass
+        signal.setitimer(signal.ITIMER_PROF, 0)
     except BaseException:
         send(("fatal", traceback.format_exc()))
         return
-    from webcorpus.stages.extract.engines import title_of
+
+    def extract(html: str, url: str | None) -> tuple:
+        memory.limit_page()
+        start = time.process_time()
+        signal.setitimer(signal.ITIMER_PROF, timeout)
+        try:
+            result = ("ok", engine(html, url), title_of(html))
+        except Exception as exc:
+            result = ("error", type(exc).__name__, traceback.format_exc())
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        cost = time.process_time() - start
+        memory.lift()  # between pages (mapping the next batch) no page's allowance applies
+        return (*result, cost)
 
     send(("ready",))
     pages_fd = init["pages_fd"]
@@ -242,12 +354,36 @@ def _child_main() -> None:
         table = pa.ipc.open_file(pa.py_buffer(mapping)).read_all()
         htmls, urls = table.column("html"), table.column("url")
         for i in range(start, table.num_rows):
-            html, url = htmls[i].as_py(), urls[i].as_py()
-            try:
-                send(("ok", engine(html, url), title_of(html)))
-            except Exception as exc:
-                send(("error", type(exc).__name__, traceback.format_exc()))
+            send(extract(htmls[i].as_py(), urls[i].as_py()))
         del table, htmls, urls  # the Arrow buffers point into the mapping
+
+
+class _PageMemory:
+    """``RLIMIT_AS`` per page: the address space the child holds when the page begins plus the page's
+    allowance, so the limit is the memory one page may add (Linux: from ``/proc/self/statm``, kept open
+    and re-read with ``pread``, about 1 µs; elsewhere a fixed limit from start-up)."""
+
+    def __init__(self, max_memory_mb: int | None):
+        import resource
+
+        self.resource, self.allowance = resource, (max_memory_mb or 0) * 1024 * 1024
+        self.page_size = os.sysconf("SC_PAGE_SIZE")
+        self.hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        self.statm = os.open("/proc/self/statm", os.O_RDONLY) if self.allowance and os.path.exists("/proc/self/statm") else None
+        if self.allowance and self.statm is None:
+            self._set(self.allowance)
+
+    def limit_page(self) -> None:
+        if self.statm is not None:
+            held = int(os.pread(self.statm, 128, 0).split()[0]) * self.page_size
+            self._set(held + self.allowance)
+
+    def lift(self) -> None:
+        if self.statm is not None:
+            self._set(self.hard)
+
+    def _set(self, limit: int) -> None:
+        self.resource.setrlimit(self.resource.RLIMIT_AS, (limit, self.hard))
 
 
 def _shared_file() -> int:

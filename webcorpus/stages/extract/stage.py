@@ -1,4 +1,4 @@
-"""The ``extract`` stage: HTML to main-content text, with a time and a size limit per document."""
+"""The ``extract`` stage: HTML to main-content text, with a CPU-time, a memory and a size limit per document."""
 from __future__ import annotations
 
 from typing import Annotated, Any
@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 from webcorpus.documents import HTML, TEXT, URL
 from webcorpus.stages.base import Filter, OptionError, StageOutput, Verdict
 from webcorpus.stages.extract.engines import BUILTIN, make_engine, title_of
-from webcorpus.stages.extract.sandbox import ExtractorError, Sandbox
+from webcorpus.stages.extract.sandbox import STALL_SECONDS, ExtractorError, Sandbox
 from webcorpus.stages.signals import SIZE_BINS, Signal, Threshold
 
 TITLE = "title"
@@ -24,8 +24,11 @@ class Extract(Filter):
     trafilatura second opinion on pages where its result looks unreliable), ``blocks`` (a learned classifier
     of the page's text blocks; the main pipeline's), or ``module:function``.
     Dropped with a reason: ``extract:empty`` (no text), ``extract:no_html``, ``extract:too_large``,
-    ``extract:timeout``, ``extract:crashed`` (the extractor process died, e.g. out of memory) and
-    ``extract:error:<Exception>``. An extractor that cannot start, raises ImportError, or fails the
+    ``extract:timeout`` (the page cost more than ``timeout`` CPU-seconds), ``extract:stalled`` (the
+    extractor used no CPU for ``stall_timeout`` seconds: blocked, not busy), ``extract:crashed`` (the
+    extractor process died) and ``extract:error:<Exception>`` (``MemoryError`` past ``max_memory_mb``).
+    The limits are the page's own costs, so the machine's load changes none of these decisions
+    (:mod:`.sandbox`). An extractor that cannot start, raises ImportError, or fails the
     same way on every page raises :class:`ExtractorError` with the underlying traceback.
     """
 
@@ -42,9 +45,10 @@ class Extract(Filter):
         include_comments: Annotated[bool, "keep user comments below the article"] = False,
         include_links: Annotated[bool, "trafilatura: keep link targets in the text"] = False,
         fast: Annotated[bool, "trafilatura: skip its fallback extractors (faster, a little worse)"] = False,
-        timeout: Annotated[float | None, "seconds per document before the extractor is killed and restarted; null: no limit, run in-process"] = 10.0,
+        timeout: Annotated[float | None, "CPU seconds per document (the extractor's own, whatever the load) before it is killed and restarted; null: no limit, run in-process"] = 10.0,
         max_html_bytes: Annotated[int, "pages larger than this (UTF-8 bytes) are dropped before extraction"] = 2_000_000,
-        max_memory_mb: Annotated[int | None, "address-space limit of the extractor process (MiB); null: none"] = 4096,
+        max_memory_mb: Annotated[int | None, "address space one document may add to the extractor process (MiB); null: none"] = 4096,
+        stall_timeout: Annotated[float, "wall seconds the extractor may use no CPU at all on a document before it is killed (extract:stalled)"] = STALL_SECONDS,
         keep_html: Annotated[bool, "keep the html column (default: set it to null to save memory)"] = False,
     ):
         if engine not in BUILTIN and (":" not in engine or engine.startswith(":") or engine.endswith(":")):
@@ -54,6 +58,8 @@ class Extract(Filter):
             raise OptionError("favor_recall", "favor_precision and favor_recall exclude each other")
         if timeout is not None and timeout <= 0:
             raise OptionError("timeout", f"timeout must be positive seconds or null, got {timeout!r}")
+        if not stall_timeout > 0:
+            raise OptionError("stall_timeout", f"stall_timeout must be positive seconds, got {stall_timeout!r}")
         if max_html_bytes <= 0:
             raise OptionError("max_html_bytes", f"max_html_bytes must be positive, got {max_html_bytes!r}")
         if max_memory_mb is not None and max_memory_mb < 256:
@@ -63,6 +69,7 @@ class Extract(Filter):
         self.include_tables, self.include_comments, self.include_links = include_tables, include_comments, include_links
         self.fast = fast
         self.timeout, self.max_html_bytes, self.max_memory_mb = timeout, max_html_bytes, max_memory_mb
+        self.stall_timeout = stall_timeout
         self.keep_html = keep_html
 
     @property
@@ -103,7 +110,7 @@ class Extract(Filter):
             self._engine = self.make_engine()
             self._sandbox = None
         else:
-            self._sandbox = Sandbox(self.engine, self.engine_options(), self.timeout, self.max_memory_mb)
+            self._sandbox = Sandbox(self.engine, self.engine_options(), self.timeout, self.max_memory_mb, self.stall_timeout)
             self._sandbox.start()
 
     # --- per batch ---------------------------------------------------------------------------------
@@ -176,8 +183,8 @@ class Extract(Filter):
             return (None, text) if text else ("extract:empty", None)
         if kind == "error" and result[1] in ("ImportError", "ModuleNotFoundError"):
             raise ExtractorError(f"extract engine '{self.engine}' cannot import what it needs:\n{result[2]}")
-        reason = "extract:timeout" if kind == "timeout" else "extract:crashed" if kind == "crashed" else f"extract:error:{result[1]}"
-        self.count({"timeout": "timeouts", "crashed": "crashes"}.get(kind, "errors"))
+        reason = f"extract:{kind}" if kind in ("timeout", "stalled", "crashed") else f"extract:error:{result[1]}"
+        self.count({"timeout": "timeouts", "stalled": "stalls", "crashed": "crashes"}.get(kind, "errors"))
         same = self._failures[1] + 1 if self._failures[0] == reason else 1
         self._failures = (reason, same)
         if self._successes == 0 and same >= FAIL_FAST_AFTER:

