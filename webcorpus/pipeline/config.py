@@ -165,8 +165,9 @@ def build_stages(specs: list[tuple[str, dict]], source: str) -> tuple[list, list
                 f" (valid: {', '.join(registry.STAGES)})"
             )
         except registry.OptionError as exc:
-            choices = f" (valid: {', '.join(exc.choices)})" if exc.choices else ""
-            problems.append(f"{source}: stage {index} '{name}': {exc}{choices}")
+            for error in getattr(exc, "errors", [exc]):  # a stage may find several problems at once
+                choices = f" (valid: {', '.join(error.choices)})" if error.choices else ""
+                problems.append(f"{source}: stage {index} '{name}': {error}{choices}")
     # Checks that need the stages before this one (e.g. a vocabulary too large for a token format).
     for index, stage in built.items():
         check = getattr(stage, "check_with_earlier", None)

@@ -195,7 +195,8 @@ def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executo
             if kind == "batch":
                 result = run_batch_step(number, stages, shards, out_dir, output, config, executor, quiet, label, remote, mirror)
             else:
-                result = run_global_step(number, stages[0], shards, out_dir, output, last, executor, quiet, label, remote, mirror)
+                result = run_global_step(number, stages[0], shards, out_dir, output, last, executor, quiet, label, remote, mirror,
+                                         excluded=config.excluded)
             mirror()
             step_stats.append(result)
             failed += result.failed
@@ -404,7 +405,7 @@ def step_output(output: Path, number: int, last: bool) -> Path:
 
 
 def run_global_step(number, stage, inputs, out_dir, output, last, executor, quiet, label="", remote=None,
-                    mirror=None) -> StepResult:
+                    mirror=None, excluded: bool = False) -> StepResult:
     markers = Ledger(output / "markers")
     step = f"step-{number}"
     identities = [input_identity(p) for p in inputs]
@@ -441,6 +442,7 @@ def run_global_step(number, stage, inputs, out_dir, output, last, executor, quie
         timer=lambda desc: Timer(desc, quiet),
         ledger=ledger,
         inputs_key=inputs_key,
+        excluded_dir=output / "excluded" if excluded else None,
     )
     if not quiet:
         log.log(NOTE, "%s: %d shard(s) in", label or stage.name, len(inputs))
