@@ -142,6 +142,8 @@ def problems(sets: list[EvalSet], fields: list[str] | None, id_field: str) -> li
                         seen_fields.update(k for k, v in row.items() if v is not None)
                         if not has_text and words(item_text(row, fields, id_field)):
                             has_text = True
+                    if has_text and fields is None:  # nothing else to learn from this file
+                        break
             except (OSError, ValueError) as exc:
                 found.append(f"eval set '{eval_set.name}': cannot read {path}: {exc}")
         if not has_text and not any(eval_set.name in line for line in found):

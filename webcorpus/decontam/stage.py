@@ -148,10 +148,11 @@ def _eval_set_errors(spec, fields, id_field) -> list[OptionError]:
     try:
         sets = eval_sets.resolve(spec)
     except FileNotFoundError as exc:
-        return [OptionError("eval_sets", f"eval_sets: {exc}")]
+        return [OptionError("eval_sets", f"eval_sets: {str(exc).replace('input ', '', 1)}")]
     errors = []
     for line in eval_sets.problems(sets, fields, id_field):
-        errors.append(OptionError("fields" if line.startswith("field ") else "eval_sets", line))
+        option = "fields" if line.startswith("field ") else "eval_sets"
+        errors.append(OptionError(option, f"{option}: {line}"))
     return errors
 
 
