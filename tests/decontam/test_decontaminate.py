@@ -184,3 +184,37 @@ def test_bad_input_is_refused_before_any_work_one_line_each(tmp_path, planted):
 def test_words_are_gpt3_grams():
     assert words("Don't STOP -- the café's “quote”, e.g. 2019!") == ["dont", "stop", "the", "cafés", "quote", "eg", "2019"]
     assert words("  ") == [] and words(None) == []
+
+
+def test_report_and_dataset_card_say_what_was_found(tmp_path, planted):
+    import lxml.html
+
+    from webcorpus.report.data import gather
+    from webcorpus.report.html import render
+
+    result = run(tmp_path, planted)
+    page = lxml.html.fromstring(render(gather(result.output)))
+    section = page.xpath('//section[@id="decontamination"]')[0]
+    assert section.xpath('.//b[@data-field="contaminated"]')[0].get("data-value") == str(len(planted["expected"]))
+    assert section.xpath('.//tr[@data-set="mc"]/td[@data-field="dropped"]')[0].get("data-value") == str(len(planted["expected"]))
+    listed = {row.xpath("td")[0].text_content() for row in section.xpath('.//table[@id="contamination-items"]/tr[td]')}
+    assert listed == {f"mc:{item}" for item in planted["expected"].values()}
+    card = (result.output / "README.md").read_text(encoding="utf-8")
+    whole = result.stats["stages"][-1]["counters"]["eval_items_matched_whole"]
+    assert f"{whole} items shorter than an n-gram matched whole" in card and f"mc {len(planted['expected'])}" in card
+
+
+def test_a_rerun_resumes_and_a_changed_eval_set_is_checked_again(tmp_path, planted, articles):
+    items = tmp_path / "mc.jsonl"
+    items.write_text(Path(planted["items"]).read_text(encoding="utf-8"), encoding="utf-8")
+    first = run(tmp_path, planted, name="again", eval_sets=[str(items)])
+    second = run(tmp_path, planted, name="again", eval_sets=[str(items)])
+    assert second.stats["tasks"]["resumed"] > first.stats["tasks"]["resumed"]
+    assert second.stats["stages"][-1]["dropped"] == first.stats["stages"][-1]["dropped"] == {"decontaminate:mc": 8}
+    clean = next(a for a in articles if a["id"] not in planted["expected"])
+    passage = " ".join(clean["text"].split()[10:30])  # a real passage of a clean article becomes an item
+    with open(items, "a", encoding="utf-8") as out:
+        out.write(json.dumps({"id": "new", "question": passage}) + "\n")
+    third = run(tmp_path, planted, name="again", eval_sets=[str(items)])
+    dropped = {r["id"]: r["drop_reason"] for r in rows(third.output / "excluded")}
+    assert dropped[clean["id"]] == "decontaminate:mc:new" and len(dropped) == 9

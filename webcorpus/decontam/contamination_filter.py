@@ -11,6 +11,7 @@ pieces, or with none, is dropped with the same reason. The pieces that stay are 
 """
 from __future__ import annotations
 
+import os
 from typing import Sequence
 
 import numpy as np
@@ -22,7 +23,7 @@ from webcorpus.stages.base import Filter, Verdict
 
 REASON = "decontaminate"
 ITEM_PREFIX = "item:"  # counter per item hit: ``item:<set>:<id>`` documents
-_OPEN: dict[str, NgramIndex] = {}  # per process: every task of a worker maps the index once
+_OPEN: dict[tuple, NgramIndex] = {}  # per process: every task of a worker maps the index once
 
 
 class ContaminationFilter(Filter):
@@ -39,9 +40,12 @@ class ContaminationFilter(Filter):
         self.max_pieces = max_pieces
 
     def setup(self) -> None:
-        if self.index_dir not in _OPEN:
-            _OPEN[self.index_dir] = NgramIndex(self.index_dir)
-        self._index = _OPEN[self.index_dir]
+        meta = os.stat(os.path.join(self.index_dir, "meta.json"))
+        key = (self.index_dir, meta.st_ino, meta.st_mtime_ns)  # an index built again is opened again
+        if key not in _OPEN:
+            _OPEN.clear()
+            _OPEN[key] = NgramIndex(self.index_dir)
+        self._index = _OPEN[key]
         self._hasher = WordHasher()
 
     def verdict(self, batch: pa.Table) -> Verdict:

@@ -21,6 +21,7 @@ from typing import Annotated, Literal
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from webcorpus import numbers
 from webcorpus.decontam import eval_sets
 from webcorpus.decontam.contamination_filter import ITEM_PREFIX, REASON, ContaminationFilter
 from webcorpus.document_shards import ShardWriter, remove_shards
@@ -226,3 +227,16 @@ def _reset_if_changed(plan: Plan, inputs_key: str) -> None:
         return
     plan.ledger.forget()  # the index is built afresh and each shard's task clears its own shards first
     plan.ledger.commit("plan", {"fingerprint": fingerprint})
+
+
+def card_lines(stage: dict) -> list[str]:
+    """What the dataset card says of a decontaminate stage (its stats.json entry)."""
+    counters = stage["counters"]
+    per_set = ", ".join(f"{reason.split(':', 1)[1]} {numbers.count(n)}" for reason, n in sorted(stage["dropped"].items())
+                        if reason.startswith(f"{REASON}:")) or "none"
+    return [f"Decontamination: documents checked against {numbers.count(counters.get('eval_items', 0))} eval items "
+            f"({numbers.count(counters.get('index_ngrams', 0))} distinct word n-grams; "
+            f"{numbers.count(counters.get('eval_items_matched_whole', 0))} items shorter than an n-gram matched whole, "
+            f"{numbers.count(counters.get('eval_items_without_text', 0))} without words, "
+            f"{numbers.count(counters.get('eval_items_too_short', 0))} left out as too short); contaminated documents "
+            f"dropped per eval set: {per_set}; cut (remove_span): {numbers.count(counters.get('documents_cut', 0))}."]

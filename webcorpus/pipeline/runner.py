@@ -572,6 +572,9 @@ def redo_from(output: Path, first: int) -> None:
     earlier version is kept beside the new one.
     """
     markers = Ledger(output / "markers")
+    if markers.read("complete") is not None:  # the run finished and removed the shards a later step starts from
+        first = 0
+        markers.forget("complete")
     root = output / "markers"
     numbers = {int(p.name.split(".")[0].split("-")[1]) for p in root.glob("step-*") if p.name.split(".")[0].split("-")[1].isdigit()} if root.is_dir() else set()
     for number in sorted(n for n in numbers if n >= first):
