@@ -218,3 +218,11 @@ def test_a_rerun_resumes_and_a_changed_eval_set_is_checked_again(tmp_path, plant
     third = run(tmp_path, planted, name="again", eval_sets=[str(items)])
     dropped = {r["id"]: r["drop_reason"] for r in rows(third.output / "excluded")}
     assert dropped[clean["id"]] == "decontaminate:mc:new" and len(dropped) == 9
+
+
+def test_a_json_array_without_ids_names_items_by_row(tmp_path, planted):
+    questions = [{"question": i["question"]} for i in planted["chosen"][:3]]
+    (tmp_path / "arc.json").write_text(json.dumps(questions, indent=2), encoding="utf-8")
+    result = run(tmp_path, planted, eval_sets=[str(tmp_path / "arc.json")])
+    reasons = sorted(r["drop_reason"] for r in rows(result.output / "excluded"))
+    assert reasons == ["decontaminate:arc:#0", "decontaminate:arc:#1", "decontaminate:arc:#2"]

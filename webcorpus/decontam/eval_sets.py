@@ -2,7 +2,8 @@
 
 ``eval_sets`` is a list of paths, globs or fsspec URLs (each file is a set, named after the file
 without its extensions) or a mapping ``name: path | [paths]`` (the files together are the set). A
-file is JSON lines (``.jsonl``, ``.json``, optionally ``.gz``/``.zst``/``.bz2``/``.xz``) or Parquet.
+file is JSON lines (``.jsonl``, ``.json``, optionally ``.gz``/``.zst``/``.bz2``/``.xz``), one JSON array of
+objects, or Parquet.
 
 An item's text is every string in it, in field order, strings inside lists and nested records
 included (the choices of a multiple-choice item), joined by spaces, except its id field; ``fields``
@@ -11,6 +12,7 @@ narrows it to the named top-level fields. Its id is the ``id_field`` value, else
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from dataclasses import dataclass
@@ -76,6 +78,13 @@ def read_rows(path: str) -> Iterator[list[dict]]:
 
     rows: list[dict] = []
     with fsspec.open(path, "rt", encoding="utf-8", compression="infer") as lines:
+        head = lines.read(1)
+        while head.isspace():
+            head = lines.read(1)
+        if head == "[":  # one JSON array of items rather than JSON lines
+            yield _array_items(path, head + lines.read())
+            return
+        lines = itertools.chain([head + lines.readline()], lines)
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
@@ -91,6 +100,16 @@ def read_rows(path: str) -> Iterator[list[dict]]:
                 rows = []
     if rows:
         yield rows
+
+
+def _array_items(path: str, text: str) -> list[dict]:
+    try:
+        rows = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not JSON ({exc.msg} at character {exc.pos})") from None
+    if not all(isinstance(row, dict) for row in rows):
+        raise ValueError(f"{path}: a JSON array whose elements are not all objects")
+    return rows
 
 
 def strings(value) -> Iterator[str]:
