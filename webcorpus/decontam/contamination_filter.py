@@ -77,17 +77,21 @@ class ContaminationFilter(Filter):
         """Row -> ref of the item blamed, for each contaminated row."""
         flat, offsets = batch_words(texts)
         word_hashes = self._hasher.hashes(flat)
-        best: dict[int, tuple[int, int]] = {}
+        hit_starts, hit_refs = [], []
         for _, windows, starts in self._index.windows_of(word_hashes, offsets):
             refs = self._index.lookup(windows)
-            hit = np.flatnonzero(refs >= 0)
-            if not len(hit):
-                continue
-            rows = np.searchsorted(offsets, starts[hit], side="right") - 1
-            for row, start, ref in zip(rows.tolist(), starts[hit].tolist(), refs[hit].tolist()):
-                if row not in best or (start, ref) < best[row]:
-                    best[row] = (start, ref)
-        return {row: ref for row, (_, ref) in sorted(best.items())}
+            hit = refs >= 0
+            hit_starts.append(starts[hit])
+            hit_refs.append(refs[hit])
+        if not hit_starts:
+            return {}
+        starts, refs = np.concatenate(hit_starts), np.concatenate(hit_refs)
+        order = np.lexsort((refs, starts))  # by word position (each row's words are contiguous), then item
+        starts, refs = starts[order], refs[order]
+        rows = np.searchsorted(offsets, starts, side="right") - 1
+        first = np.ones(len(rows), bool)
+        first[1:] = rows[1:] != rows[:-1]
+        return dict(zip(rows[first].tolist(), refs[first].tolist()))
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """The character spans of every matching window of ``text``, in order, merged."""

@@ -39,8 +39,10 @@ class Item:
     text: str
 
 
-def resolve(spec: list | dict) -> list[EvalSet]:
+def resolve(spec: str | list | dict) -> list[EvalSet]:
     """The eval sets ``spec`` names, in order; FileNotFoundError names a path that matches nothing."""
+    if isinstance(spec, str):
+        spec = [spec]
     if isinstance(spec, dict):
         return [EvalSet(str(name), tuple(expand_inputs(paths))) for name, paths in spec.items()]
     sets: list[EvalSet] = []

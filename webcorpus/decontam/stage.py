@@ -79,7 +79,7 @@ class Decontaminate(GlobalStage):
 
     def __init__(
         self,
-        eval_sets: Annotated[list[str] | dict[str, str | list[str]], "JSON lines or Parquet files of eval items (paths, globs, URLs): a list (each file a set named after it) or {name: files}"],
+        eval_sets: Annotated[str | list[str] | dict[str, str | list[str]], "JSON lines or Parquet files of eval items (paths, globs, URLs): a list (each file a set named after it) or {name: files}"],
         fields: Annotated[list[str] | None, "the item fields that are text (default: every string field, lists and nested records included, but id_field)"] = None,
         id_field: Annotated[str, "the field that names an item in drop reasons (absent: #row)"] = "id",
         ngram: Annotated[int, "words per n-gram (GPT-3: 13; at least 5)"] = 13,
@@ -120,7 +120,7 @@ class Decontaminate(GlobalStage):
         return [f for s in eval_sets.resolve(self.eval_sets) for f in s.files if "://" not in f]
 
     def plan(self, ctx: GlobalContext) -> Plan:
-        excluded = getattr(ctx, "excluded_dir", None)
+        excluded = ctx.excluded_dir
         return Plan(
             inputs=tuple(str(p) for p in ctx.inputs), work=str(ctx.work_dir), output_dir=str(ctx.output_dir),
             excluded_dir=str(excluded) if excluded else None, sets=tuple(eval_sets.resolve(self.eval_sets)),

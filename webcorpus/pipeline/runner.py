@@ -569,7 +569,8 @@ def redo_from(output: Path, first: int) -> None:
 
     Markers only: each task deletes its own shards before writing, and a global step whose inputs
     marker is gone clears its output and its stage's work (see run_global_step), so nothing of the
-    earlier version is kept beside the new one.
+    earlier version is kept beside the new one. After a run that finished and removed its
+    intermediates, every step is redone: the shards a later step would start from are gone.
     """
     markers = Ledger(output / "markers")
     if markers.read("complete") is not None:  # the run finished and removed the shards a later step starts from

@@ -15,6 +15,7 @@ import yaml
 
 from webcorpus import numbers
 from webcorpus.report import charts
+from webcorpus.report import decontamination
 from webcorpus.report.charts import COLORS
 
 #: (id, title) of every section, in page order; a part that did not run keeps its section with a note.
@@ -81,8 +82,6 @@ def render(data: dict) -> str:
 def _after(key: str, data: dict) -> str:
     """Sections of stages few pipelines run, shown only when they ran: eval-set contamination after dedup."""
     if key == "dedup" and data.get("decontamination"):
-        from webcorpus.report import decontamination
-
         return _section("decontamination", decontamination.TITLE, (decontamination.section_html(data["decontamination"]), None))
     return ""
 
