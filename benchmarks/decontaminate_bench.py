@@ -24,6 +24,7 @@ Both must flag the same documents (the planted ones and any real overlap); the s
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import multiprocessing
 import random
@@ -57,9 +58,9 @@ def generated_items(count: int, docs: list[str], planted: int, seed: int = 0) ->
 
     sentences = (DATA / "lid" / "lingua-testdata" / "en" / "testdata" / "sentences.txt").read_text(encoding="utf-8")
     frequency = Counter(w for text in gold_texts() + sentences.splitlines() for w in text.split())
-    vocabulary, weights = list(frequency), list(frequency.values())
+    vocabulary, cumulative = list(frequency), list(itertools.accumulate(frequency.values()))
     rng = random.Random(seed)
-    items = [{"id": f"gen{i}", "text": " ".join(rng.choices(vocabulary, weights, k=rng.randint(14, 30)))}
+    items = [{"id": f"gen{i}", "text": " ".join(rng.choices(vocabulary, cum_weights=cumulative, k=rng.randint(14, 30)))}
              for i in range(count)]
     hosts = rng.sample(range(len(docs)), planted)
     for n, host in enumerate(hosts):
