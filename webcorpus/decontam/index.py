@@ -131,9 +131,12 @@ def _write_bitmap(scratch: Path, distinct: int) -> int:
     top_bits = max(16, int(np.ceil(np.log2(max(distinct, 1) * 8))))
     bits = np.zeros(1 << (top_bits - 3), np.uint8)
     hashes = _map(scratch / "hashes.u64", "<u8")
-    for start in range(0, len(hashes), 1 << 24):  # bounded memory: 16 M hashes at a time
-        top = np.unique(hashes[start:start + (1 << 24)] >> np.uint64(64 - top_bits))
-        np.bitwise_or.at(bits, (top >> np.uint64(3)).astype(np.int64), (1 << (top & np.uint64(7))).astype(np.uint8))
+    for start in range(0, len(hashes), 1 << 20):  # bounded memory: 1 M hashes at a time
+        top = hashes[start:start + (1 << 20)] >> np.uint64(64 - top_bits)  # sorted, as the hashes are
+        byte = (top >> np.uint64(3)).astype(np.int64)
+        bit = np.left_shift(np.uint8(1), (top & np.uint64(7)).astype(np.uint8))
+        firsts = np.flatnonzero(np.r_[True, byte[1:] != byte[:-1]])
+        bits[byte[firsts]] |= np.bitwise_or.reduceat(bit, firsts)
     bits.tofile(scratch / "bits.u8")
     del hashes
     return top_bits
