@@ -174,6 +174,7 @@ class NgramIndex:
         maybe = np.flatnonzero((self.bits[top >> np.uint64(3)] >> (top & np.uint64(7)).astype(np.uint8)) & 1)
         if not len(maybe):
             return found
+        maybe = maybe[np.argsort(windows[maybe], kind="stable")]  # in order, the search walks the map forward
         candidates = windows[maybe]
         at = np.minimum(np.searchsorted(self.hashes, candidates), len(self.hashes) - 1)
         equal = self.hashes[at] == candidates
@@ -192,4 +193,4 @@ class NgramIndex:
 def _map(path: Path, dtype: str) -> np.ndarray:
     if path.stat().st_size == 0:
         return np.zeros(0, dtype)
-    return np.memmap(path, dtype=dtype, mode="r")
+    return np.memmap(path, dtype=dtype, mode="r").view(np.ndarray)  # a plain array: no subclass cost per index
