@@ -72,7 +72,10 @@ def generated_items(count: int, docs: list[str], planted: int, seed: int = 0) ->
 
 
 def peak_rss() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss it does not carry the parent's peak
+    over the exec of a spawned process)."""
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:"))
 
 
 def current_rss() -> int:
