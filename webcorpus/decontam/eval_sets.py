@@ -2,8 +2,8 @@
 
 ``eval_sets`` is a list of paths, globs or fsspec URLs (each file is a set, named after the file
 without its extensions) or a mapping ``name: path | [paths]`` (the files together are the set). A
-file is JSON lines (``.jsonl``, ``.json``, optionally ``.gz``/``.zst``/``.bz2``/``.xz``), one JSON array of
-objects, or Parquet.
+file is JSON lines (``.jsonl``, ``.json``, optionally ``.gz``/``.bz2``/``.xz``, or ``.zst`` with the
+``zstandard`` package), one JSON array of objects, or Parquet.
 
 An item's text is every string in it, in field order, strings inside lists and nested records
 included (the choices of a multiple-choice item), joined by spaces, except its id field; ``fields``
