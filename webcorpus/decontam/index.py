@@ -24,14 +24,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from webcorpus.decontam import eval_sets as sets_mod
+from webcorpus.decontam import eval_sets as eval_files
 from webcorpus.decontam.ngrams import WordHasher, batch_windows, batch_words, window_hashes
 
 PARTITION_BITS = 6  # 64 spill partitions: building holds about 1/64 of the pairs at once
 FORMAT = 1
 
 
-def build(folder: Path, sets: list[sets_mod.EvalSet], fields: list[str] | None, id_field: str, ngram: int,
+def build(folder: Path, sets: list[eval_files.EvalSet], fields: list[str] | None, id_field: str, ngram: int,
           min_item_words: int) -> dict:
     """Build the index of ``sets`` into ``folder`` (replacing what is there); its counts."""
     folder = Path(folder)
@@ -47,7 +47,7 @@ def build(folder: Path, sets: list[sets_mod.EvalSet], fields: list[str] | None, 
     schema = pa.schema([("set", pa.int32()), ("id", pa.string())])
     try:
         with pa.OSFile(str(scratch / "items.arrow"), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
-            for batch in sets_mod.items(sets, fields, id_field):
+            for batch in eval_files.items(sets, fields, id_field):
                 first_ref = counts["items"]
                 writer.write_batch(pa.record_batch([pa.array([i.set_index for i in batch], pa.int32()),
                                                     pa.array([i.item_id for i in batch], pa.string())], schema=schema))

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from webcorpus import numbers
-from webcorpus.decontam import eval_sets
+from webcorpus.decontam import eval_sets as eval_files  # the option of the same name is the user's value
 from webcorpus.decontam.contamination_filter import ITEM_PREFIX, REASON, ContaminationFilter
 from webcorpus.document_shards import ShardWriter, remove_shards
 from webcorpus.ledger import Ledger, digest, input_identity
@@ -50,7 +50,7 @@ class Plan:
     work: str
     output_dir: str
     excluded_dir: str | None
-    sets: tuple[eval_sets.EvalSet, ...]
+    sets: tuple[eval_files.EvalSet, ...]
     fields: tuple[str, ...] | None
     id_field: str
     ngram: int
@@ -117,13 +117,13 @@ class Decontaminate(GlobalStage):
         self.batch_size = batch_size
 
     def files_read(self) -> list[str]:
-        return [f for s in eval_sets.resolve(self.eval_sets) for f in s.files if "://" not in f]
+        return [f for s in eval_files.resolve(self.eval_sets) for f in s.files if "://" not in f]
 
     def plan(self, ctx: GlobalContext) -> Plan:
         excluded = ctx.excluded_dir
         return Plan(
             inputs=tuple(str(p) for p in ctx.inputs), work=str(ctx.work_dir), output_dir=str(ctx.output_dir),
-            excluded_dir=str(excluded) if excluded else None, sets=tuple(eval_sets.resolve(self.eval_sets)),
+            excluded_dir=str(excluded) if excluded else None, sets=tuple(eval_files.resolve(self.eval_sets)),
             fields=tuple(self.fields) if self.fields is not None else None, id_field=self.id_field, ngram=self.ngram,
             min_item_words=self.min_item_words, action=self.action, window=self.window, min_piece=self.min_piece,
             max_pieces=self.max_pieces, batch_size=self.batch_size, ledger=ctx.ledger,
@@ -147,11 +147,11 @@ class Decontaminate(GlobalStage):
 
 def _eval_set_errors(spec, fields, id_field) -> list[OptionError]:
     try:
-        sets = eval_sets.resolve(spec)
+        sets = eval_files.resolve(spec)
     except FileNotFoundError as exc:
         return [OptionError("eval_sets", f"eval_sets: {str(exc).replace('input ', '', 1)}")]
     errors = []
-    for line in eval_sets.problems(sets, fields, id_field):
+    for line in eval_files.problems(sets, fields, id_field):
         option = "fields" if line.startswith("field ") else "eval_sets"
         errors.append(OptionError(option, f"{option}: {line}"))
     return errors
