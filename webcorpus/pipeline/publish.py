@@ -111,6 +111,11 @@ def dataset_card(output: Path, stats: dict, shards: list[str]) -> str:
         name = stage["name"] + (f" ({stage['label']})" if stage.get("label") else "")
         lines.append(f"| {stage['step'] + 1} | {name} | {numbers.count(stage['documents_in'])} | {numbers.count(stage['documents_out'])} | "
                      f"{numbers.count(sum(dropped.values()))} ({numbers.share(sum(dropped.values()), stage['documents_in'])}) | {reasons} |")
+    for stage in stats["stages"]:
+        if stage["name"] == "decontaminate":
+            from webcorpus.decontam.stage import card_lines
+
+            lines += [""] + card_lines(stage)
     if languages:
         lines += ["", "Languages of the documents: " + ", ".join(f"{k} {numbers.count(v)}" for k, v in languages.most_common(10)) + "."]
     lines += ["", "## Filters", ""]

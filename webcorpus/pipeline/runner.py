@@ -202,7 +202,8 @@ def _run_locked(config: PipelineConfig, inputs: list[str], output: Path, executo
             if kind == "batch":
                 result = run_batch_step(number, stages, shards, out_dir, output, config, executor, quiet, label, remote, mirror)
             else:
-                result = run_global_step(number, stages[0], shards, out_dir, output, last, executor, quiet, label, remote, mirror)
+                result = run_global_step(number, stages[0], shards, out_dir, output, last, executor, quiet, label, remote, mirror,
+                                         excluded=config.excluded)
             mirror()
             step_stats.append(result)
             failed += result.failed
@@ -445,7 +446,7 @@ def step_output(output: Path, number: int, last: bool) -> Path:
 
 
 def run_global_step(number, stage, inputs, out_dir, output, last, executor, quiet, label="", remote=None,
-                    mirror=None) -> StepResult:
+                    mirror=None, excluded: bool = False) -> StepResult:
     markers = Ledger(output / "markers")
     step = f"step-{number}"
     identities = [input_identity(p) for p in inputs]
@@ -482,6 +483,7 @@ def run_global_step(number, stage, inputs, out_dir, output, last, executor, quie
         timer=lambda desc: Timer(desc, quiet),
         ledger=ledger,
         inputs_key=inputs_key,
+        excluded_dir=output / "excluded" if excluded else None,
     )
     if not quiet:
         log.log(NOTE, "%s: %d shard(s) in", label or stage.name, len(inputs))
@@ -608,9 +610,13 @@ def redo_from(output: Path, first: int) -> None:
 
     Markers only: each task deletes its own shards before writing, and a global step whose inputs
     marker is gone clears its output and its stage's work (see run_global_step), so nothing of the
-    earlier version is kept beside the new one.
+    earlier version is kept beside the new one. After a run that finished and removed its
+    intermediates, every step is redone: the shards a later step would start from are gone.
     """
     markers = Ledger(output / "markers")
+    if markers.read("complete") is not None:  # the run finished and removed the shards a later step starts from
+        first = 0
+        markers.forget("complete")
     root = output / "markers"
     numbers = {int(p.name.split(".")[0].split("-")[1]) for p in root.glob("step-*") if p.name.split(".")[0].split("-")[1].isdigit()} if root.is_dir() else set()
     for number in sorted(n for n in numbers if n >= first):

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from webcorpus import numbers
 from webcorpus.report.ablation import read_ablation
 from webcorpus.report.classifier import read_classifier
+from webcorpus.report import decontamination
 from webcorpus.report.dropped import drop_examples, filter_signals, top_domains
 from webcorpus.report.signals import stage_signals
 from webcorpus.report.token_files import open_token_shard, split_of
@@ -49,6 +50,7 @@ def gather(output_dir: str | Path, train_dir: str | Path | None = None, ablation
         "quality_languages": quality_by_language(stages),
         "lengths": _lengths(stats, documents),
         "dedup": _dedup(output, stages, documents),
+        "decontamination": decontamination.gather(stages),
         "pii": _pii(stages),
         "tokenizer": _tokenizer(output, stages),
         "training": _training(Path(train_dir)) if train_dir else None,

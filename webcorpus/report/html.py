@@ -15,6 +15,7 @@ import yaml
 
 from webcorpus import numbers
 from webcorpus.report import charts
+from webcorpus.report import decontamination
 from webcorpus.report.charts import COLORS
 from webcorpus.report.style import STYLE
 
@@ -44,7 +45,7 @@ def render(data: dict) -> str:
         "funnel": _funnel, "signals": _signals, "classifier": _classifier, "examples": _examples, "domains": _domains, "languages": _languages, "lengths": _lengths, "dedup": _dedup, "pii": _pii,
         "tokenizer": _tokenizer, "training": _training, "ablation": _ablation, "config": _config, "bad-input": _bad_input,
     }
-    sections = "".join(_section(key, title, parts[key](data)) for key, title in SECTIONS)
+    sections = "".join(_section(key, title, parts[key](data)) + _after(key, data) for key, title in SECTIONS)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>webcorpus report: {escape(data['output'])}</title><style>{STYLE}</style></head><body><main>"
@@ -53,6 +54,13 @@ def render(data: dict) -> str:
         f"{numbers.duration(run['seconds'])}</p>"
         f"{_headline(data['headline'])}{sections}</main></body></html>\n"
     )
+
+
+def _after(key: str, data: dict) -> str:
+    """Sections of stages few pipelines run, shown only when they ran: eval-set contamination after dedup."""
+    if key == "dedup" and data.get("decontamination"):
+        return _section("decontamination", decontamination.TITLE, (decontamination.section_html(data["decontamination"]), None))
+    return ""
 
 
 def _pipeline_source(run: dict) -> str:

@@ -128,6 +128,14 @@ class OptionError(ValueError):
         self.choices = choices or []
 
 
+class OptionErrors(OptionError):
+    """Several bad options of one stage; ``problems`` holds one :class:`OptionError` each."""
+
+    def __init__(self, problems: list[OptionError]):
+        super().__init__(problems[0].option, "; ".join(str(p) for p in problems), problems[0].choices)
+        self.problems = problems
+
+
 class BaseStage:
     """What every stage is: a YAML ``name``, options, the modules it needs and what one task needs."""
 

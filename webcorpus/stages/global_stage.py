@@ -37,6 +37,8 @@ class GlobalContext:
     timer: Callable[[str], Any] = lambda desc: contextlib.nullcontext()
     #: the plain name of the phase the next ``map`` runs ("dedup: clustering, round 2"); see :meth:`phase_map`
     phase: str | None = None
+    #: where dropped documents go (``OUTPUT/excluded/``) when the run writes them, else None
+    excluded_dir: Path | None = None
 
     def phase_map(self, label: str, fn: Callable, items: Sequence[Any]) -> list:
         """``map`` under a plain name, which its progress bar shows instead of the function's name."""

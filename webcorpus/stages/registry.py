@@ -15,7 +15,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-from webcorpus.stages.base import OptionError
+from webcorpus.stages.base import OptionError, OptionErrors
 from webcorpus.suggest import did_you_mean
 
 __all__ = ["STAGES", "OptionError", "OptionErrors", "build_stage", "describe_stages", "option_specs", "stage_class"]
@@ -36,6 +36,7 @@ STAGES: dict[str, str] = {
     "dedup": "webcorpus.dedup.dedup_stage:Dedup",
     "train_quality_classifier": "webcorpus.stages.classifier.train:TrainQualityClassifier",
     "quality_classifier": "webcorpus.stages.classifier.apply:QualityClassifier",
+    "decontaminate": "webcorpus.decontam.stage:Decontaminate",
     "train_tokenizer": "webcorpus.tokenizer.train:TrainTokenizer",
     "tokenize": "webcorpus.tokenizer.tokenize:Tokenize",
 }
@@ -121,23 +122,18 @@ def _build_checked(cls: type, options: dict, specs: dict, problems: list[OptionE
     while True:
         try:
             return cls(**trial)
-        except OptionError as exc:
-            if isinstance(options.get(exc.option), str) and exc.choices:
-                exc.args = (f"{exc}{did_you_mean(options[exc.option], exc.choices)}",)
-            if not any(re.search(rf"\b{re.escape(name)}\b", str(exc)) for name in replaced):
-                problems.append(exc)
-            if exc.option not in trial or specs[exc.option].required:
+        except OptionError as error:
+            found = getattr(error, "problems", [error])  # a stage may name several at once
+            for exc in found:
+                if isinstance(options.get(exc.option), str) and exc.choices:
+                    exc.args = (f"{exc}{did_you_mean(options[exc.option], exc.choices)}",)
+                if not any(re.search(rf"\b{re.escape(name)}\b", str(exc)) for name in replaced):
+                    problems.append(exc)
+            if any(exc.option not in trial or specs[exc.option].required for exc in found):
                 return None
-            del trial[exc.option]  # its default instead, to find the next problem
-            replaced.add(exc.option)
-
-
-class OptionErrors(OptionError):
-    """Several bad options of one stage; ``problems`` holds one :class:`OptionError` each."""
-
-    def __init__(self, problems: list[OptionError]):
-        super().__init__(problems[0].option, "; ".join(str(p) for p in problems), problems[0].choices)
-        self.problems = problems
+            for exc in found:
+                del trial[exc.option]  # its default instead, to find the next problem
+                replaced.add(exc.option)
 
 
 def range_problem(spec: OptionSpec, value: Any) -> str | None:
