@@ -21,7 +21,8 @@ import pytest
 from webcorpus import Pipeline, build_stage
 
 from tests.conftest import REPO
-from tests.executors.ray_nodes import ray_env, ray_home, start_head, stop_node, token_of
+from tests.executors.ray_nodes import free_port, ray_env, ray_home, start_head, stop_node, token_of
+from tests.storage.conftest import wait_for_port
 
 PIPELINE = "stages:\n  - extract: {engine: resiliparse}\n"
 
@@ -135,6 +136,21 @@ def test_a_driver_of_another_ray_version_is_told_both_versions(tmp_path, shared_
     line = refusal(done, output)
     assert f"the Ray cluster at {address} runs Ray 2.59.0 on Python {other['python_version']}" in line
     assert "pip install 'ray==2.59.0'" in line
+
+
+def test_an_address_that_is_not_a_ray_head_is_told_apart(tmp_path, shared_data):
+    pytest.importorskip("ray", reason="the ray extra is not installed")
+    port = free_port()  # a web server where the head should be, as when the dashboard's port is given
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_for_port(port, server, timeout=30)
+        done, output = run_cli(tmp_path, shared_data, ray_home(tmp_path / "home", token=False), f"127.0.0.1:{port}")
+    finally:
+        server.kill()
+        server.wait(timeout=30)
+    line = refusal(done, output)
+    assert f"127.0.0.1:{port} accepts connections but does not answer as a Ray head" in line and "6379" in line
 
 
 def test_a_local_instance_writes_nothing_into_the_home_folder(tmp_path, shared_data):

@@ -59,7 +59,7 @@ def _check_reachable(address: str, timeout: float = 10.0) -> None:
         with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
             pass
     except (OSError, ValueError) as exc:
-        raise ConnectionError(
+        raise ClusterRefused(
             f"no Ray cluster answers at {address} ({exc}); start one with `ray start --head` or check --ray-address"
         ) from None
 

@@ -36,6 +36,8 @@ AUTH_MODE, TOKEN, TOKEN_PATH = "RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKE
 # The record every Ray head keeps of its versions (Ray's usage_lib: key CLUSTER_METADATA, namespace cluster).
 METADATA_KEY, METADATA_NAMESPACE = b"CLUSTER_METADATA", b"cluster"
 HEAD_TOKEN = "`ray get-auth-token` on the head prints it"
+#: How long the head may take to answer the driver's first question (a running head answers in milliseconds).
+ANSWER_SECONDS = 5
 
 
 class ClusterRefused(ConnectionError):
@@ -123,15 +125,30 @@ def _without_stderr():
         os.close(saved)
 
 
-def _ask(address: str) -> tuple[dict | None, bool]:
-    """The cluster's version record, and whether it refused this process's (missing) token.
-    Any other failure is left to ``ray.init``, whose error :func:`explain` words."""
+def _head_client(address: str):
+    """A client of the head's GCS that waits at most ANSWER_SECONDS for it (Ray's own default waits about 40 s)."""
     try:
+        from ray._raylet import InnerGcsClient
+    except ImportError:  # an older Ray
         from ray._raylet import GcsClient
 
+        return GcsClient(address=address)
+    return InnerGcsClient.standalone(address, None, ANSWER_SECONDS * 1000)
+
+
+def _ask(address: str) -> tuple[dict | None, bool]:
+    """The cluster's version record, and whether it refused this process's (missing) token;
+    :class:`ClusterRefused` when nothing at ``address`` answers as a Ray head. Any other failure is
+    left to ``ray.init``, whose error :func:`explain` words."""
+    try:
         with _without_stderr():
-            raw = GcsClient(address=address).internal_kv_get(METADATA_KEY, METADATA_NAMESPACE)
-    except Exception as exc:  # noqa: BLE001 - any answer but a refusal is ray.init's to report
+            raw = _head_client(address).internal_kv_get(METADATA_KEY, METADATA_NAMESPACE, timeout=ANSWER_SECONDS)
+    except Exception as exc:  # noqa: BLE001 - any answer but a refusal or silence is ray.init's to report
+        if "Timed out while waiting for GCS" in str(exc):
+            raise ClusterRefused(
+                f"{address} accepts connections but does not answer as a Ray head: give the "
+                "head's address and port as `ray start --head` printed them (6379 by default; not the dashboard's 8265; "
+                "Ray Client's 10001 is reached as ray://HOST:10001)") from None
         return None, _refused_by_token(exc)
     try:
         return (json.loads(raw) if raw else None), False
