@@ -48,7 +48,7 @@ def save_model(folder: Path, texts: list[str], labels: list[str] | None) -> Path
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=wordpiece, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
                                         sep_token="[SEP]", mask_token="[MASK]", model_max_length=MAX_POSITIONS)
     head = {"num_labels": 1, "problem_type": "regression"} if labels is None else {
-        "num_labels": len(labels), "id2label": dict(enumerate(labels)), "label2id": {l: i for i, l in enumerate(labels)}}
+        "num_labels": len(labels), "id2label": dict(enumerate(labels)), "label2id": {name: i for i, name in enumerate(labels)}}
     config = BertConfig(vocab_size=wordpiece.get_vocab_size(), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=64, max_position_embeddings=MAX_POSITIONS, **head)
     torch.manual_seed(0)

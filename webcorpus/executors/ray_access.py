@@ -214,11 +214,10 @@ def prepare_local() -> EnvChanges:
     (tokens not disabled, none found), give this process one in RAY_AUTH_TOKEN instead; nothing is written."""
     changes = EnvChanges()
     changes.keep_ray_mode()
-    if _mode() != "disabled" and not _has_token():
-        try:
-            from ray._raylet import AuthenticationTokenLoader  # noqa: F401 - only a Ray with tokens needs one
-        except ImportError:
-            return changes
+    import ray._raylet
+
+    with_tokens = hasattr(ray._raylet, "AuthenticationTokenLoader")  # only a Ray with token authentication needs one
+    if with_tokens and _mode() != "disabled" and not _has_token():
         changes.set(TOKEN, secrets.token_hex(32))
     return changes
 
