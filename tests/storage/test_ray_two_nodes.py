@@ -8,10 +8,7 @@ dedup included) must give the bytes of a run with its output on local disk.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,91 +24,45 @@ from webcorpus.pipeline.tasks import FileTask
 
 from tests.conftest import REPO
 from tests.executors.test_ray import full_chain, output_digests
-from tests.storage.conftest import wait_for_port
+from tests.executors.ray_nodes import alive_nodes, ray_env, ray_home, start_head, start_node, stop_node
 from tests.storage.test_s3_output import download, small_inputs
 
 # A cluster of several nodes, every node on 127.0.0.1 (--node-ip-address, and the driver's loopback address).
 RAY_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "1"}
-CI_RAY_PORT = 6390  # .ci/run's head for tests/executors: never ours
-
-
-def _free_port() -> int:
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port != CI_RAY_PORT:
-            return port
-
-
-def _ray_node(args: list[str], temp: Path, env: dict) -> subprocess.Popen:
-    """``ray start --block`` in a process group of its own, so the test stops exactly what it started."""
-    ray_cli = str(Path(sys.executable).with_name("ray"))
-    log = open(temp.with_suffix(".log"), "wb")
-    command = [ray_cli, "start", "--block", "--node-ip-address=127.0.0.1", f"--temp-dir={temp}",
-               "--disable-usage-stats", f"--dashboard-agent-listen-port={_free_port()}",
-               f"--metrics-export-port={_free_port()}", *args]
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # whatever of this node's group is left
-    except ProcessLookupError:
-        pass
-    process.wait(timeout=30)
-
-
-def _alive_nodes(address: str) -> list[dict]:
-    """The cluster's live nodes, asked from a child process (a driver that cannot connect is killed, not awaited)."""
-    script = ("import json, ray; ray.init(address=%r, log_to_driver=False, include_dashboard=False, "
-              "_node_ip_address='127.0.0.1'); print(json.dumps([n for n in ray.nodes() if n.get('Alive')]))" % address)
-    try:
-        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=90,
-                              env={**os.environ, **RAY_ENV})
-    except subprocess.TimeoutExpired:
-        return []
-    return json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 and done.stdout.strip() else []
 
 
 @pytest.fixture
 def two_nodes(tmp_path, s3_endpoint):
-    """A Ray head with no task CPUs and a second node with two, each with its own temp and scratch folder."""
+    """A Ray head with no task CPUs and a second node with two, each with its own temp and scratch folder.
+
+    Both run in a home folder of the test's own that holds `.ray/auth_token`, as a machine where Ray ran
+    before: the head then requires tokens (Ray 2.60), and the second node joins with RAY_AUTH_MODE=token,
+    as docs/scaling.md tells users. The test FAILS when the cluster cannot form; it skips only without Ray."""
     pytest.importorskip("ray", reason="the ray extra is not installed")
-    port = _free_port()
-    address = f"127.0.0.1:{port}"
     nodes = []
     # Ray's socket paths must stay under 107 bytes: a short folder rather than pytest's tmp_path.
     short = Path(tempfile.mkdtemp(prefix="wc-ray-"))
+    home = ray_home(short / "home")
+    env = ray_env(home, **RAY_ENV)
     for name in ("head", "node-2"):
-        (short / name).mkdir()
         (tmp_path / f"{name}-scratch").mkdir()
-    env = {**os.environ, **RAY_ENV}
     try:
-        nodes.append(_ray_node(["--head", f"--port={port}", "--num-cpus=0", "--include-dashboard=false"],
-                               short / "head", {**env, "TMPDIR": str(tmp_path / "head-scratch")}))
-        if not wait_for_port(port, nodes[0], timeout=120):
-            pytest.skip(f"a Ray head could not start here: {(short / 'head.log').read_text()[-1500:]}")
-        nodes.append(_ray_node([f"--address={address}", "--num-cpus=2"], short / "node-2",
-                               {**env, "TMPDIR": str(tmp_path / "node-2-scratch")}))
+        address, head = start_head(short / "head", {**env, "TMPDIR": str(tmp_path / "head-scratch")}, cpus=0)
+        nodes.append(head)
+        nodes.append(start_node([f"--address={address}", "--num-cpus=2"], short / "node-2",
+                                {**env, "RAY_AUTH_MODE": "token", "TMPDIR": str(tmp_path / "node-2-scratch")}))
         deadline = time.time() + 180
         while True:
-            alive = _alive_nodes(address)
+            alive = alive_nodes(address, {**env, "RAY_AUTH_MODE": "token"})
             if len(alive) == 2:
                 break
             if nodes[1].poll() is not None or time.time() > deadline:
-                pytest.skip(f"a second Ray node could not join here: {(short / 'node-2.log').read_text()[-1500:]}")
+                pytest.fail(f"a second Ray node could not join: {(short / 'node-2.log').read_text()[-1500:]}")
             time.sleep(1)
-        yield address, alive
+        yield address, alive, env
     finally:
         for process in reversed(nodes):
-            _stop(process)
+            stop_node(process)
         shutil.rmtree(short, ignore_errors=True)
 
 
@@ -141,13 +92,14 @@ print(json.dumps({"exit": result.exit_code, "fatal": result.fatal, "tasks": resu
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
 def test_full_chain_on_two_ray_nodes_with_output_on_s3(tmp_path, shared_data, bucket, two_nodes):
-    address, alive = two_nodes
+    address, alive, ray_env_of_cluster = two_nodes
     cpus = sorted(node["Resources"].get("CPU", 0) for node in alive)
     assert cpus == [0, 2]  # the head runs no task: every file task runs on the other node
     inputs = _upload(small_inputs(shared_data), f"{bucket}/crawl")
     local = Pipeline(full_chain(), input=inputs, output=tmp_path / "local", workers=2).run(quiet=True)
     assert local.exit_code == 0
-    env = {**os.environ, **RAY_ENV, "PYTHONPATH": str(REPO), "WEBCORPUS_STAGING": str(tmp_path / "driver-staging")}
+    # The driver finds the cluster's token in ~/.ray/auth_token of the cluster's home folder, as a user's would.
+    env = {**ray_env_of_cluster, "PYTHONPATH": str(REPO), "WEBCORPUS_STAGING": str(tmp_path / "driver-staging")}
     driver = subprocess.run([sys.executable, "-c", DRIVER, json.dumps([inputs, f"{bucket}/run", address])],
                             cwd=REPO, env=env, capture_output=True, text=True, timeout=1100)
     assert driver.returncode == 0, driver.stderr[-3000:]

@@ -8,9 +8,12 @@ idempotent (a file task deletes its own partial shards first and writes by
 rename): nothing lost, nothing twice.
 
 ``address`` joins an existing cluster (``ray start --head`` on one machine,
-``ray start --address=HEAD:6379`` on the others, or KubeRay); without one, a
-local Ray instance is started. Ray is an optional extra: ``pip install
-'webcorpus[ray]'``; the local executor never imports it.
+``ray start --address=HEAD:6379`` on the others, or KubeRay; ``auto``: the one
+this machine runs); without one (and no ``RAY_ADDRESS``), a new local Ray
+instance is started. Before joining, ``ray_access`` checks the cluster's token
+and versions, so a driver that cannot join fails at once with one line saying
+why. Ray is an optional extra: ``pip install 'webcorpus[ray]'``; the local
+executor never imports it.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import sys
 from typing import Any, Callable, Sequence
 
 from webcorpus.executors.base import Failure, ItemFunction, call_reporting_failure, no_progress
+from webcorpus.executors.ray_access import ClusterRefused, EnvChanges, explain, prepare_join, prepare_local
 
 #: Ray retries a task whose worker process died this many times before the task counts as failed.
 MAX_RETRIES = 3
@@ -55,7 +59,7 @@ def _check_reachable(address: str, timeout: float = 10.0) -> None:
         with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
             pass
     except (OSError, ValueError) as exc:
-        raise ConnectionError(
+        raise ClusterRefused(
             f"no Ray cluster answers at {address} ({exc}); start one with `ray start --head` or check --ray-address"
         ) from None
 
@@ -64,10 +68,51 @@ def _is_loopback(address: str | None) -> bool:
     return bool(address) and address.rsplit(":", 1)[0] in ("127.0.0.1", "localhost", "[::1]")
 
 
+def _local_cluster() -> str:
+    """``auto``: the address of the cluster this machine runs, as Ray finds it."""
+    from ray._private.services import canonicalize_bootstrap_address_or_die
+
+    try:
+        return canonicalize_bootstrap_address_or_die("auto")
+    except Exception as exc:  # noqa: BLE001 - Ray says why in its own words
+        first = " ".join(str(exc).split())[:200]
+        raise ClusterRefused(f"no Ray cluster found on this machine for address 'auto' ({first}); start one with "
+                             "`ray start --head` or give --ray-address HOST:PORT") from None
+
+
+def _init_ray(ray, address: str | None) -> EnvChanges:
+    """``ray.init`` after the checks of ``ray_access``; what they set in os.environ, to put back at close."""
+    if address == "auto":
+        address = _local_cluster()
+    if address is None:
+        env = prepare_local()
+    elif address.startswith("ray://"):
+        env = EnvChanges()  # Ray Client: a proxy in front of the cluster, which answers for itself
+    else:
+        env = prepare_join(address)
+    # Workers import webcorpus (and a user's own stage modules) from the driver's paths.
+    paths = [p for p in sys.path if p and os.path.isdir(p)]
+    runtime_env = {"env_vars": {"PYTHONPATH": os.pathsep.join(paths)}}
+    options = {}
+    if _is_loopback(address):
+        options["_node_ip_address"] = "127.0.0.1"
+    try:
+        # "local": a new instance, never a cluster Ray would find by itself (RAY_ADDRESS was read above).
+        ray.init(address=address or "local", runtime_env=runtime_env, log_to_driver=False,
+                 include_dashboard=False, **options)
+    except Exception as exc:  # noqa: BLE001 - whatever stopped the join, said in one line
+        if ray.is_initialized():
+            ray.shutdown()
+        env.restore()
+        raise ClusterRefused(explain(exc, address)) from None
+    return env
+
+
 class RayExecutor:
     name = "ray"
 
     def __init__(self, workers: int = 1, address: str | None = None, cpus_per_task: float = 1.0, memory_per_task: int | None = None):
+        address = address or os.environ.get("RAY_ADDRESS") or None  # Ray's own variable, read as Ray reads it
         if address and address != "auto":
             _check_reachable(address)
         if _is_loopback(address) and "ray" not in sys.modules:
@@ -81,14 +126,9 @@ class RayExecutor:
         self.address = address
         self.cpus_per_task = cpus_per_task
         self.memory_per_task = memory_per_task
+        self._env = EnvChanges()
         if not ray.is_initialized():
-            # Workers import webcorpus (and a user's own stage modules) from the driver's paths.
-            paths = [p for p in sys.path if p and os.path.isdir(p)]
-            runtime_env = {"env_vars": {"PYTHONPATH": os.pathsep.join(paths)}}
-            options = {}
-            if _is_loopback(address):
-                options["_node_ip_address"] = "127.0.0.1"
-            ray.init(address=address, runtime_env=runtime_env, log_to_driver=False, include_dashboard=False, **options)
+            self._env = _init_ray(ray, address)
         self._ray = ray
 
     def _options(self, needs: Sequence = ()) -> dict:
@@ -148,3 +188,4 @@ class RayExecutor:
     def close(self) -> None:
         if self._ray.is_initialized():
             self._ray.shutdown()
+        self._env.restore()

@@ -31,6 +31,7 @@ STAGES: dict[str, str] = {
     "gopher_quality": "webcorpus.stages.quality.gopher_quality:GopherQuality",
     "c4": "webcorpus.stages.quality.c4:C4Quality",
     "fineweb_quality": "webcorpus.stages.quality.fineweb:FineWebQuality",
+    "hf_classifier": "webcorpus.stages.classifier.hf:HfClassifier",
     "pii": "webcorpus.stages.pii.scrub:PiiScrub",
     # global stages: each runs as a step of its own over every document
     "dedup": "webcorpus.dedup.dedup_stage:Dedup",
