@@ -33,6 +33,7 @@ STAGES: dict[str, str] = {
     "pii": "webcorpus.stages.pii.scrub:PiiScrub",
     # global stages: each runs as a step of its own over every document
     "dedup": "webcorpus.dedup.dedup_stage:Dedup",
+    "dedup_paragraphs": "webcorpus.paragraph_dedup.stage:DedupParagraphs",
     "train_tokenizer": "webcorpus.tokenizer.train:TrainTokenizer",
     "tokenize": "webcorpus.tokenizer.tokenize:Tokenize",
 }
