@@ -63,7 +63,7 @@ EXIT_FAILED_TASKS = 1
 EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130
 RUN_LEASE = "run"  # OUTPUT/run.lease
-OWNED = ("documents", "markers", "steps", "excluded", "tokenizer", "tokens", "dedup", "logs", "stats.json", "report.html", "README.md")
+OWNED = ("documents", "markers", "steps", "excluded", "tokenizer", "tokens", "dedup", "dedup_paragraphs", "logs", "stats.json", "report.html", "README.md")
 
 
 class OutputInUse(ConfigError):
