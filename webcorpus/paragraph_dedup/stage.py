@@ -33,7 +33,7 @@ class DedupParagraphs(GlobalStage):
 
     def __init__(
         self,
-        min_words: Annotated[int, "lines with fewer words (after normalising) are left alone: headings, labels"] = 3,
+        min_words: Annotated[int, "lines with fewer words (after normalising) are left alone: headings, labels"] = 4,
         min_document_words: Annotated[int, "a document that lost paragraphs and has fewer words left is dropped (0: never)"] = 50,
         top: Annotated[int, "the most repeated paragraphs listed in stats.json and the report"] = 20,
         write_dropped: Annotated[bool, "write documents dropped as too short to OUTPUT/dedup_paragraphs/dropped"] = True,
