@@ -40,6 +40,10 @@ def test_bad_options_exit_2_before_any_work_one_line_each(tmp_path):
     path = write_pipeline(tmp_path / "q.yaml", inputs, output, ["dedup_paragraphs: {min_words: 0}"])
     done = run_cli("run", str(path), "--quiet")
     assert done.returncode == 2 and "'dedup_paragraphs'" in done.stderr and "min_words must be at least 1, got 0" in done.stderr
+    path = write_pipeline(tmp_path / "r.yaml", inputs, output, ["dedup_paragraphs: {}", "extract: {}"])
+    done = run_cli("run", str(path), "--quiet")
+    assert done.returncode == 2 and "stage 1 'dedup_paragraphs' comes before 'extract' (stage 2)" in done.stderr
+    assert not (output / "documents").exists()
 
 
 def test_stats_and_report_list_the_most_repeated_paragraphs(tmp_path):
