@@ -24,10 +24,8 @@ import json
 import random
 import re
 import resource
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -35,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dedup_corpus import boilerplate_of, gold_texts  # noqa: E402
-from dedup_speed import DOC_CHARS, _tree_memory  # noqa: E402
+from dedup_speed import DOC_CHARS, run_watched  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SITES = 500
@@ -131,20 +129,7 @@ def measured(command: list[str]) -> dict:
     """Run ``command``; its JSON answer with wall time, CPU time of the whole tree and peak memory added."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    peak = [0, 0, 0]
-    stop = threading.Event()
-
-    def watch():
-        while not stop.is_set():
-            peak[:] = [max(a, b) for a, b in zip(peak, _tree_memory(proc.pid))]
-            time.sleep(0.2)
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    out, _ = proc.communicate()
-    stop.set()
-    watcher.join()
+    out, peak = run_watched(command)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = json.loads(out.strip().splitlines()[-1])
     result.update({
