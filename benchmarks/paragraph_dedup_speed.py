@@ -107,11 +107,13 @@ sys.path.insert(0, sys.argv[2])
 import pyarrow.parquet as pq
 from webcorpus.dedup.exact import hash64
 from webcorpus.paragraph_dedup.paragraphs import paragraphs
+from webcorpus.paragraph_dedup.stage import DedupParagraphs
+min_words = DedupParagraphs().min_words
 start = time.perf_counter()
 first, removed = {}, 0
 for path in json.loads(sys.argv[1]):
     for batch in pq.ParquetFile(path).iter_batches(batch_size=1000, columns=["id", "text"]):
-        found = paragraphs(batch.column("text"), 3)
+        found = paragraphs(batch.column("text"), min_words)
         ids = batch.column("id").to_pylist()
         hashes = [hash64(i) for i in ids]
         for doc, key in zip(found.doc.tolist(), found.key.tolist()):

@@ -120,8 +120,9 @@ def test_a_document_left_too_short_is_dropped_with_its_own_reason(tmp_path, corp
     assert husk_id not in out and ctx.stats.dropped == {TOO_SHORT: 1} and out[rows[0]["id"]]["text"].endswith(notice)
     dropped = read_all(sorted(str(p) for p in (ctx.run_dir / "dedup_paragraphs" / "dropped").glob("*.parquet")))
     assert [(d["id"], d["text"], d["drop_reason"]) for d in dropped] == [(husk_id, husk["text"], TOO_SHORT)]
-    ctx, _, out = run(tmp_path, rows + [husk], name="never", min_document_words=0)
+    ctx, _, out = run(tmp_path, rows + [husk], min_document_words=0)  # the same folder, other options: afresh
     assert out[husk_id]["text"] == "Read the full story below." and ctx.stats.dropped == {}
+    assert not list((ctx.run_dir / "dedup_paragraphs" / "dropped").glob("*.parquet"))
 
 
 def test_resume_after_a_run_killed_inside_a_phase(tmp_path, corpus):

@@ -94,7 +94,8 @@ def _run_phase(ctx: GlobalContext, plan: Plan, phase: str, function, indices) ->
 
 
 def _reset_if_changed(plan: Plan, inputs_key: str) -> None:
-    """Start afresh when the work folder belongs to other inputs or options (resume only the same run)."""
+    """Start afresh when the work folder belongs to other inputs or options (resume only the same run):
+    the ledger forgets the phases, and the phases' folders and the dropped documents of the other run go."""
     described = {k: v for k, v in plan.__dict__.items() if k != "ledger"}
     fingerprint = digest({k: v for k, v in described.items() if k != "work"}, inputs_key)
     if plan.ledger.read("plan", expect={"fingerprint": fingerprint}) is not None:
@@ -102,6 +103,8 @@ def _reset_if_changed(plan: Plan, inputs_key: str) -> None:
     plan.ledger.forget()
     for name in (phases.KIND, "removals"):
         shutil.rmtree(plan.root / name, ignore_errors=True)
+    if plan.dropped_dir:
+        shutil.rmtree(plan.dropped_dir, ignore_errors=True)
     plan.top_file.unlink(missing_ok=True)
     plan.root.mkdir(parents=True, exist_ok=True)
     plan.ledger.commit("plan", {"fingerprint": fingerprint, "plan": described})
