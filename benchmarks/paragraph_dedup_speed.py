@@ -10,9 +10,9 @@ recent document (a quoted passage). Shards of 50,000 documents.
 * ``dedup_paragraphs``: the stage through a ``LocalExecutor`` of ``--workers`` processes, in a
   child process whose tree's memory is sampled every 0.2 s (benchmarks/dedup_speed.py's sampler).
 * reference: the same keys (``paragraphs()``), decided in one process with one dict of all keys
-  (key -> smallest id hash so far: what a run without partitions would hold); no output written.
-  Its count of removed paragraphs is compared with the stage's (ids are distinct, so the rule is
-  the same).
+  (key -> the smallest id hash so far and its occurrences there: what a run without partitions
+  holds); no output written. Its count of removed paragraphs is compared with the stage's (ids
+  are distinct, so the rule is the same).
 
     python benchmarks/paragraph_dedup_speed.py --docs 100000 --keep-dir /tmp/pd-bench
     python benchmarks/paragraph_dedup_speed.py --docs 1000000 --inputs-from /tmp/pd-bench/pd-*/in
@@ -110,19 +110,20 @@ from webcorpus.paragraph_dedup.paragraphs import paragraphs
 from webcorpus.paragraph_dedup.stage import DedupParagraphs
 min_words = DedupParagraphs().min_words
 start = time.perf_counter()
-first, removed = {}, 0
+first, total = {}, 0  # key -> [smallest id hash so far, occurrences in that document]
 for path in json.loads(sys.argv[1]):
     for batch in pq.ParquetFile(path).iter_batches(batch_size=1000, columns=["id", "text"]):
         found = paragraphs(batch.column("text"), min_words)
         ids = batch.column("id").to_pylist()
         hashes = [hash64(i) for i in ids]
         for doc, key in zip(found.doc.tolist(), found.key.tolist()):
-            holder = hashes[doc]
-            kept = first.setdefault(key, holder)
-            if kept != holder:
-                if holder < kept:
-                    first[key] = holder
-                removed += 1
+            holder, kept = hashes[doc], first.get(key)
+            if kept is None or holder < kept[0]:
+                first[key] = [holder, 1]
+            elif holder == kept[0]:
+                kept[1] += 1
+            total += 1
+removed = total - sum(kept for _, kept in first.values())
 print(json.dumps({"seconds": time.perf_counter() - start, "keys": len(first), "removed": removed}))
 """
 
