@@ -43,6 +43,7 @@ EXAMPLE_CHARS = 500
 
 
 def hash_paragraphs(task: tuple[Plan, int]) -> dict:
+    """The paragraph records of one input shard, written partitioned by key (one file per partition)."""
     plan, shard = task
     parquet = pq.ParquetFile(plan.inputs[shard], pre_buffer=False)  # pre-buffering keeps every row group read
     has_text = TEXT in parquet.schema_arrow.names
@@ -75,6 +76,7 @@ def hash_paragraphs(task: tuple[Plan, int]) -> dict:
 
 
 def decide(task: tuple[Plan, int]) -> dict:
+    """The keeping document of every key of one partition; the removals filed per shard, the most repeated keys."""
     plan, partition = task
     records = keyed.read_partition(plan.root, KIND, partition)
     if not len(records):
