@@ -174,6 +174,25 @@ def _tree_memory(pid: int) -> tuple[int, int, int]:
     return total, anonymous, largest
 
 
+def run_watched(command: list[str]) -> tuple[str, list[int]]:
+    """Run ``command``: its stdout, and the peaks of :func:`_tree_memory` over its process tree (sampled every 0.2 s)."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    peak = [0, 0, 0]
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            peak[:] = [max(a, b) for a, b in zip(peak, _tree_memory(proc.pid))]
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    out, _ = proc.communicate()
+    stop.set()
+    watcher.join()
+    return out, peak
+
+
 def run_large(n: int, workers: int, keep_dir: Path | None, inputs_from: Path | None = None) -> dict:
     base = Path(tempfile.mkdtemp(prefix="dedup-large-", dir=keep_dir))
     start = time.perf_counter()
@@ -197,20 +216,7 @@ def run_large(n: int, workers: int, keep_dir: Path | None, inputs_from: Path | N
         "r = deduplicate(json.loads(sys.argv[1]), sys.argv[2], work_dir=sys.argv[3], workers=%d)\n"
         "print(json.dumps({'seconds': time.perf_counter() - t, 'stats': r.stats.to_dict()}))" % (str(REPO), workers)
     ), json.dumps(inputs), str(base / "out"), str(base / "work")]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    peak = [0, 0, 0]
-    stop = threading.Event()
-
-    def watch():
-        while not stop.is_set():
-            peak[:] = [max(a, b) for a, b in zip(peak, _tree_memory(proc.pid))]
-            time.sleep(0.2)
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    out, _ = proc.communicate()
-    stop.set()
-    watcher.join()
+    out, peak = run_watched(command)
     result = json.loads(out.strip().splitlines()[-1])
     work_bytes = sum(f.stat().st_size for f in (base / "work").rglob("*") if f.is_file())
     input_bytes = sum(os.path.getsize(p) for p in inputs)

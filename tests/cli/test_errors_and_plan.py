@@ -169,6 +169,6 @@ def test_the_alphabet_count_is_sentencepieces_own(tmp_path):
 
 def test_a_shipped_pipeline_by_name_and_a_misspelt_one(tmp_path, shared_data):
     plan = run_cli("run", "main", "--input", crawl(shared_data), "--output", tmp_path / "out", "--dry-run", cwd=tmp_path)
-    assert plan.exit_code == 0 and "step 5/5 (global): tokenize" in plan.output
+    assert plan.exit_code == 0 and "step 6/6 (global): tokenize" in plan.output
     typo = run_cli("run", "mian", "--dry-run", cwd=tmp_path)
     assert typo.exit_code == 2 and "did you mean 'main'" in typo.output

@@ -28,7 +28,7 @@ def shown(stream: Terminal) -> list[str]:
 def test_step_labels_are_short_and_count_the_steps():
     steps = split_steps(load_config(pipeline_path("main")).stages)
     labels = [step_label(n, len(steps), [s.name for s in stages]) for n, (_, stages) in enumerate(steps)]
-    assert labels[0] == "step 1/5 url_filter +6" and labels[1] == "step 2/5 dedup"
+    assert labels[0] == "step 1/6 url_filter +6" and labels[1] == "step 2/6 dedup" and labels[2] == "step 3/6 dedup_paragraphs"
     assert all(len(label) <= 28 for label in labels)
 
 

@@ -25,6 +25,7 @@ def full_stages() -> list:
         build_stage("language", {"keep": ["en"], "min_score": 0.5}),
         build_stage("gopher_quality", {}),
         build_stage("dedup", {"partitions": 2}),
+        build_stage("dedup_paragraphs", {"partitions": 2}),
         build_stage("pii", {}),
         build_stage("train_tokenizer", {"vocab_size": 512}),
         build_stage("tokenize", {"formats": ["llmc", "nanogpt", "megatron"], "val_fraction": 0.1}),
@@ -33,7 +34,7 @@ def full_stages() -> list:
 
 @pytest.fixture(scope="session")
 def full_run(tmp_path_factory, shared_data) -> Path:
-    """OUTPUT of extract, language, quality, dedup, PII, tokenizer training and token shards."""
+    """OUTPUT of extract, language, quality, dedup, paragraph dedup, PII, tokenizer training and token shards."""
     output = tmp_path_factory.mktemp("report") / "out"
     result = Pipeline(full_stages(), input=crawl_files(shared_data), output=output, workers=2, excluded=True).run(quiet=True)
     assert result.exit_code == 0

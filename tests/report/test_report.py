@@ -61,6 +61,15 @@ def test_every_section_is_present_and_only_training_and_ablation_are_absent(page
         assert page.xpath(f'//section[@id="{key}"]//svg//rect'), key
 
 
+def test_repeated_paragraphs_equal_stats(page, full_stats):
+    paragraphs = stage(full_stats, "dedup_paragraphs")
+    section = page.xpath('//section[@id="paragraphs"]')[0]
+    removed = section.xpath('.//*[@data-field="paragraphs_removed"]')[0]
+    assert int(removed.get("data-value")) == paragraphs["counters"]["paragraphs_removed"] > 0
+    shown = [int(td.get("data-value")) for td in section.xpath('.//table[@id="most-repeated"]//td[@data-field="documents"]')]
+    assert shown == [m["documents"] for m in paragraphs["details"]["most_repeated"]] and shown[0] >= 2
+
+
 def test_headline_numbers_equal_stats(page, full_stats, full_run):
     numbers = headline(page)
     pii = stage(full_stats, "pii")["counters"]
@@ -191,9 +200,9 @@ def test_a_run_without_dedup_pii_or_tokenizer_says_so(tmp_path, shared_data):
     assert result.exit_code == 0
     page = lxml.html.fromstring(write_report(output).read_text())
     absent = {s.get("id"): s.text_content() for s in page.xpath('//section[@class="absent"]')}
-    assert set(absent) == {"dedup", "pii", "tokenizer", "training", "ablation", "examples", "classifier"}  # examples need --excluded
+    assert set(absent) == {"dedup", "paragraphs", "pii", "tokenizer", "training", "ablation", "examples", "classifier"}  # examples need --excluded
     assert "--excluded" in absent["examples"]
-    assert "No dedup stage" in absent["dedup"] and "not scrubbed" in absent["pii"]
+    assert "No dedup stage" in absent["dedup"] and "not scrubbed" in absent["pii"] and "No dedup_paragraphs" in absent["paragraphs"]
     assert set(headline(page)) == {"pages_read", "documents_written", "bad_records", "seconds"}
     assert int(headline(page)["pages_read"]) == result.stats["documents"]["read"]
 

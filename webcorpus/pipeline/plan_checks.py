@@ -8,6 +8,8 @@ The rules, and why:
   ``train_tokenizer`` must come before it (else the whole per-file work would run, then fail).
 * Nothing comes after ``tokenize``: the token shards are made from the documents at that point, so
   a later stage (dedup, a filter) would leave ``documents/`` and the token shards disagreeing.
+* ``dedup_paragraphs`` compares lines of ``text``: before ``extract`` (in the same pipeline) there is
+  none yet, and every document would pass through untouched.
 * The output folder must be a folder (or creatable) and writable: no re-run can fix either.
 """
 from __future__ import annotations
@@ -17,6 +19,9 @@ from pathlib import Path
 
 TOKENIZE = "tokenize"
 TRAIN_TOKENIZER = "train_tokenizer"
+EXTRACT = "extract"
+#: stages that read ``text`` only, which ``extract`` makes
+READS_TEXT = ("dedup_paragraphs",)
 
 
 def order_problems(names: list[str], stages_by_index: dict[int, object]) -> list[str]:
@@ -31,6 +36,11 @@ def order_problems(names: list[str], stages_by_index: dict[int, object]) -> list
                 f"hold the documents that reach documents/; put it before 'tokenize'"
             )
             continue
+        if name in READS_TEXT and EXTRACT in names[index:]:
+            problems.append(
+                f"stage {index} '{name}' comes before 'extract' (stage {names.index(EXTRACT, index) + 1}): it reads "
+                f"the text extract makes; put it after 'extract'"
+            )
         if name == TOKENIZE:
             tokenize_at = index
             stage = stages_by_index.get(index)

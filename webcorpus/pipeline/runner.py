@@ -66,7 +66,7 @@ EXIT_CONFIG = 2
 EXIT_EMPTY = 3  # finished, and nothing came out: not an error of the run, but rarely what its user wants
 EXIT_INTERRUPTED = 130
 RUN_LEASE = "run"  # OUTPUT/run.lease
-OWNED = ("documents", "markers", "steps", "excluded", "tokenizer", "tokens", "dedup", "quality_classifier", "logs", "stats.json", "report.html", "README.md")
+OWNED = ("documents", "markers", "steps", "excluded", "tokenizer", "tokens", "dedup", "quality_classifier", "dedup_paragraphs", "logs", "stats.json", "report.html", "README.md")
 
 
 class OutputInUse(ConfigError):

@@ -51,6 +51,7 @@ def gather(output_dir: str | Path, train_dir: str | Path | None = None, ablation
         "lengths": _lengths(stats, documents),
         "dedup": _dedup(output, stages, documents),
         "decontamination": decontamination.gather(stages),
+        "paragraphs": _paragraphs(stages),
         "pii": _pii(stages),
         "tokenizer": _tokenizer(output, stages),
         "training": _training(Path(train_dir)) if train_dir else None,
@@ -169,6 +170,15 @@ def _dedup(output: Path, stages: list[dict], documents: list[Path]) -> dict | No
         "counters": counters,
         "largest": _largest_clusters(output / "dedup" / "removed", documents),
     }
+
+
+def _paragraphs(stages: list[dict]) -> dict | None:
+    """What ``dedup_paragraphs`` removed, from stats.json: counts and the most repeated paragraphs."""
+    stage = next((s for s in stages if s["name"] == "dedup_paragraphs"), None)
+    if stage is None:
+        return None
+    return {"documents_in": stage["documents_in"], "documents_out": stage["documents_out"], "dropped": stage["dropped"],
+            "counters": stage["counters"], "most_repeated": stage.get("details", {}).get("most_repeated", [])}
 
 
 def _largest_clusters(removed_dir: Path, documents: list[Path]) -> list[dict]:

@@ -29,6 +29,7 @@ SECTIONS = [
     ("languages", "Languages"),
     ("lengths", "Document length before and after"),
     ("dedup", "Duplicates"),
+    ("paragraphs", "Repeated paragraphs"),
     ("pii", "Personal information (PII)"),
     ("tokenizer", "Tokenizer and token shards"),
     ("training", "Training"),
@@ -42,7 +43,7 @@ def render(data: dict) -> str:
     """The whole page for the data of :func:`webcorpus.report.data.gather`."""
     run = data["run"]
     parts = {
-        "funnel": _funnel, "signals": _signals, "classifier": _classifier, "examples": _examples, "domains": _domains, "languages": _languages, "lengths": _lengths, "dedup": _dedup, "pii": _pii,
+        "funnel": _funnel, "signals": _signals, "classifier": _classifier, "examples": _examples, "domains": _domains, "languages": _languages, "lengths": _lengths, "dedup": _dedup, "paragraphs": _paragraphs, "pii": _pii,
         "tokenizer": _tokenizer, "training": _training, "ablation": _ablation, "config": _config, "bad-input": _bad_input,
     }
     sections = "".join(_section(key, title, parts[key](data)) + _after(key, data) for key, title in SECTIONS)
@@ -379,6 +380,28 @@ def _dedup(data: dict):
         "A cluster is a group of documents that are copies of each other (identical text, the same URL, or near-duplicates "
         "above the similarity threshold); one document per cluster is kept. Cluster counts by size: stats.json, dedup "
         "<code>counters</code> (<code>cluster_size_*</code>); largest clusters: OUTPUT/dedup/removed (URLs shown as text).")
+    return caption + body, None
+
+
+def _paragraphs(data: dict):
+    found = data["paragraphs"]
+    if found is None:
+        return "", "No dedup_paragraphs stage in this pipeline: paragraphs repeated across documents were kept."
+    counters = found["counters"]
+    removed, characters = counters.get("paragraphs_removed", 0), counters.get("characters_removed", 0)
+    body = (f'<p><b data-field="paragraphs_removed" data-value="{removed}">{numbers.count(removed)}</b> paragraph(s) removed '
+            f'({numbers.count(characters)} characters, {numbers.share(characters, counters.get("characters_in", 0))} of the text) from '
+            f'{numbers.count(counters.get("documents_changed", 0))} of {numbers.count(found["documents_in"])} documents; '
+            f'{numbers.count(counters.get("repeated_paragraphs", 0))} distinct paragraph(s) were in more than one document. '
+            f'Left too short and dropped: {numbers.count(sum(found["dropped"].values()))}.</p>')
+    if found["most_repeated"]:
+        body += "<h3>Most repeated</h3>" + _table("most-repeated", ["documents", "occurrences", "paragraph (as kept)"], [
+            f'<tr>{_cell("documents", m["documents"])}{_cell("occurrences", m["occurrences"])}<td>{escape(m["text"])}</td></tr>'
+            for m in found["most_repeated"]], numeric=(0, 1))
+    caption = _caption(
+        "A paragraph is a line of text; lines are compared with case, whitespace and punctuation ignored. One document "
+        "keeps each repeated paragraph, the others lose it. From stats.json, <code>dedup_paragraphs</code> "
+        "<code>counters</code> and <code>details.most_repeated</code>.")
     return caption + body, None
 
 

@@ -49,6 +49,8 @@ class StageStats:
     text_lengths: Counter = field(default_factory=Counter)
     #: a thresholded filter's signals: name -> histogram of the values it measured, with the thresholds
     signals: dict[str, SignalHistogram] = field(default_factory=dict)
+    #: what a global stage reports beyond counts, as JSON values (``dedup_paragraphs``: the most repeated paragraphs)
+    details: dict = field(default_factory=dict)
 
     def merge(self, other: "StageStats") -> None:
         self.documents_in += other.documents_in
@@ -63,6 +65,7 @@ class StageStats:
                 self.signals[name].merge(histogram)
             else:
                 self.signals[name] = SignalHistogram.from_dict(histogram.to_dict())
+        self.details.update(other.details)
 
     def record_signals(self, declared: Sequence[Signal], values: dict[str, Sequence[float]]) -> None:
         """Count a batch's measured ``values`` into the histograms of the ``declared`` signals (all of
@@ -77,6 +80,7 @@ class StageStats:
 
     def to_dict(self) -> dict:
         signals = {"signals": {name: h.to_dict() for name, h in self.signals.items()}} if self.signals else {}
+        details = {"details": self.details} if self.details else {}
         return {
             "documents_in": self.documents_in,
             "documents_out": self.documents_out,
@@ -86,6 +90,7 @@ class StageStats:
             "setup_seconds": round(self.setup_seconds, 3),
             "text_lengths": dict(sorted(self.text_lengths.items(), key=lambda kv: _bucket_order(kv[0]))),
             **signals,
+            **details,
         }
 
     @classmethod
@@ -99,6 +104,7 @@ class StageStats:
             setup_seconds=data.get("setup_seconds", 0.0),
             text_lengths=Counter(data.get("text_lengths", {})),
             signals={name: SignalHistogram.from_dict(h) for name, h in data.get("signals", {}).items()},
+            details=dict(data.get("details", {})),
         )
 
 

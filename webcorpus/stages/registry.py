@@ -38,6 +38,7 @@ STAGES: dict[str, str] = {
     "train_quality_classifier": "webcorpus.stages.classifier.train:TrainQualityClassifier",
     "quality_classifier": "webcorpus.stages.classifier.apply:QualityClassifier",
     "decontaminate": "webcorpus.decontam.stage:Decontaminate",
+    "dedup_paragraphs": "webcorpus.paragraph_dedup.stage:DedupParagraphs",
     "train_tokenizer": "webcorpus.tokenizer.train:TrainTokenizer",
     "tokenize": "webcorpus.tokenizer.tokenize:Tokenize",
 }
