@@ -78,11 +78,15 @@ def test_a_document_none_of_whose_paragraphs_repeat_comes_out_byte_identical(tmp
         assert all(any(line == other for other in original) for line in kept)
 
 
-def test_same_output_for_one_and_two_workers_and_any_shard_order(tmp_path, corpus):
+def test_same_output_for_one_and_two_workers_and_any_shard_order(tmp_path, corpus, monkeypatch):
+    from webcorpus.paragraph_dedup import stage as stage_module
+
     rows, _, _ = corpus
-    one_ctx, one_outputs, one = run(tmp_path, rows, name="one")
+    one_ctx, one_outputs, one = run(tmp_path, rows, name="one")  # small: in this process, one partition
+    monkeypatch.setattr(stage_module, "INLINE_DOCUMENTS", 0)  # every phase through the pool of two workers
     with ProcessPoolExecutor(2) as pool:
-        two_ctx, two_outputs, two = run(tmp_path, rows, name="two", pool=pool)
+        two_ctx, two_outputs, two = run(tmp_path, rows, name="two", pool=pool, partitions=16)
+    monkeypatch.undo()
     assert [Path(p).read_bytes() for p in one_outputs] == [Path(p).read_bytes() for p in two_outputs]
     shuffled = rows[:]
     random.Random(3).shuffle(shuffled)
@@ -125,12 +129,15 @@ def test_a_document_left_too_short_is_dropped_with_its_own_reason(tmp_path, corp
     assert not list((ctx.run_dir / "dedup_paragraphs" / "dropped").glob("*.parquet"))
 
 
-def test_resume_after_a_run_killed_inside_a_phase(tmp_path, corpus):
+def test_resume_after_a_run_killed_inside_a_phase(tmp_path, corpus, monkeypatch):
+    from webcorpus.paragraph_dedup import stage as stage_module
+
+    monkeypatch.setattr(stage_module, "INLINE_DOCUMENTS", 0)  # the phases go through ctx.map, which crashes
     rows, _, _ = corpus
     _, _, reference = run(tmp_path, rows, name="fresh")
     inputs = write_shards(tmp_path / "resumed" / "in", rows, 13)
     ctx = context(tmp_path, inputs, name="resumed")
-    stage = DedupParagraphs()
+    stage = DedupParagraphs(partitions=16)
     for phase, finished in (("hash", 2), ("decide", 3), ("apply", 1)):
         calls = []
 
@@ -176,3 +183,11 @@ def test_options_are_checked_before_any_work():
         with pytest.raises(OptionError) as err:
             build_stage("dedup_paragraphs", options)
         assert err.value.option == option
+
+
+def test_partitions_and_inline_tasks_are_sized_to_the_input(tmp_path, corpus):
+    rows, _, _ = corpus
+    inputs = write_shards(tmp_path / "in", rows, 13)
+    small = DedupParagraphs().plan(context(tmp_path, inputs, name="small"))
+    assert small.partitions == 1 and small.inline
+    assert DedupParagraphs(partitions=5).plan(context(tmp_path, inputs, name="asked")).partitions == 5

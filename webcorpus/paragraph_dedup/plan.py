@@ -37,6 +37,7 @@ class Plan:
     top: int
     partitions: int
     batch_size: int
+    inline: bool = False  # a small run: the phases' tasks run in the driver's process
     ledger: Ledger = field(default=None, compare=False)  # where tasks commit; in the fingerprint's stead
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 import shutil
 from typing import Annotated
 
-from webcorpus.dedup.plan import read_result
+from webcorpus.dedup.plan import INLINE_DOCUMENTS, count_documents, partitions_for, read_result
 from webcorpus.ledger import digest
 from webcorpus.paragraph_dedup import phases
 from webcorpus.paragraph_dedup.plan import SIDE_FOLDER, TOO_SHORT, Plan
@@ -37,12 +37,13 @@ class DedupParagraphs(GlobalStage):
         min_document_words: Annotated[int, "a document that lost paragraphs and has fewer words left is dropped (0: never)"] = 50,
         top: Annotated[int, "the most repeated paragraphs listed in stats.json and the report"] = 20,
         write_dropped: Annotated[bool, "write documents dropped as too short to OUTPUT/dedup_paragraphs/dropped"] = True,
-        partitions: Annotated[int, "partitions of the paragraph keys on disk (memory per task ~ 1/partitions)"] = 16,
+        partitions: Annotated[int | None, "partitions of the paragraph keys on disk (memory per task ~ 1/partitions); "
+                              "default: one per 20,000 documents, 1 to 16"] = None,
         batch_size: Annotated[int, "documents read at once"] = 1000,
     ):
         for option, value, least in (("min_words", min_words, 1), ("min_document_words", min_document_words, 0),
                                       ("top", top, 0), ("partitions", partitions, 1), ("batch_size", batch_size, 1)):
-            if value < least:
+            if value is not None and value < least:
                 raise OptionError(option, f"{option} must be at least {least}, got {value}")
         self.min_words = min_words
         self.min_document_words = min_document_words
@@ -52,13 +53,15 @@ class DedupParagraphs(GlobalStage):
         self.batch_size = batch_size
 
     def plan(self, ctx: GlobalContext) -> Plan:
+        documents = count_documents(ctx.inputs)
         return Plan(
             inputs=tuple(str(p) for p in ctx.inputs),
             work=str(ctx.work_dir),
             output_dir=str(ctx.output_dir),
             dropped_dir=str(ctx.run_dir / SIDE_FOLDER / "dropped") if self.write_dropped else None,
             min_words=self.min_words, min_document_words=self.min_document_words, top=self.top,
-            partitions=self.partitions, batch_size=self.batch_size, ledger=ctx.ledger,
+            partitions=partitions_for(documents, self.partitions), batch_size=self.batch_size, ledger=ctx.ledger,
+            inline=documents <= INLINE_DOCUMENTS,
         )
 
     def run(self, ctx: GlobalContext) -> list[str]:
@@ -89,7 +92,12 @@ def _run_phase(ctx: GlobalContext, plan: Plan, phase: str, function, indices) ->
     """Run the tasks of a phase that have no marker yet, through the executor's map; every task's result."""
     todo = [i for i in indices if read_result(plan, phase, i) is None]
     if todo:
-        ctx.phase_map(f"dedup_paragraphs: {PHASE_NAMES[phase]}", function, [(plan, i) for i in todo])
+        label, items = f"dedup_paragraphs: {PHASE_NAMES[phase]}", [(plan, i) for i in todo]
+        if plan.inline:  # a small run: the same tasks, in this process (as near-dedup's, see INLINE_DOCUMENTS)
+            for item in ctx.progress(items, label):
+                function(item)
+        else:
+            ctx.phase_map(label, function, items)
     return [read_result(plan, phase, i) for i in indices]
 
 
