@@ -163,9 +163,12 @@ class PiiScrub(Stage):
             windows.extend(windows_for(i, text, screened.candidates))
         by_entities = defaultdict(list)
         for window in windows:
-            by_entities[frozenset(window.entities)].append(window)
-        for entities, group in by_entities.items():
-            hits = self._windows.analyze([texts[w.doc][w.start : w.end] for w in group], sorted(entities))
+            phones = _phone_spans(window)
+            plus_only = bool(phones) and all(texts[window.doc][window.start + start] == "+" for start, _ in phones)
+            by_entities[frozenset(window.entities), plus_only].append(window)
+        for (entities, plus_only), group in by_entities.items():
+            plus_phones = [_phone_spans(w) for w in group] if plus_only else None
+            hits = self._windows.analyze([texts[w.doc][w.start : w.end] for w in group], sorted(entities), plus_phones)
             for window, window_hits in zip(group, hits):
                 text = texts[window.doc]
                 for entity, start, end, score in window_hits:
@@ -195,6 +198,11 @@ class PiiScrub(Stage):
             self.count(f"pii:{entity}")
         parts.append(text[pos:])
         return "".join(parts), out_spans
+
+
+def _phone_spans(window) -> list[tuple[int, int]]:
+    """The window's phone candidates, as offsets in the window's text."""
+    return [(c.start - window.start, c.end - window.start) for c in window.candidates if "PHONE_NUMBER" in c.entities]
 
 
 def _non_overlapping(spans: list) -> list:
