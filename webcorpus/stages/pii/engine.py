@@ -155,6 +155,10 @@ class WindowAnalyzer:
         self.engine = _analyzer(_recognizers(entities, phone_regions), _blank_nlp_engine(), context_words=False)
         self.no_tokens = untokenized_artifacts()
         self.one_region = None
+        from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+        #: The score of every phone hit (fixed by the recognizer; no context words raise it here).
+        self.phone_score = PhoneRecognizer.SCORE
         if "PHONE_NUMBER" in entities and len(phone_regions) > 1:
             one = _recognizers(["PHONE_NUMBER"], phone_regions[:1])
             self.one_region = _analyzer(one, _blank_nlp_engine(), context_words=False)
@@ -183,7 +187,8 @@ class WindowAnalyzer:
         again = [i for i, hits in enumerate(phones) if not _read_whole(plus_phones[i], hits)]
         for i, hits in zip(again, self._run(self.engine, [texts[i] for i in again], [phone])):
             phones[i] = hits
-        # One presidio call returns its results sorted by entity, start, longest, best score.
+        # presidio's results per entity do not depend on the other entities' (it resolves overlaps
+        # within an entity), and one call returns them sorted by entity, start, longest, best score.
         return [_reported(sorted(a + b, key=_presidio_order)) for a, b in zip(results, phones)]
 
     def _run(self, engine, texts: Sequence[str], entities: Sequence[str]) -> list[list[tuple]]:
