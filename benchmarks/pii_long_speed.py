@@ -113,6 +113,38 @@ def row(name: str, m: dict) -> str:
     )
 
 
+DIGIT_BINS = [(0, 0.01), (0.01, 0.02), (0.02, 0.04), (0.04, 0.08), (0.08, 1.01)]
+AT_BINS = [(0, 1e-9), (1e-9, 2e-4), (2e-4, 1.01)]
+
+
+def density_table(stage, clean: list[str], planted: list[str], repeat: int) -> None:
+    """The stage alone: CPU milliseconds per MB of text, documents binned by digit share and by '@'s."""
+    from webcorpus.documents import from_rows
+
+    def ms_per_mb(docs: list[str]) -> str:
+        if not docs:
+            return "—"
+        batches = [from_rows([{"id": str(j), "text": x} for j, x in enumerate(docs[i : i + 64])]) for i in range(0, len(docs), 64)]
+        t = time.process_time()
+        for _ in range(repeat):
+            for batch in batches:
+                stage(batch)
+        return f"{(time.process_time() - t) / repeat * 1000 / (sum(map(len, docs)) / 1e6):,.0f}"
+
+    print("| digits in the text | documents | clean: CPU ms per MB | planted (mixed): CPU ms per MB |")
+    print("|---|---:|---:|---:|")
+    for low, high in DIGIT_BINS:
+        pick = [i for i, x in enumerate(clean) if low <= digit_share(x) < high]
+        label = f"{low:.0%}–{high:.0%}" if high <= 1 else f">= {low:.0%}"
+        print(f"| {label} | {len(pick)} | {ms_per_mb([clean[i] for i in pick])} | {ms_per_mb([planted[i] for i in pick])} |", flush=True)
+    print("\n| '@' per 10,000 characters | documents | clean: CPU ms per MB |")
+    print("|---|---:|---:|")
+    for low, high in AT_BINS:
+        pick = [x for x in clean if low <= x.count("@") / len(x) < high]
+        label = "none" if high < 1e-6 else (f"up to {high * 1e4:.0f}" if high <= 1 else f"over {low * 1e4:.0f}")
+        print(f"| {label} | {len(pick)} | {ms_per_mb(pick)} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--min-chars", type=int, default=2000, help="shortest extracted text kept")
@@ -123,6 +155,7 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=64, help="documents per chunk (and per stage batch)")
     parser.add_argument("--only", default="", help="comma-separated rows: clean, mixed, digits, or entity names")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--density", action="store_true", help="instead: the stage's CPU seconds per MB by digit and '@' density")
     args = parser.parse_args()
 
     from webcorpus.documents import from_rows
@@ -156,6 +189,9 @@ def main() -> None:
     if args.only:
         wanted = args.only.split(",")
         rows = {k: v for k, v in rows.items() if any(w in k for w in wanted)}
+    if args.density:
+        density_table(stage, texts, plant(texts, ENTITIES, args.chars_per_value, args.seed), args.repeat)
+        return
     print("| documents | n | chars/doc | stage docs/s | stage MB/s | presidio docs/s | presidio MB/s | ratio |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, docs in rows.items():

@@ -173,11 +173,13 @@ class PiiScrub(Stage):
         self._analyze(texts, groups, found)
         phone_score = self._windows.phone_score
         groups = defaultdict(list)
+        above: dict[int, list] = {}  # per document, the kept spans that beat any phone hit
         for window in windows:
             if PHONE not in window.entities:
                 continue
-            above = [s for s in _non_overlapping(found[window.doc]) if s[3] > phone_score]
-            phones = [c for c in window.candidates if PHONE in c.entities and not _covered(c, above)]
+            if window.doc not in above:
+                above[window.doc] = [s for s in _non_overlapping(found[window.doc]) if s[3] > phone_score]
+            phones = [c for c in window.candidates if PHONE in c.entities and not _covered(c, above[window.doc])]
             if phones:
                 plus_only = all(texts[window.doc][c.start] == "+" for c in phones)
                 groups[frozenset([PHONE]), plus_only].append(window)
