@@ -118,13 +118,32 @@ def _blank_nlp_engine(model: str | None = None):
     return engine
 
 
-def _analyzer(recognizers: list, nlp_engine):
+def _analyzer(recognizers: list, nlp_engine, context_words: bool = True):
+    """presidio's engine with these recognizers; ``context_words=False`` leaves scores as recognizers give them."""
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 
     registry = RecognizerRegistry(supported_languages=["en"])
     for recognizer in recognizers:
         registry.add_recognizer(recognizer)
-    return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
+    enhancer = None if context_words else _scores_as_found()
+    return AnalyzerEngine(
+        registry=registry, nlp_engine=nlp_engine, supported_languages=["en"], context_aware_enhancer=enhancer
+    )
+
+
+def _scores_as_found():
+    """A context enhancer that changes no score (what presidio's does where there are no lemmas)."""
+    from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
+
+    class ScoresAsFound(ContextAwareEnhancer):
+        def __init__(self):
+            super().__init__(context_similarity_factor=0, min_score_with_context_similarity=0,
+                             context_prefix_count=0, context_suffix_count=0)
+
+        def enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
+            return raw_results
+
+    return ScoresAsFound()
 
 
 class WindowAnalyzer:
@@ -132,13 +151,47 @@ class WindowAnalyzer:
 
     def __init__(self, entities: Sequence[str], phone_regions: Sequence[str]):
         logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
-        self.engine = _analyzer(_recognizers(entities, phone_regions), _blank_nlp_engine())
+        # No lemmas, so presidio's context enhancer could change no score: skip it (see untokenized_artifacts).
+        self.engine = _analyzer(_recognizers(entities, phone_regions), _blank_nlp_engine(), context_words=False)
+        self.no_tokens = untokenized_artifacts()
+        self.one_region = None
+        from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+        #: The score of every phone hit (fixed by the recognizer; no context words raise it here).
+        self.phone_score = PhoneRecognizer.SCORE
+        if "PHONE_NUMBER" in entities and len(phone_regions) > 1:
+            one = _recognizers(["PHONE_NUMBER"], phone_regions[:1])
+            self.one_region = _analyzer(one, _blank_nlp_engine(), context_words=False)
         # phonenumbers loads each region's metadata and compiles its patterns on first use: do it
         # here, once per worker, instead of inside the first batch.
-        self.engine.analyze(WARM_UP, language="en", entities=_with_aliases(entities))
+        self.engine.analyze(WARM_UP, language="en", entities=_with_aliases(entities), nlp_artifacts=self.no_tokens)
 
-    def analyze(self, texts: Sequence[str], entities: Sequence[str]) -> list[list[tuple[str, int, int, float]]]:
-        """For each text, the (entity, start, end, score) presidio finds in it."""
+    def analyze(
+        self, texts: Sequence[str], entities: Sequence[str], plus_phones: Sequence[list] | None = None
+    ) -> list[list[tuple[str, int, int, float]]]:
+        """For each text, the (entity, start, end, score) presidio finds in it, in presidio's order.
+
+        ``plus_phones``: for each text, the (start, end) of its phone candidates, given only when every
+        one of them starts with ``+``. Such a number, read whole, is read by its country code whatever
+        the region, so every region's matcher finds the same span there and nothing else overlapping
+        it: the phone recognizer then runs with one region, and again with all of them for any text
+        where that one region did not read every candidate whole (see ``_read_whole``). Matches that
+        overlap no candidate are thrown away by the caller either way.
+        """
+        phone = "PHONE_NUMBER"
+        if plus_phones is None or self.one_region is None or phone not in entities:
+            return [_reported(hits) for hits in self._run(self.engine, texts, entities)]
+        others = [e for e in entities if e != phone]
+        results = self._run(self.engine, texts, others) if others else [[] for _ in texts]
+        phones = self._run(self.one_region, texts, [phone])
+        again = [i for i, hits in enumerate(phones) if not _read_whole(plus_phones[i], hits)]
+        for i, hits in zip(again, self._run(self.engine, [texts[i] for i in again], [phone])):
+            phones[i] = hits
+        # presidio's results per entity do not depend on the other entities' (it resolves overlaps
+        # within an entity), and one call returns them sorted by entity, start, longest, best score.
+        return [_reported(sorted(a + b, key=_presidio_order)) for a, b in zip(results, phones)]
+
+    def _run(self, engine, texts: Sequence[str], entities: Sequence[str]) -> list[list[tuple]]:
         results: list[list] = [[] for _ in texts]
         for chunk in _chunks([len(t) for t in texts]):
             offsets, parts, pos = [], [], 0
@@ -147,13 +200,42 @@ class WindowAnalyzer:
                 parts.append(texts[i])
                 pos += len(texts[i]) + len(SEPARATOR)
             joined = SEPARATOR.join(parts)
-            for r in self.engine.analyze(joined, language="en", entities=_with_aliases(entities)):
+            found = engine.analyze(joined, language="en", entities=_with_aliases(entities), nlp_artifacts=self.no_tokens)
+            for r in found:
                 k = bisect_right(offsets, r.start) - 1
                 start, end = r.start - offsets[k], r.end - offsets[k]
                 if end <= len(texts[chunk[k]]):  # nothing spans a separator, but be sure
-                    entity = "IBAN_CODE" if r.entity_type == IBAN_TOKEN else r.entity_type
-                    results[chunk[k]].append((entity, start, end, r.score))
+                    results[chunk[k]].append((r.entity_type, start, end, r.score))
         return results
+
+
+def _read_whole(candidates: Sequence[tuple[int, int]], hits: Sequence[tuple]) -> bool:
+    """Every candidate was matched from its ``+`` to its end or beyond (so not cut into inner matches)."""
+    return all(any(h[1] == start and h[2] >= end for h in hits) for start, end in candidates)
+
+
+def _presidio_order(hit: tuple) -> tuple:
+    entity, start, end, score = hit
+    return (entity, start, -(end - start), -score)
+
+
+def _reported(hits: list[tuple]) -> list[tuple]:
+    """The whole-token IBAN recognizer's hits under their entity's name."""
+    return [("IBAN_CODE" if h[0] == IBAN_TOKEN else h[0], *h[1:]) for h in hits]
+
+
+def untokenized_artifacts():
+    """NLP artifacts of no tokens, for presidio's pattern recognizers on windows.
+
+    The pattern recognizers never read the artifacts; presidio's context enhancer reads only their
+    lemmas, and a blank spaCy pipeline has no lemmatizer (every lemma is ``""``), so it can never find
+    a context word there. Handing presidio no tokens gives the same results without tokenizing every
+    window and scanning its tokens once per hit (half of the stage's time on long pages with values).
+    ``tests/stages/pii/test_engine_artifacts.py`` checks the two give the same results.
+    """
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+    return NlpArtifacts(entities=[], tokens=[], tokens_indices=[], lemmas=[], nlp_engine=None, language="en")
 
 
 def _with_aliases(entities: Sequence[str]) -> list[str]:

@@ -232,13 +232,23 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _iban_checksum_somewhere(value: str) -> bool:
     compact = value.replace(" ", "").replace("-", "").upper()
+    # mod 97 of the first `length` characters moved behind the rest, letters as 10..35 (ISO 13616):
+    # the remainders of the prefixes of compact[4:] once, then the four leading characters behind each.
+    prefix = [0]
+    for c in compact[4:34]:
+        prefix.append(_mod97(prefix[-1], c))
     for length in range(min(len(compact), 34), 14, -1):
-        candidate = compact[:length]
-        rearranged = candidate[4:] + candidate[:4]
-        number = "".join(str(int(c, 36)) for c in rearranged)
-        if int(number) % 97 == 1:
+        remainder = prefix[length - 4]
+        for c in compact[:4]:
+            remainder = _mod97(remainder, c)
+        if remainder == 1:
             return True
     return False
+
+
+def _mod97(remainder: int, char: str) -> int:
+    value = int(char, 36)
+    return (remainder * (100 if value > 9 else 10) + value) % 97
 
 
 def windows_for(doc: int, text: str, candidates: list) -> list[Window]:

@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 SPANS = "pii_spans"
 SPAN_TYPE = pa.list_(pa.struct([("entity", pa.string()), ("start", pa.int64()), ("end", pa.int64())]))
+PHONE = "PHONE_NUMBER"
 DEFAULT_PHONE_REGIONS = ("US", "GB", "DE", "FR", "IL", "IN", "CA", "BR")  # presidio's own default
 
 _noted_blank_pipeline = False
@@ -161,11 +162,40 @@ class PiiScrub(Stage):
                 self.count("pii:candidates_over_limit", screened.over_limit)
                 self.count("pii:documents_over_limit")
             windows.extend(windows_for(i, text, screened.candidates))
-        by_entities = defaultdict(list)
+        # Everything but phone numbers first: a phone hit (always presidio's PhoneRecognizer.SCORE) that
+        # overlaps a kept span of a higher score can never be kept, so a phone candidate wholly under
+        # such spans (the digits of a card, an IBAN, an SSN, an IP) needs no phone recognizer at all.
+        groups = defaultdict(list)
         for window in windows:
-            by_entities[frozenset(window.entities)].append(window)
-        for entities, group in by_entities.items():
-            hits = self._windows.analyze([texts[w.doc][w.start : w.end] for w in group], sorted(entities))
+            others = frozenset(window.entities - {PHONE})
+            if others:
+                groups[others, False].append(window)
+        self._analyze(texts, groups, found)
+        phone_score = self._windows.phone_score
+        groups = defaultdict(list)
+        above: dict[int, list] = {}  # per document, the kept spans that beat any phone hit
+        for window in windows:
+            if PHONE not in window.entities:
+                continue
+            if window.doc not in above:
+                above[window.doc] = [s for s in _non_overlapping(found[window.doc]) if s[3] > phone_score]
+            phones = [c for c in window.candidates if PHONE in c.entities and not _covered(c, above[window.doc])]
+            if phones:
+                plus_only = all(texts[window.doc][c.start] == "+" for c in phones)
+                groups[frozenset([PHONE]), plus_only].append(window)
+        self._analyze(texts, groups, found)
+        if self._ner is not None:
+            for i, text in enumerate(texts):
+                if text:
+                    found[i].extend(self._ner.analyze(text))
+        return [_non_overlapping(spans) for spans in found]
+
+    def _analyze(self, texts: list[str | None], groups: dict, found: list[list]) -> None:
+        """presidio on each group of windows (keyed by entities and whether its phones all start with
+        ``+``); hits that overlap a candidate of their entity and pass the checks go into ``found``."""
+        for (entities, plus_only), group in groups.items():
+            plus_phones = [_phone_spans(w) for w in group] if plus_only else None
+            hits = self._windows.analyze([texts[w.doc][w.start : w.end] for w in group], sorted(entities), plus_phones)
             for window, window_hits in zip(group, hits):
                 text = texts[window.doc]
                 for entity, start, end, score in window_hits:
@@ -176,11 +206,6 @@ class PiiScrub(Stage):
                         self.count(f"pii:rejected:{entity}")
                         continue
                     found[window.doc].append((entity, start, end, score))
-        if self._ner is not None:
-            for i, text in enumerate(texts):
-                if text:
-                    found[i].extend(self._ner.analyze(text))
-        return [_non_overlapping(spans) for spans in found]
 
     def _rewrite(self, text: str, spans: list) -> tuple[str, list[dict]]:
         parts, out_spans, pos, length = [], [], 0, 0
@@ -195,6 +220,22 @@ class PiiScrub(Stage):
             self.count(f"pii:{entity}")
         parts.append(text[pos:])
         return "".join(parts), out_spans
+
+
+def _phone_spans(window) -> list[tuple[int, int]]:
+    """The window's phone candidates, as offsets in the window's text."""
+    return [(c.start - window.start, c.end - window.start) for c in window.candidates if PHONE in c.entities]
+
+
+def _covered(candidate, spans: list) -> bool:
+    """Every character of the candidate lies in one of these non-overlapping spans."""
+    pos = candidate.start
+    for _, start, end, _ in sorted(spans, key=lambda s: s[1]):
+        if start <= pos < end:
+            pos = end
+        if pos >= candidate.end:
+            return True
+    return False
 
 
 def _non_overlapping(spans: list) -> list:
