@@ -105,7 +105,11 @@ def test_all_install_runs_the_multilingual_pipeline(venvs, tmp_path, shared_data
     run(every / "bin" / "webcorpus", "run", "multilingual", "--input", shared_data / WARC, "--output", "out", "--workers", "1", "--quiet",
         cwd=tmp_path)
     stats = json.loads((tmp_path / "out" / "stats.json").read_text())
-    assert stats["documents"]["written"] > 50
+    stages = {stage["name"]: stage for stage in stats["stages"]}
+    assert stages["language"]["documents_out"] > 50  # every page with text labelled
+    # ... then judged by the language-aware quality filters, which keep some and drop some
+    assert 0 < stats["documents"]["written"] < stages["language"]["documents_out"]
+    assert stages["gopher_quality"]["documents_in"] > stages["gopher_quality"]["documents_out"]
 
 
 def test_the_checkouts_cli_py_runs_a_pipeline_without_webcorpus_installed(built, tmp_path_factory, tmp_path, shared_data):
