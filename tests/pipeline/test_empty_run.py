@@ -29,15 +29,15 @@ def test_a_crawl_of_one_french_page_through_the_english_pipeline_says_where_it_w
     assert done.returncode == 3, done.stderr
     assert "Traceback" not in done.stderr and "ValueError" not in done.stderr
     assert "no document came out: 'language' dropped the most, 1 of 1 (language:fr 1)" in done.stderr
-    assert "skipped for want of documents: dedup, pii, train_tokenizer, tokenize" in done.stderr
+    assert "skipped for want of documents: dedup, dedup_paragraphs, pii, train_tokenizer, tokenize" in done.stderr
     assert "dedup: exact and URL duplicates" not in done.stderr  # no phase of dedup ran on no shards
 
     stats = json.loads((output / "stats.json").read_text())
     by_name = {s["name"]: s for s in stats["stages"]}
     assert list(by_name) == ["url_filter", "extract", "language", "gopher_repetition", "gopher_quality", "c4",
-                             "fineweb_quality", "dedup", "pii", "train_tokenizer", "tokenize"]
+                             "fineweb_quality", "dedup", "dedup_paragraphs", "pii", "train_tokenizer", "tokenize"]
     assert by_name["language"]["dropped"] == {"language:fr": 1} and by_name["extract"]["documents_out"] == 1
-    assert [n for n, s in by_name.items() if s.get("skipped")] == ["dedup", "pii", "train_tokenizer", "tokenize"]
+    assert [n for n, s in by_name.items() if s.get("skipped")] == ["dedup", "dedup_paragraphs", "pii", "train_tokenizer", "tokenize"]
     assert stats["documents"] == {"read": 1, "written": 0, "shards": []}
     assert "skipped: no documents left" in (output / "report.html").read_text(encoding="utf-8")
     shown = run_cli("inspect", str(output))

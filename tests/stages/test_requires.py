@@ -77,7 +77,7 @@ def test_a_missing_module_is_found_before_work_with_its_install_line(tmp_path, s
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert lines[0].startswith("error: webcorpus is missing packages this pipeline needs (an installation matter")
-    assert "stage 10 'train_tokenizer' needs the module 'google.protobuf' (package protobuf): pip install 'protobuf>=3.20'" in done.stderr
+    assert "stage 11 'train_tokenizer' needs the module 'google.protobuf' (package protobuf): pip install 'protobuf>=3.20'" in done.stderr
     assert "main.yaml" not in done.stderr  # not a problem of the pipeline file
     assert not output.exists()  # before any work
 

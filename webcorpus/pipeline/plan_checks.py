@@ -21,7 +21,7 @@ TOKENIZE = "tokenize"
 TRAIN_TOKENIZER = "train_tokenizer"
 EXTRACT = "extract"
 #: stages that read ``text`` only, which ``extract`` makes
-READS_TEXT = ("dedup_paragraphs",)
+READS_TEXT = ("dedup_paragraphs", "decontaminate", "train_quality_classifier", "quality_classifier")
 
 
 def order_problems(names: list[str], stages_by_index: dict[int, object]) -> list[str]:

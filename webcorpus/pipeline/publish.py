@@ -112,7 +112,7 @@ def dataset_card(output: Path, stats: dict, shards: list[str]) -> str:
         lines.append(f"| {stage['step'] + 1} | {name} | {numbers.count(stage['documents_in'])} | {numbers.count(stage['documents_out'])} | "
                      f"{numbers.count(sum(dropped.values()))} ({numbers.share(sum(dropped.values()), stage['documents_in'])}) | {reasons} |")
     for stage in stats["stages"]:
-        if stage["name"] == "decontaminate":
+        if stage["name"] == "decontaminate" and not stage.get("skipped"):
             from webcorpus.decontam.stage import card_lines
 
             lines += [""] + card_lines(stage)

@@ -174,7 +174,7 @@ def _dedup(output: Path, stages: list[dict], documents: list[Path]) -> dict | No
 
 def _paragraphs(stages: list[dict]) -> dict | None:
     """What ``dedup_paragraphs`` removed, from stats.json: counts and the most repeated paragraphs."""
-    stage = next((s for s in stages if s["name"] == "dedup_paragraphs"), None)
+    stage = next((s for s in stages if s["name"] == "dedup_paragraphs" and not s.get("skipped")), None)
     if stage is None:
         return None
     return {"documents_in": stage["documents_in"], "documents_out": stage["documents_out"], "dropped": stage["dropped"],

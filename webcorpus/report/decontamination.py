@@ -12,8 +12,8 @@ TITLE = "Eval-set contamination"
 
 
 def gather(stages: list[dict]) -> dict | None:
-    """The decontaminate stage's figures from stats.json's stages, or None when none ran."""
-    stage = next((s for s in stages if s["name"] == "decontaminate"), None)
+    """The decontaminate stage's figures from stats.json's stages, or None when none ran (or it was skipped)."""
+    stage = next((s for s in stages if s["name"] == "decontaminate" and not s.get("skipped")), None)
     if stage is None:
         return None
     counters = stage["counters"]

@@ -17,7 +17,6 @@ disk only: nothing is downloaded while a run works, and no code from the folder 
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Annotated, Literal, Sequence
@@ -26,6 +25,7 @@ import pyarrow as pa
 
 from webcorpus.documents import TEXT
 from webcorpus.stages.base import Filter, OptionError, Verdict
+from webcorpus.stages.requirements import MissingDependency, missing_dependencies
 from webcorpus.stages.signals import SHARE_BINS, Signal, Threshold
 from webcorpus.suggest import did_you_mean
 
@@ -36,7 +36,6 @@ TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "tokenizer.model
 REGRESSION_BINS = tuple(0.25 * i for i in range(-8, 25))
 #: tokenizers write a huge model_max_length (int(1e30)) when the model sets none
 UNSET_LENGTH = 1_000_000
-INSTALL = "pip install 'webcorpus[hf,train]'"
 
 
 class HfClassifier(Filter):
@@ -61,9 +60,9 @@ class HfClassifier(Filter):
         batch_size: Annotated[int, "documents per forward pass"] = 32,
         device: Annotated[Device, "auto: a CUDA GPU when there is one, else the CPU"] = "auto",
     ):
-        missing = [package for module, package in self.requires.items() if importlib.util.find_spec(module) is None]
-        if missing:
-            raise OptionError("model", f"hf_classifier needs {' and '.join(missing)}: {INSTALL}")
+        missing = missing_dependencies(self)
+        if missing:  # an installation matter, not the pipeline file's (stages/requirements.py)
+            raise MissingDependency("; ".join(missing))
         config = read_model_folder(model)
         head = ModelHead.of(config, label)  # a label the model lacks is found here, before any work
         limit = model_max_length(Path(model), config)
