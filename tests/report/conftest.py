@@ -25,7 +25,7 @@ def full_stages() -> list:
         build_stage("language", {"keep": ["en"], "min_score": 0.5}),
         build_stage("gopher_quality", {}),
         build_stage("dedup", {"partitions": 2}),
-        build_stage("dedup_paragraphs", {"partitions": 2}),
+        build_stage("dedup_paragraphs", {"partitions": 2, "min_words": 1}),  # these pages share short lines only
         build_stage("pii", {}),
         build_stage("train_tokenizer", {"vocab_size": 512}),
         build_stage("tokenize", {"formats": ["llmc", "nanogpt", "megatron"], "val_fraction": 0.1}),

@@ -59,7 +59,8 @@ def test_second_driver_on_the_same_url_exits_2_naming_the_holder(tmp_path, share
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
     # The holder is dead (same host, its pid gone): a re-run takes the lease over and finishes.
-    done = run_cli("run", str(path), "--quiet", env={"WEBCORPUS_STAGING": str(tmp_path / "machine-3")})
+    done = run_cli("run", str(path), "--quiet", env={"WEBCORPUS_TEST_PAUSE": str(pause),  # exists: no stall
+                                                     "WEBCORPUS_STAGING": str(tmp_path / "machine-3")})
     assert done.returncode == 0, done.stderr
     assert f"{root}/run.lease" not in _objects(url)  # released at the end
     assert f"{root}/stats.json" in _objects(url)
