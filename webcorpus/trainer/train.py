@@ -231,6 +231,10 @@ def train(cfg: TrainConfig) -> dict:
                 break  # (the last step is always resolved above, so nothing is left waiting)
 
     if rt.distributed:
+        # Every rank leaves together, and DDP's hold on the group goes first: a rank that destroyed its gloo
+        # group while another still had work queued could leave that one waiting at exit (seen in a test).
+        torch.distributed.barrier()
+        del step_model
         torch.distributed.destroy_process_group()
     return {"step": record.get("step", start_step), "train_loss": record.get("train_loss"),
             "val_loss": record.get("val_loss"), "out": str(out)}
