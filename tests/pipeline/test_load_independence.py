@@ -2,9 +2,9 @@
 
 The crawl is real pages that are slow to extract: the slowest of ../shared/data/extract for trafilatura
 (a long Wikipedia article, Yahoo and CNN front pages, a Japanese article), and the Wikipedia article's body
-repeated two and six times in one page (extraction cost grows with the page, about linearly). The
+repeated two and twelve times in one page (extraction cost grows with the page, about linearly). The
 extract stage's ``timeout`` is set just above the CPU cost of the pages that must be kept (measured here,
-in this process, before the runs) and well below that of the six-fold page. Under load each page takes
+in this process, before the runs) and well below that of the twelve-fold page. Under load each page takes
 several times its CPU cost in wall time, which a wall-clock limit would have counted against it.
 """
 from __future__ import annotations
@@ -34,7 +34,9 @@ SLOW_PAGES = [
     "newspaper-fulltext/html/japanese_article.html",
     "readability-testpages/test-pages/archive-of-our-own/source.html",
 ]
-KEPT_MARGIN = 1.4  # the limit over the costliest kept page: what CPU time may grow by on a loaded machine
+# The limit over the costliest kept page: what a page's CPU time may grow by on a loaded machine (caches and
+# memory bandwidth are shared; 1.4 was not enough in one CI run: the twice-repeated page went over).
+KEPT_MARGIN = 2.5
 
 
 def repeated_body(html: str, times: int) -> str:
@@ -51,7 +53,7 @@ def slow_pages(extract_data: Path) -> dict[str, str]:
              for name in SLOW_PAGES}
     wikipedia = pages[next(iter(pages))]
     pages["http://slow.example/wikipedia-2-twice"] = repeated_body(wikipedia, 2)
-    pages["http://slow.example/wikipedia-2-six-times"] = repeated_body(wikipedia, 6)
+    pages["http://slow.example/wikipedia-2-twelve-times"] = repeated_body(wikipedia, 12)
     return pages
 
 
@@ -94,9 +96,9 @@ def documents(output: Path) -> list[tuple[str, str]]:
 def test_slow_real_pages_give_the_same_documents_quiet_and_under_load(tmp_path, shared_data):
     pages = slow_pages(shared_data / "extract")
     costs = cpu_costs(pages)
-    over = "http://slow.example/wikipedia-2-six-times"
+    over = "http://slow.example/wikipedia-2-twelve-times"
     limit = KEPT_MARGIN * max(cost for url, cost in costs.items() if url != over)
-    assert costs[over] > 1.5 * limit, costs  # the six-fold page is clearly over the limit, not near it
+    assert costs[over] > 1.5 * limit, costs  # the twelve-fold page is clearly over the limit, not near it
     crawl = write_warc(tmp_path / "slow.warc.gz", pages)
 
     def run(name: str) -> Path:
