@@ -28,6 +28,7 @@ class Dedup(GlobalStage):
     """
 
     name = "dedup"
+    run_folders = ("dedup",)
     requires = {"datasketch": "datasketch", "scipy": "scipy"}
 
     def __init__(

@@ -131,6 +131,11 @@ class RayExecutor:
             self._env = _init_ray(ray, address)
         self._ray = ray
 
+    def node_cpus(self) -> int:
+        """The most CPUs one node of the cluster has: more asked by one task and it would never start."""
+        nodes = [n for n in self._ray.nodes() if n.get("Alive")]
+        return int(max([n.get("Resources", {}).get("CPU", 0) for n in nodes] + [1]))
+
     def _options(self, needs: Sequence = ()) -> dict:
         """Ray task options: the executor's defaults, raised to what ``needs`` (a step's stages) declare."""
         requests = [getattr(need, "resources", {}) or {} for need in needs]

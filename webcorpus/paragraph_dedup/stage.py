@@ -30,6 +30,7 @@ class DedupParagraphs(GlobalStage):
     """
 
     name = "dedup_paragraphs"
+    run_folders = ("dedup_paragraphs",)
 
     def __init__(
         self,

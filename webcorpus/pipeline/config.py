@@ -216,7 +216,7 @@ def settings_problems(config: PipelineConfig) -> list[str]:
     if config.output is not None and not isinstance(config.output, str):
         problems.append(f"{source}: 'output' must be a folder path, got {config.output!r}")
     elif config.output:
-        from webcorpus.pipeline.remote_output import check_backend  # an unknown scheme, a missing backend
+        from webcorpus.storage.urls import check_backend  # an unknown scheme, a missing backend
 
         try:
             check_backend(config.output)

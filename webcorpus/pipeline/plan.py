@@ -6,8 +6,11 @@ from pathlib import Path
 
 from webcorpus.ledger import Ledger
 from webcorpus.pipeline.config import PipelineConfig
-from webcorpus.pipeline.remote_output import is_remote, local_path, staging_folder
-from webcorpus.pipeline.runner import file_tasks, fingerprint, split_steps, step_output
+from webcorpus.storage.run_folder import staging_folder
+from webcorpus.storage.urls import is_remote, local_path
+from webcorpus.pipeline.batch_step import file_tasks
+from webcorpus.pipeline.resume import fingerprint
+from webcorpus.pipeline.steps import split_steps, step_output
 from webcorpus.pipeline.splits import split_large_files
 from webcorpus.pipeline.tasks import read_marker
 
@@ -50,7 +53,7 @@ def _folder_state(output: Path, config: PipelineConfig, inputs: list[str]) -> st
 
 def _resume_state(number, kind, stages, inputs, output: Path, config: PipelineConfig) -> str:
     if number == 0:
-        tasks = split_large_files(file_tasks(number, inputs, step_output(output, number, False), output, config),
+        tasks = split_large_files(file_tasks(number, inputs, {}, step_output(output, number, False), output, config),
                                   config.split_bytes)
         done = sum(read_marker(task) is not None for task in tasks)
         ranges = [t for t in tasks if t.byte_range is not None]

@@ -90,25 +90,30 @@ def ranges_by_file(tasks: list[FileTask]) -> dict[str, list[FileTask]]:
     return ranges
 
 
-def clear_other_parts(tasks: list[FileTask]) -> None:
+def clear_other_parts(tasks: list[FileTask], folder) -> None:
     """Delete the shards and forget the markers of each file's tasks that are not in ``tasks``:
     what an earlier run left from cutting the file another way, which would otherwise be read
-    twice (shards) or trusted without its shards (markers)."""
+    twice (shards) or trusted without its shards (markers). ``folder`` (a ``RunFolder``) lists and
+    removes the shards where they lie; the markers are the driver's ledger."""
     by_file: dict[str, set[str]] = {}
     for task in tasks:
         by_file.setdefault(family(task), set()).add(task.task_id)
     first = tasks[0] if tasks else None
     if first is None:
         return
-    folders = [Path(first.output_dir)] + ([Path(first.excluded_dir)] if first.excluded_dir else [])
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in folder.glob("*.parquet"):
-            owner = _shard_task(path.name)
+    root = Path(folder.path)
+    dirs = [Path(first.output_dir)] + ([Path(first.excluded_dir)] if first.excluded_dir else [])
+    stale = []
+    for directory in dirs:
+        for relative in folder.listing(directory.relative_to(root).as_posix()):
+            name = relative.rsplit("/", 1)[-1]
+            if "/" in relative[len(directory.relative_to(root).as_posix()) + 1:] or not name.endswith(".parquet"):
+                continue
+            owner = _shard_task(name)
             base = file_id_of(owner)
             if base in by_file and owner not in by_file[base]:
-                path.unlink(missing_ok=True)
+                stale.append(relative)
+    folder.remove(stale)
     markers = Path(first.marker_dir)
     if markers.is_dir():
         for path in markers.glob(f"*{MARKER_SUFFIX}"):

@@ -118,6 +118,7 @@ class TaskResult:
     traceback: str = ""
     byte_range: list | None = None  # [start, end) of a part of a large file
     seam: list | None = None  # that part's [first record member read, where reading stopped] (readers.ranges.Seam)
+    shard_bytes: list | None = None  # the size of each shard, in the order of ``shards``
 
     @property
     def failed(self) -> bool:
@@ -173,6 +174,8 @@ class StepResult:
     failed: list = field(default_factory=list)  # TaskResult of each failed task
     resumed: int = 0  # tasks (or the whole global step) found finished by an earlier run
     stats: dict = field(default_factory=dict)  # a global step's StageStats, as a dict
+    sizes: dict = field(default_factory=dict)  # bytes of each shard it left (the identity of a run's shard)
+    nodes: dict = field(default_factory=dict)  # {"tasks" or a phase: {node: tasks it ran}}
 
 
 def read_marker(task: FileTask) -> TaskResult | None:

@@ -65,6 +65,9 @@ class GlobalStage(BaseStage):
     """
 
     is_global = True
+    #: the folders of the run (beside documents/) the stage reads or writes, e.g. ``("tokenizer",)``: a node that
+    #: runs the step on object storage pulls them, with the step's inputs and work folder
+    run_folders: tuple[str, ...] = ()
 
     def run(self, ctx: GlobalContext) -> list[str] | None:
         raise NotImplementedError

@@ -48,6 +48,7 @@ class Tokenize(GlobalStage):
     """
 
     name = "tokenize"
+    run_folders = ("tokenizer", "tokens")
 
     def __init__(
         self,

@@ -47,6 +47,7 @@ class TrainTokenizer(GlobalStage):
     """
 
     name = "train_tokenizer"
+    run_folders = ("tokenizer",)
     requires = {"sentencepiece": "sentencepiece", "google.protobuf": "protobuf"}  # protobuf: the model's proto
 
     def __init__(

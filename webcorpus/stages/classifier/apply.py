@@ -32,6 +32,7 @@ class QualityClassifier(GlobalStage):
     """
 
     name = "quality_classifier"
+    run_folders = ("quality_classifier",)
     requires = {"fasttext": "fasttext-wheel"}
 
     def __init__(

@@ -37,6 +37,7 @@ class TrainQualityClassifier(GlobalStage):
     """
 
     name = "train_quality_classifier"
+    run_folders = ("quality_classifier",)
     requires = {"fasttext": "fasttext-wheel"}
 
     def __init__(

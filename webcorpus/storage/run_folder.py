@@ -1,0 +1,261 @@
+"""The run folder behind one contract, on local disk or on object storage: what the runner talks to.
+
+A run has two kinds of place:
+
+* the **driver's folder** (:attr:`RunFolder.path`): where the driver reads and writes the ledger
+  (``run.json``, ``markers/``, ``logs/``, ``stats.json``). On local disk it is the run folder itself;
+  on object storage it is a small *ledger folder* on the driver's machine (``staging_folder``),
+  published to the store in commit order (:meth:`RunFolder.sync`) and pulled back on a re-run by
+  listing the markers. It never holds a document: document shards, global stages' work folders, the
+  tokenizer and token shards are written by tasks, wherever they run.
+* a **place** (:class:`Place`) for each task: the run folder as the machine running the task sees
+  it. On local disk it is the run folder itself, and a task writes in place. On object storage it
+  is a scratch folder of that machine with the run's layout, into which the task's reads are pulled
+  (by prefix, or by name); the task runs the same code as on local disk, then what it wrote is put
+  into the store in commit order (payloads, then markers) and the scratch is removed.
+
+:meth:`RunFolder.node_task` wraps a task function ``fn(place, item, shipped, progress)`` so that any
+executor can run it on any node; the wrapped call returns a :class:`NodeResult` (the value, the node
+it ran on, the store's counts). The same code runs on local disk, where the wrapping costs nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from webcorpus.cache import cache_dir
+from webcorpus.storage.mirror import Mirror
+from webcorpus.storage.store import ObjectStore
+from webcorpus.storage.urls import is_remote, local_path
+
+#: what the driver pulls of a run on object storage: the ledger, never a document
+LEDGER_PARTS = ("run.json", "stats.json", "markers", "logs")
+
+
+def staging_folder(url: str) -> Path:
+    """The driver's ledger folder of a run on ``url``, one per URL (a re-run replaces its own):
+    ``$WEBCORPUS_STAGING``, else ``staging/`` in the cache folder."""
+    base = os.environ.get("WEBCORPUS_STAGING") or cache_dir() / "staging"
+    return Path(base) / hashlib.sha1(url.rstrip("/").encode()).hexdigest()[:16]
+
+
+def node_id() -> str:
+    """The Ray node this process runs on (a worker or a driver joined to a cluster), else ``host:<name>``."""
+    import sys
+
+    if "ray" in sys.modules:
+        ray = sys.modules["ray"]
+        try:
+            if ray.is_initialized():
+                return ray.get_runtime_context().get_node_id()
+        except Exception:  # noqa: BLE001 - an old Ray, or a process Ray half set up: the host name then
+            pass
+    return f"host:{socket.gethostname()}"
+
+
+@dataclass
+class Place:
+    """The run folder as one task on one machine sees it."""
+
+    path: Path  # the run folder's layout, on this machine
+    node: str
+    store: ObjectStore | None = None  # None on local disk
+    mirror: Mirror | None = None
+    executor: Any = None  # where the task's own parallel work runs (a global step's phases)
+
+    def publish(self) -> None:
+        """Put what the task committed so far into the store (payloads, then markers); nothing on local disk."""
+        if self.mirror is not None:
+            self.mirror.sync()
+
+    def url(self, relative: str) -> str:
+        """Where a file of the run is read from without pulling it: its URL, or its local path."""
+        return self.store.url_of(relative) if self.store else str(self.path / relative)
+
+    def clear(self, folder: str, prefix: str) -> None:
+        """Delete the objects ``folder/prefix.*`` a killed attempt left in the store (local disk: the task's
+        own rule deletes them in place)."""
+        if self.store is None:
+            return
+        names = [name for name in self.store.listing(folder) if name[len(folder) + 1:].startswith(prefix + ".")]
+        self.store.delete(names)
+
+    def counts(self) -> dict:
+        return self.store.counts() if self.store else {}
+
+
+@dataclass
+class NodeItem:
+    """One item for a node task: the item itself, and what of the run folder it reads."""
+
+    item: Any
+    pull: list[str] = field(default_factory=list)  # prefixes (folders) to bring into the place
+    fetch: list[str] = field(default_factory=list)  # single objects to bring in (no listing)
+    cpus: int = 1  # the task's own parallel work (a global step's phases): processes on its node
+
+
+@dataclass
+class NodeResult:
+    """What a node task returns: its value, where it ran, what it cost the store."""
+
+    value: Any
+    node: str
+    storage: dict
+
+
+class NodeTask:
+    """``fn(place, item, shipped, progress)`` made runnable on any node: ``self(node_item, shipped, progress)``."""
+
+    def __init__(self, fn: Callable, url: str | None, root: str | None):
+        self.fn, self.url, self.root = fn, url, root
+        self.__name__ = getattr(fn, "__name__", "node_task")
+
+    def __call__(self, node_item: NodeItem, shipped: Any = None, progress: Callable | None = None) -> NodeResult:
+        if self.url is None:  # local disk: the place is the run folder itself
+            place = Place(Path(self.root), node_id())
+            return NodeResult(self.fn(place, node_item.item, shipped, progress), place.node, {})
+        from webcorpus.executors.local import LocalExecutor
+
+        scratch = Path(tempfile.mkdtemp(prefix="webcorpus-task-"))
+        try:
+            store = ObjectStore(self.url)
+            mirror = Mirror(store, scratch, interval=0)
+            mirror.pull(node_item.pull)
+            mirror.fetch(node_item.fetch)
+            place = Place(scratch, node_id(), store, mirror, LocalExecutor(node_item.cpus))
+            value = self.fn(place, node_item.item, shipped, progress)
+            mirror.sync()
+            return NodeResult(value, place.node, store.counts())
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+class RunFolder:
+    """Where a run lives (:attr:`url`) and the driver's folder of it (:attr:`path`)."""
+
+    remote = False
+
+    def __init__(self, path: Path, url: str):
+        self.path, self.url = path, url
+
+    @staticmethod
+    def open(output: str) -> "RunFolder":
+        """The run folder of an ``--output``: a local folder, or a URL (checked by the caller first)."""
+        if is_remote(output):
+            return ObjectRunFolder(output)
+        path = Path(local_path(str(output))).absolute()
+        return RunFolder(path, str(path))
+
+    def node_task(self, fn: Callable) -> NodeTask:
+        return NodeTask(fn, None, str(self.path))
+
+    def place(self, executor) -> Place:
+        """The driver's own place: on local disk the run folder, where work the driver runs writes in place."""
+        return Place(self.path, node_id(), executor=executor)
+
+    def start(self) -> None:
+        """Before the run reads its ledger: on object storage, pull it."""
+
+    def sync(self, soon: bool = False) -> None:
+        """Publish what the driver committed (on object storage; nothing to do on local disk)."""
+
+    def adopt(self, path: str | os.PathLike) -> None:
+        """A file of the driver's folder that a worker already put into the store as it is now."""
+
+    def delete(self, name: str) -> int:
+        """Remove a folder or file of the run (``steps``, ``stats.json``): how many bytes it held."""
+        target = self.path / name
+        if target.is_file():
+            size = target.stat().st_size
+            target.unlink()
+            return size
+        size = sum(f.stat().st_size for f in target.rglob("*") if f.is_file()) if target.is_dir() else 0
+        shutil.rmtree(target, ignore_errors=True)
+        return size
+
+    def add_task_counts(self, storage: dict) -> None:
+        """What a task cost the store (nothing on local disk)."""
+
+    def listing(self, folder: str) -> list[str]:
+        """The names of the files under ``folder`` (relative to the run folder)."""
+        target = self.path / folder
+        if not target.is_dir():
+            return []
+        return sorted(p.relative_to(self.path).as_posix() for p in target.rglob("*") if p.is_file())
+
+    def remove(self, relatives: list[str]) -> None:
+        for relative in relatives:
+            (self.path / relative).unlink(missing_ok=True)
+
+    def counts(self) -> dict:
+        return {}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.url!r})"
+
+
+class ObjectRunFolder(RunFolder):
+    """A run on object storage: the driver keeps the ledger in a small local folder, tasks keep the data."""
+
+    remote = True
+
+    def __init__(self, url: str, staging: str | os.PathLike | None = None):
+        url = url.rstrip("/")
+        super().__init__(Path(staging) if staging else staging_folder(url), url)
+        self.store = ObjectStore(url)
+        self.mirror = Mirror(self.store, self.path)
+        self.tasks: dict = {}  # storage counts the tasks reported, added up
+
+    def node_task(self, fn: Callable) -> NodeTask:
+        return NodeTask(fn, self.url, None)
+
+    def place(self, executor) -> Place:
+        raise RuntimeError("on object storage the driver has no place for data: run the work as a node task")
+
+    def start(self) -> None:
+        """A fresh ledger folder with the ledger the store holds (markers listed, never a document)."""
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.mirror.published.clear()
+        self.mirror.pull(list(LEDGER_PARTS))
+
+    def sync(self, soon: bool = False) -> None:
+        self.mirror.sync(soon)
+
+    def adopt(self, path: str | os.PathLike) -> None:
+        self.mirror.adopt(Path(path).relative_to(self.path).as_posix())
+
+    def delete(self, name: str) -> int:
+        found = self.store.listing(name)
+        self.store.delete(sorted(found))
+        for relative in found:
+            self.mirror.published.pop(relative, None)
+        super().delete(name)  # markers of a folder the driver holds too
+        return sum(found.values())
+
+    def listing(self, folder: str) -> list[str]:
+        return sorted(self.store.listing(folder))
+
+    def remove(self, relatives: list[str]) -> None:
+        self.store.delete(relatives)
+
+    def add_task_counts(self, storage: dict) -> None:
+        for group, values in storage.items():
+            for kind, value in values.items():
+                key = (group, kind)
+                self.tasks[key] = self.tasks.get(key, 0) + value
+
+    def counts(self) -> dict:
+        """The run's object-store traffic: the driver's (the ledger) and the tasks' added up."""
+        total = {"requests": {}, "bytes": {}}
+        for source in (self.store.counts(), {g: {k: v for (gg, k), v in self.tasks.items() if gg == g} for g in ("requests", "bytes")}):
+            for group, values in source.items():
+                for kind, value in values.items():
+                    total[group][kind] = total[group].get(kind, 0) + value
+        return {"driver": self.store.counts(), "total": total}
