@@ -87,10 +87,10 @@ def run(pipeline, inputs, crawl, crawl_kind, crawl_limit, crawl_sample, crawl_ba
     elif result.exit_code == EXIT_EMPTY:  # quiet, yet an exit code needs its reason
         click.echo(empty_run_line(result.stats), err=True)
     if with_report:
-        from webcorpus.report import write_report
+        from webcorpus.report import write_report, write_run_report
 
-        click.echo(f"report: {write_report(result.output)}", err=True)
-        result.publish()  # an output on object storage gets the report too
+        # on object storage the report is made from what it reads, pulled into a temporary folder, and put beside the run
+        click.echo(f"report: {write_run_report(result.url) if result.remote else write_report(result.output)}", err=True)
     sys.exit(result.exit_code)
 
 

@@ -18,9 +18,6 @@ from pathlib import Path
 import pytest
 
 from webcorpus import Pipeline
-from webcorpus.pipeline.remote_output import TIMES
-from webcorpus.pipeline.remote_tasks import run_remote_file_task
-from webcorpus.pipeline.tasks import FileTask
 
 from tests.conftest import REPO
 from tests.executors.test_ray import full_chain, output_digests
@@ -85,37 +82,79 @@ from webcorpus import Pipeline
 from tests.executors.test_ray import full_chain
 inputs, output, address = json.loads(sys.argv[1])
 result = Pipeline(full_chain(), input=inputs, output=output, workers=2, executor="ray", address=address).run(quiet=True)
-print(json.dumps({"exit": result.exit_code, "fatal": result.fatal, "tasks": result.stats.get("tasks")}))
+print(json.dumps({"exit": result.exit_code, "fatal": result.fatal, "tasks": result.stats.get("tasks"),
+                  "nodes": result.stats.get("nodes"), "storage": result.stats.get("storage")}))
 """
+
+#: what the driver's folders may hold at most at any moment: the ledger (markers, run.json, logs, stats.json)
+DRIVER_BYTES = 2 << 20
+DATA_SUFFIXES = (".parquet", ".bin", ".npy", ".u32", ".model", ".idx")
+
+
+def _folder_state(folders: list[Path]) -> tuple[int, set[str]]:
+    """Bytes under ``folders`` now, and the names of data files (shards, token files, dedup work) among them."""
+    size, data = 0, set()
+    for folder in folders:
+        for path in folder.rglob("*"):
+            try:
+                if path.is_file():
+                    size += path.stat().st_size
+                    if path.name.endswith(DATA_SUFFIXES):
+                        data.add(path.name)
+            except FileNotFoundError:  # removed while we looked
+                continue
+    return size, data
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
 def test_full_chain_on_two_ray_nodes_with_output_on_s3(tmp_path, shared_data, bucket, two_nodes):
     address, alive, ray_env_of_cluster = two_nodes
-    cpus = sorted(node["Resources"].get("CPU", 0) for node in alive)
-    assert cpus == [0, 2]  # the head runs no task: every file task runs on the other node
+    cpus = {node["NodeID"]: node["Resources"].get("CPU", 0) for node in alive}
+    assert sorted(cpus.values()) == [0, 2]  # the head runs no task: every task runs on the other node
+    worker_node = next(node for node, n in cpus.items() if n)
     inputs = _upload(small_inputs(shared_data), f"{bucket}/crawl")
     local = Pipeline(full_chain(), input=inputs, output=tmp_path / "local", workers=2).run(quiet=True)
     assert local.exit_code == 0
     # The driver finds the cluster's token in ~/.ray/auth_token of the cluster's home folder, as a user's would.
-    env = {**ray_env_of_cluster, "PYTHONPATH": str(REPO), "WEBCORPUS_STAGING": str(tmp_path / "driver-staging")}
-    driver = subprocess.run([sys.executable, "-c", DRIVER, json.dumps([inputs, f"{bucket}/run", address])],
-                            cwd=REPO, env=env, capture_output=True, text=True, timeout=1100)
-    assert driver.returncode == 0, driver.stderr[-3000:]
-    on_ray = json.loads(driver.stdout.strip().splitlines()[-1])
-    assert on_ray["exit"] == 0, (on_ray, driver.stderr[-3000:])
+    # Its folders: the ledger folder (WEBCORPUS_STAGING) and its temporary folder, watched while it runs.
+    driver_folders = [tmp_path / "driver-ledger", tmp_path / "driver-tmp"]
+    driver_folders[1].mkdir()
+    env = {**ray_env_of_cluster, "PYTHONPATH": str(REPO), "WEBCORPUS_STAGING": str(driver_folders[0]),
+           "TMPDIR": str(driver_folders[1])}
+    driver = subprocess.Popen([sys.executable, "-c", DRIVER, json.dumps([inputs, f"{bucket}/run", address])],
+                              cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak, seen = 0, set()
+    deadline = time.time() + 1100
+    while driver.poll() is None and time.time() < deadline:
+        size, data = _folder_state(driver_folders)
+        peak, seen = max(peak, size), seen | data
+        time.sleep(0.2)
+    stdout, stderr = driver.communicate(timeout=60)
+    assert driver.returncode == 0, stderr[-3000:]
+    on_ray = json.loads(stdout.strip().splitlines()[-1])
+    assert on_ray["exit"] == 0, (on_ray, stderr[-3000:])
     on_s3 = output_digests(download(f"{bucket}/run", tmp_path / "from-s3"))
-    assert on_s3.pop(TIMES)
     on_disk = output_digests(tmp_path / "local")
     assert any(name.startswith("tokens/llmc/") for name in on_disk) and any(name.startswith("documents/") for name in on_disk)
     assert on_s3 == on_disk
     assert on_ray["tasks"]["finished"] == local.stats["tasks"]["finished"] and not on_ray["tasks"]["failed"]
+    # The driver kept the ledger, not the data: no shard, token file or dedup work file ever on its disk.
+    assert not seen, sorted(seen)
+    assert 0 < peak <= DRIVER_BYTES, peak
+    # Every task ran on the worker node, every phase of dedup included; the driver's node is the head.
+    nodes = on_ray["nodes"]
+    assert nodes["driver"] != worker_node and nodes["driver"] in cpus
+    steps = {tuple(step["names"]): step for step in nodes["steps"]}
+    dedup = steps[("dedup",)]
+    assert dedup["tasks"] == {worker_node: 1}
+    phases = dedup["phases"]
+    assert {"dedup: hashing (MinHash)", "dedup: exact and URL duplicates", "dedup: candidate pairs (LSH)",
+            "dedup: writing kept documents"} <= set(phases), sorted(phases)
+    assert all(set(counts) == {worker_node} for counts in phases.values()), phases
+    for step in nodes["steps"]:
+        assert set(step["tasks"]) == {worker_node}, step
+    requests = on_ray["storage"]["total"]["requests"]
+    assert requests["put"] > 0 and requests["get"] > 0
     # The workers' scratch folders are gone: what they made is in the bucket only.
     assert not list((tmp_path / "node-2-scratch").glob("webcorpus-task-*"))
-
-
-def test_a_remote_file_task_refuses_folders_of_the_drivers_disk(tmp_path):
-    task = FileTask(str(tmp_path / "in.warc.gz"), str(tmp_path / "documents"), "s3://bucket/run/markers/step-0")
-    with pytest.raises(ValueError, match="object storage only"):
-        run_remote_file_task(task, [])

@@ -27,7 +27,7 @@ from webcorpus.decontam.contamination_filter import ITEM_PREFIX, REASON, Contami
 from webcorpus.document_shards import ShardWriter, remove_shards
 from webcorpus.ledger import Ledger, digest, input_identity
 from webcorpus.stages.base import OptionError, OptionErrors, StageStats
-from webcorpus.stages.global_stage import GlobalContext, GlobalStage
+from webcorpus.stages.global_stage import GlobalContext, GlobalStage, run_relative
 
 MIN_NGRAM = 5
 TOP_ITEMS = 20  # items named in the stats, most documents first
@@ -214,7 +214,7 @@ def _reset_if_changed(plan: Plan, inputs_key: str) -> None:
     """Start afresh when the work folder holds another run's work (other inputs, options or eval sets)."""
     described = {k: v for k, v in plan.__dict__.items() if k not in ("ledger", "work")}
     identities = [input_identity(f) for s in plan.sets for f in s.files]
-    fingerprint = digest(described, identities, inputs_key)
+    fingerprint = digest(run_relative(described, plan.work), identities, inputs_key)
     if plan.ledger.read("plan", expect={"fingerprint": fingerprint}) is not None:
         return
     plan.ledger.forget()  # the index is built afresh and each shard's task clears its own shards first

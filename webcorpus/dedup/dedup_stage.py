@@ -11,7 +11,7 @@ from webcorpus.dedup.plan import INLINE_DOCUMENTS, count_documents, partitions_f
 from webcorpus.dedup.shingles import MAX_NGRAM
 from webcorpus.ledger import digest
 from webcorpus.stages.base import OptionError
-from webcorpus.stages.global_stage import GlobalContext, GlobalStage
+from webcorpus.stages.global_stage import GlobalContext, GlobalStage, run_relative
 
 #: false negative weight of the LSH parameter search with / without exact confirmation
 RECALL_WEIGHT = {True: 0.95, False: 0.5}
@@ -191,7 +191,7 @@ def _reset_if_changed(plan: phases.Plan, inputs_key: str) -> None:
     """Start afresh when the work folder belongs to other inputs or options (resume only the same run):
     the ledger forgets the phases it holds, and the folders the phases write are emptied."""
     described = {k: v for k, v in plan.__dict__.items() if k not in ("counters", "ledger", "inline")}
-    fingerprint = digest({k: v for k, v in described.items() if k != "work"}, inputs_key)
+    fingerprint = digest(run_relative({k: v for k, v in described.items() if k != "work"}, plan.work), inputs_key)
     if plan.ledger.read("plan", expect={"fingerprint": fingerprint}) is not None:
         return
     plan.ledger.forget()

@@ -9,7 +9,7 @@ from webcorpus.ledger import digest
 from webcorpus.paragraph_dedup import phases
 from webcorpus.paragraph_dedup.plan import SIDE_FOLDER, TOO_SHORT, Plan
 from webcorpus.stages.base import OptionError
-from webcorpus.stages.global_stage import GlobalContext, GlobalStage
+from webcorpus.stages.global_stage import GlobalContext, GlobalStage, run_relative
 
 #: each phase in words, for progress bars
 PHASE_NAMES = {"hash": "hashing paragraphs", "decide": "choosing where each paragraph stays", "apply": "writing documents"}
@@ -106,7 +106,7 @@ def _reset_if_changed(plan: Plan, inputs_key: str) -> None:
     """Start afresh when the work folder belongs to other inputs or options (resume only the same run):
     the ledger forgets the phases, and the phases' folders and the dropped documents of the other run go."""
     described = {k: v for k, v in plan.__dict__.items() if k != "ledger"}
-    fingerprint = digest({k: v for k, v in described.items() if k != "work"}, inputs_key)
+    fingerprint = digest(run_relative({k: v for k, v in described.items() if k != "work"}, plan.work), inputs_key)
     if plan.ledger.read("plan", expect={"fingerprint": fingerprint}) is not None:
         return
     plan.ledger.forget()

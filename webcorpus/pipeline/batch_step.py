@@ -117,9 +117,7 @@ def file_task_on_node(place: Place, task: FileTask, stages: list, progress=None)
         for folder in (task.output_dir, task.excluded_dir):
             if folder:
                 place.clear(Path(folder).relative_to(place.path).as_posix(), task.task_id)
-    result = run_file_task(task, stages, progress)
-    result.shard_bytes = [os.path.getsize(os.path.join(task.output_dir, name)) for name in result.shards]
-    return result
+    return run_file_task(task, stages, progress)
 
 
 def placed(task: FileTask, place: Place) -> FileTask:
@@ -190,9 +188,7 @@ def join_on_node(place: Place, job, shipped=None, progress=None) -> TaskResult:
         excluded = Path(parts[0].excluded_dir).relative_to(place.path).as_posix()
         base = replace(parts[0], byte_range=None).task_id
         place.mirror.fetch([n for n in place.store.listing(excluded) if n[len(excluded) + 1:].startswith(base + RANGE_SEP)])
-    result = join_ranges((parts, done))
-    result.shard_bytes = [os.path.getsize(os.path.join(parts[0].output_dir, name)) for name in result.shards]
-    return result
+    return join_ranges((parts, done))
 
 
 def file_tasks(number: int, inputs: list[str], sizes: dict, out_dir: Path, output: Path, config: PipelineConfig) -> list[FileTask]:

@@ -98,7 +98,7 @@ def run_global_step(place: Place, job: GlobalJob, stage, progress=None) -> StepR
         workers=place.executor.workers,
         map=lambda fn, items: _map_with_progress(place, fn, items, ctx.phase or f"{stage.name}: {fn.__name__}", job.quiet, nodes),
         stats=StageStats(),
-        progress=lambda items, desc: _progress_iter(items, desc, job.quiet),
+        progress=lambda items, desc: _progress_iter(place, items, desc, job.quiet, nodes),
         timer=lambda desc: Timer(desc, job.quiet),
         ledger=ledger,
         inputs_key=inputs_key,
@@ -119,7 +119,7 @@ def run_global_step(place: Place, job: GlobalJob, stage, progress=None) -> StepR
     shards = [Path(p).relative_to(output).as_posix() for p in written]
     sizes = {name: os.path.getsize(output / name) for name in shards}
     result = StepResult(job.number, "global", [stage.name], shards, stats=ctx.stats.to_dict(), sizes=sizes,
-                        nodes={"step": {place.node: 1}, **{phase: dict(c) for phase, c in nodes.items()}})
+                        nodes={"tasks": {place.node: 1}, "phases": {phase: dict(c) for phase, c in nodes.items()}})
     markers.commit(step, {"name": stage.name, "stats": result.stats, "shards": shards, "sizes": sizes,
                           "input_stamps": job.identities, "nodes": result.nodes})
     return result
@@ -174,12 +174,16 @@ def _map_with_progress(place: Place, fn, items, desc: str, quiet: bool, nodes: d
     return [value for _, value in tagged]
 
 
-def _progress_iter(items, desc: str, quiet: bool):
+def _progress_iter(place: Place, items, desc: str, quiet: bool, nodes: dict):
+    """Work the stage does itself, item by item (a small dedup's phases), on this node: a bar, and the count."""
     items = list(items) if not hasattr(items, "__len__") else items
     progress = Progress(len(items), desc, quiet, unit="item")
+    counts = nodes.setdefault(desc, Counter())
     try:
         for item in items:
             yield item
+            counts[place.node] += 1
             progress.advance()
     finally:
         progress.close()
+    place.publish()  # the work is committed item by item: on object storage it reaches the store now

@@ -21,7 +21,7 @@ def describe_plan(config: PipelineConfig, inputs: list[str]) -> list[str]:
     steps = split_steps(config.stages)
     if is_remote(config.output):  # the layout is the staging folder's; the bucket is not read here
         output = staging_folder(config.output.rstrip("/"))
-        state = f"output: {config.output} on object storage, staged in {output}; a dry run does not read the bucket"
+        state = f"output: {config.output} on object storage (the driver keeps its ledger in {output}); a dry run does not read the bucket"
     else:
         output = Path(local_path(config.output)).absolute()
         state = _folder_state(output, config, inputs)

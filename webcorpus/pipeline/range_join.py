@@ -18,6 +18,7 @@ Order of the steps, and what a kill at each point leaves for the re-run:
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import replace
@@ -56,6 +57,7 @@ def join_ranges(job: tuple[list[FileTask], list[TaskResult]]) -> TaskResult:
     shards = joined[documents]
     result = merged_result(base, whole.source, done, [Path(p).name for p in shards])
     result.seconds = round(result.seconds + time.perf_counter() - start, 3)
+    result.shard_bytes = [os.path.getsize(p) for p in shards]
     whole.ledger.commit(base, result.to_dict())
     for folder, names in range_shards.items():  # by name: a finished range leaves no temporary file
         for name in names:

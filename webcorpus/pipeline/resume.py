@@ -153,7 +153,7 @@ def remove_leftovers(output: Path) -> int:
     return count
 
 
-def finished_run(output: Path, inputs: list[str], folder=None) -> tuple["RunResult | None", bool]:
+def finished_run(output: Path, inputs: list[str], folder=None) -> tuple[dict | None, bool]:
     """(the result of a run that finished and cleaned its intermediates, when its inputs are unchanged;
     whether the folder was cleared). With changed inputs the intermediates a resume would need are
     gone: the folder starts afresh."""
@@ -165,9 +165,7 @@ def finished_run(output: Path, inputs: list[str], folder=None) -> tuple["RunResu
         stats = json.loads((output / "stats.json").read_text(encoding="utf-8"))
         global_steps = sum(1 for stage in stats["stages"] if stage["kind"] == "global")
         stats["tasks"]["resumed"] = stats["tasks"]["finished"] + global_steps  # everything was skipped
-        from webcorpus.pipeline.runner import RunResult
-
-        return RunResult(output, stats, []), False
+        return stats, False
     run_json = (output / "run.json").read_text(encoding="utf-8")
     clear_output(output, folder)
     (output / "logs").mkdir(parents=True, exist_ok=True)

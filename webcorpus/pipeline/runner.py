@@ -48,7 +48,7 @@ from webcorpus.pipeline.steps import split_steps, step_output
 from webcorpus.pipeline.summary import empty_run_line
 from webcorpus.pipeline.tasks import StepResult
 from webcorpus.stages.requirements import MissingDependency, check_installed, install_line, is_installed
-from webcorpus.storage.run_folder import NodeItem, NodeResult, RunFolder, node_id
+from webcorpus.storage.run_folder import NODE_VARIABLE, NodeItem, NodeResult, RunFolder, driver_node, node_id
 from webcorpus.storage.urls import check_backend, check_writable, is_remote
 
 if TYPE_CHECKING:
@@ -165,16 +165,18 @@ def _run_locked(config: PipelineConfig, inputs: list[str], folder: RunFolder, ex
         log.info("removed %d temporary file(s) a killed run left", swept)
     started = time.time()
     if finished is not None:
-        log.info("this run finished earlier with the same inputs; nothing to do (%s)", folder.url)
+        log.info("this run finished earlier with the same inputs; nothing to do (%s)",
+                 f"{folder.url}/stats.json" if folder.remote else output / "stats.json")
         close_logging(handlers)
         folder.sync()
-        finished.folder = folder
-        return finished
+        return RunResult(output, finished, [], folder=folder)
     if restarted:
         log.info("the inputs changed since this run finished and its intermediates were removed: starting afresh")
     executor = executor or make_executor(config)
     folder.sync()  # run.json (and a changed config's cleared folders) reach the URL before any task
     step_stats: list[StepResult] = []  # what finished, for the stats.json of a run that stops too
+    named = os.environ.get(NODE_VARIABLE)
+    os.environ[NODE_VARIABLE] = driver_node(executor)  # what work in this process (and its pools) says it ran on
     try:
         for warning in config.input_warnings:
             log.warning("%s", warning)
@@ -241,6 +243,10 @@ def _run_locked(config: PipelineConfig, inputs: list[str], folder: RunFolder, ex
         raise
     finally:
         close_logging(handlers)
+        if named is None:
+            os.environ.pop(NODE_VARIABLE, None)
+        else:
+            os.environ[NODE_VARIABLE] = named
 
 
 def run_global(number, stage, inputs, sizes, out_dir, folder: RunFolder, last, executor, quiet, label="",
@@ -319,7 +325,7 @@ def documents_out(result: StepResult) -> int:
 def add_where_and_cost(stats: dict, step_stats: list[StepResult], folder: RunFolder) -> None:
     """stats.json's ``nodes`` (the driver's node; per step, and per phase of a global step, the tasks each node
     ran) and, on object storage, ``storage`` (requests by kind and bytes moved, the driver's and in all)."""
-    stats["nodes"] = {"driver": node_id(), "steps": [{"step": r.step, "names": r.names, **r.nodes} for r in step_stats]}
+    stats["nodes"] = {"driver": os.environ.get(NODE_VARIABLE) or node_id(), "steps": [{"step": r.step, "names": r.names, **r.nodes} for r in step_stats]}
     if folder.remote:
         stats["storage"] = folder.counts()
 

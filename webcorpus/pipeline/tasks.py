@@ -239,6 +239,7 @@ def run_file_task(task: FileTask, stages: list, progress: Callable[[int], None] 
         documents_read=records,
         documents_written=writer.rows_written,
         shards=[os.path.basename(p) for p in shards],
+        shard_bytes=[os.path.getsize(p) for p in shards],
         reader=report,
         stage_names=[s.name or type(s).__name__ for s in stages],
         stages=[s.pop_stats() for s in stages],

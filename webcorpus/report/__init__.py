@@ -26,4 +26,27 @@ def write_report(output_dir, train_dir=None, out_file=None, ablation_dir=None) -
     return path
 
 
-__all__ = ["write_report"]
+#: what the report reads of a run on object storage (token shards are described by their manifest alone)
+REPORT_READS = ("stats.json", "documents", "excluded", "dedup", "dedup_paragraphs", "quality_classifier",
+                "tokenizer/card.json", "tokens/manifest.json")
+
+
+def write_run_report(url: str) -> str:
+    """The report of a run on object storage, put beside it (``URL/report.html``); where it was put.
+
+    The report reads documents, so it is made where this runs: what it reads (``REPORT_READS``) is pulled
+    into a temporary folder, removed when the report is put."""
+    import tempfile
+
+    from webcorpus.storage.mirror import Mirror
+    from webcorpus.storage.store import ObjectStore
+
+    store = ObjectStore(url)
+    with tempfile.TemporaryDirectory(prefix="webcorpus-report-") as scratch:
+        Mirror(store, scratch).pull(list(REPORT_READS))
+        path = write_report(scratch)
+        store.put_file(path, "report.html")
+    return store.url_of("report.html")
+
+
+__all__ = ["write_report", "write_run_report"]

@@ -56,6 +56,8 @@ def gather(output_dir: str | Path, train_dir: str | Path | None = None, ablation
         "tokenizer": _tokenizer(output, stages),
         "training": _training(Path(train_dir)) if train_dir else None,
         "ablation": read_ablation(ablation_dir) if ablation_dir else None,
+        "nodes": stats.get("nodes"),  # the driver's node; per step (and phase) the tasks each node ran
+        "storage": stats.get("storage"),  # object-store requests by kind and bytes moved (an output URL)
         "timing": [{"name": s["name"], "kind": s["kind"], "seconds": s["seconds"], "setup_seconds": s.get("setup_seconds", 0.0)}
                    for s in stages if not s.get("skipped")],
         "bad_input": _bad_input(stats),

@@ -521,8 +521,33 @@ def _config(data: dict):
         "tasks, so with several workers they can exceed the wall-clock time), and the configuration the run used, as "
         "recorded in stats.json <code>run.config</code>.")
     config = yaml.safe_dump(json.loads(json.dumps(run.get("config"), default=str)), sort_keys=False, allow_unicode=True)
-    return (caption + chart + f'<table id="run-facts">{table}</table>'
-            f'<h3>Configuration (as a pipeline file)</h3><pre id="config-yaml">{escape(config)}</pre>'), None
+    return (caption + chart + f'<table id="run-facts">{table}</table>' + _where(data.get("nodes"), data.get("storage"))
+            + f'<h3>Configuration (as a pipeline file)</h3><pre id="config-yaml">{escape(config)}</pre>'), None
+
+
+def _where(nodes: dict | None, storage: dict | None) -> str:
+    """Where each step (and each phase of a global step) ran, and what the object store cost."""
+    html = ""
+    if nodes:
+        names = {node: f"node {i + 1}" for i, node in enumerate(dict.fromkeys(
+            [nodes["driver"]] + [n for step in nodes["steps"] for counts in [step.get("tasks", {}), *step.get("phases", {}).values()] for n in counts]))}
+        rows = []
+        for step in nodes["steps"]:
+            for part, counts in [(", ".join(step["names"]) or "read", step.get("tasks", {})), *step.get("phases", {}).items()]:
+                spread = ", ".join(f"{names[n]}: {numbers.count(c)}" for n, c in counts.items())
+                rows.append(f'<tr><td>{step["step"] + 1}</td><td>{escape(part)}</td><td>{escape(spread)}</td></tr>')
+        legend = "; ".join(f"{label} = <code>{escape(node[:16])}</code>" + (" (the driver's)" if node == nodes["driver"] else "")
+                           for node, label in names.items())
+        html += (f'<h3>Where it ran</h3>{_caption("Tasks each node ran, per step and per phase of a global step (stats.json <code>nodes</code>); " + legend + ".")}'
+                 f'<table id="nodes-table"><tr><th>step</th><th>stage or phase</th><th>tasks per node</th></tr>{"".join(rows)}</table>')
+    if storage:
+        total = storage["total"]
+        cells = "".join(f'<tr><td>{escape(kind)}</td>{_cell("requests", n)}<td class="num">{numbers.count(storage["driver"]["requests"].get(kind, 0))}</td></tr>'
+                        for kind, n in total["requests"].items())
+        moved = ", ".join(f"{direction} {numbers.size(n)}" for direction, n in total["bytes"].items())
+        html += (f'<h3>Object store</h3>{_caption("Requests by kind, the whole run and the driver&#39;s own (the ledger), and the bytes moved: " + escape(moved) + " (stats.json <code>storage</code>).")}'
+                 f'<table id="storage-table"><tr><th>request</th><th class="num">all</th><th class="num">driver</th></tr>{cells}</table>')
+    return html
 
 
 def _bad_input(data: dict):

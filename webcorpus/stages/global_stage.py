@@ -55,6 +55,20 @@ class GlobalContext:
             self.inputs_key = digest([input_identity(p) for p in self.inputs])
 
 
+def run_relative(value: Any, work: str | Path) -> Any:
+    """``value`` (a plan's fields) with every path inside the run folder made relative to it (the run folder
+    being two levels above the step's work folder ``work``): the key of a stage's resumable work must not
+    depend on where the run folder lies, since a step resumed on another machine sees it elsewhere."""
+    root = str(Path(work).parents[1])
+    if isinstance(value, (str, Path)) and str(value).startswith(root + "/"):
+        return str(value)[len(root) + 1:]
+    if isinstance(value, (list, tuple)):
+        return [run_relative(item, work) for item in value]
+    if isinstance(value, dict):
+        return {key: run_relative(item, work) for key, item in value.items()}
+    return value
+
+
 class GlobalStage(BaseStage):
     """Base class of a stage that runs as one step over all documents.
 

@@ -45,17 +45,40 @@ def staging_folder(url: str) -> Path:
     return Path(base) / hashlib.sha1(url.rstrip("/").encode()).hexdigest()[:16]
 
 
+#: the node of the node task a process was started by (its process pool's workers inherit it)
+NODE_VARIABLE = "WEBCORPUS_NODE_ID"
+
+
 def node_id() -> str:
-    """The Ray node this process runs on (a worker or a driver joined to a cluster), else ``host:<name>``."""
+    """The node this process runs on: a Ray worker's node, else the node its driver or node task said
+    (``WEBCORPUS_NODE_ID``, inherited by the processes they start), else ``host:<name>``."""
+    return _ray_worker_node() or os.environ.get(NODE_VARIABLE) or f"host:{socket.gethostname()}"
+
+
+def _ray_worker_node() -> str | None:
     import sys
 
-    if "ray" in sys.modules:
-        ray = sys.modules["ray"]
-        try:
-            if ray.is_initialized():
-                return ray.get_runtime_context().get_node_id()
-        except Exception:  # noqa: BLE001 - an old Ray, or a process Ray half set up: the host name then
-            pass
+    ray = sys.modules.get("ray")
+    if ray is None:
+        return None
+    try:
+        if ray.is_initialized():
+            context = ray.get_runtime_context()
+            if context.worker.mode == ray.WORKER_MODE:
+                return context.get_node_id()
+    except Exception:  # noqa: BLE001 - an old Ray, or a process Ray half set up: not a worker then
+        return None
+    return None
+
+
+def driver_node(executor) -> str:
+    """The node the driver runs on, named as its executor's tasks will name theirs: the Ray node it joined,
+    else ``host:<name>``."""
+    import sys
+
+    ray = sys.modules.get("ray")
+    if executor is not None and executor.name == "ray" and ray is not None and ray.is_initialized():
+        return ray.get_runtime_context().get_node_id()
     return f"host:{socket.gethostname()}"
 
 
@@ -123,17 +146,23 @@ class NodeTask:
         from webcorpus.executors.local import LocalExecutor
 
         scratch = Path(tempfile.mkdtemp(prefix="webcorpus-task-"))
+        before = os.environ.get(NODE_VARIABLE)
         try:
             store = ObjectStore(self.url)
             mirror = Mirror(store, scratch, interval=0)
             mirror.pull(node_item.pull)
             mirror.fetch(node_item.fetch)
             place = Place(scratch, node_id(), store, mirror, LocalExecutor(node_item.cpus))
+            os.environ[NODE_VARIABLE] = place.node  # the processes of its pool say the node they run on
             value = self.fn(place, node_item.item, shipped, progress)
             mirror.sync()
             return NodeResult(value, place.node, store.counts())
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+            if before is None:
+                os.environ.pop(NODE_VARIABLE, None)
+            else:
+                os.environ[NODE_VARIABLE] = before
 
 
 class RunFolder:
