@@ -28,6 +28,7 @@ log = logging.getLogger("webcorpus")
 
 def run_batch_step(number: int, stages: list, inputs: list[str], sizes: dict, out_dir: Path, folder: RunFolder,
                    config: PipelineConfig, executor, quiet: bool, label: str = "") -> StepResult:
+    folder.open_step(number)  # its task markers, where the driver reads them
     tasks = file_tasks(number, inputs, sizes, out_dir, folder.path, config)
     if number == 0:  # large crawl files: one task per byte range (pipeline/splits.py)
         tasks = split_large_files(tasks, config.split_bytes)
@@ -90,6 +91,7 @@ def run_batch_step(number: int, stages: list, inputs: list[str], sizes: dict, ou
         progress.close()
     if number == 0:  # files whose ranges all finished become the shards and result of one task
         tasks = join_split_files(tasks, results, folder, executor, nodes)
+    folder.close_step(number)
     ordered = [results[t.task_id] for t in tasks if t.task_id in results]
     done = [r for r in ordered if not r.failed]
     shards = [str(out_dir / name) for r in done for name in r.shards]

@@ -64,23 +64,26 @@ def first_changed_step(config: PipelineConfig, before: dict, now: dict) -> tuple
     ) for key in changed]
 
 
-def redo_from(output: Path, first: int) -> None:
+def redo_from(output: Path, first: int, folder=None) -> None:
     """Forget step ``first`` and every later step, so the re-run redoes them and keeps the steps before.
 
     Markers only: each task deletes its own shards before writing, and a global step whose inputs
     marker is gone clears its output and its stage's work (see run_global_step), so nothing of the
     earlier version is kept beside the new one. After a run that finished and removed its
     intermediates, every step is redone: the shards a later step would start from are gone.
+    ``folder`` (the RunFolder) forgets them where they are: on object storage, in the store too.
     """
-    markers = Ledger(output / "markers")
-    if markers.read("complete") is not None:  # the run finished and removed the shards a later step starts from
+    from webcorpus.storage.run_folder import RunFolder
+
+    folder = folder or RunFolder(output, str(output))
+    if Ledger(output / "markers").read("complete") is not None:  # the run finished and removed the shards a later step starts from
         first = 0
-        markers.forget("complete")
-    root = output / "markers"
-    numbers = {int(p.name.split(".")[0].split("-")[1]) for p in root.glob("step-*") if p.name.split(".")[0].split("-")[1].isdigit()} if root.is_dir() else set()
+        folder.forget_markers("complete")
+    steps = {name.split("/")[0].split(".")[0] for name in folder.marker_names() if name.startswith("step-")}
+    numbers = {int(step.split("-")[1]) for step in steps if step.split("-")[1].isdigit()}
     for number in sorted(n for n in numbers if n >= first):
-        markers.forget(f"step-{number}/")
-        markers.forget(f"step-{number}.")
+        folder.forget_markers(f"step-{number}/")
+        folder.forget_markers(f"step-{number}.")
 
 
 def prepare_output(output: Path, config: PipelineConfig, inputs: list[str], overwrite: bool | str, folder=None) -> list[str]:
@@ -103,7 +106,7 @@ def prepare_output(output: Path, config: PipelineConfig, inputs: list[str], over
             first, changes = first_changed_step(config, before.get("decides", {}), decides)
             if first is not None:  # a file a stage reads, or user code, changed: redo from its step on
                 notes.append(f"changed since this folder was made: {'; '.join(changes)}; redoing step {first} and after")
-                redo_from(output, first)
+                redo_from(output, first, folder)
         if previous != current and overwrite is False:
             raise ConfigError(
                 f"{config.source}: output {output} holds a run of another config or input list "

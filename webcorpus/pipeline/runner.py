@@ -282,12 +282,17 @@ class _Cpus:
 def on_a_node(folder: RunFolder, executor, fn, item: NodeItem, shipped=None):
     """``fn(place, item.item, shipped, progress)`` as one task on a node of ``executor``; its value (raises
     what the task raised, in one line)."""
-    values = []
-    executor.run(folder.node_task(fn), [item], shipped, lambda _item, value: values.append(value),
-                 needs=[_Cpus(max_task_cpus(executor, item.cpus))])
-    value = values[0]
-    if isinstance(value, Failure):
-        raise RuntimeError(value.error)
+    task = folder.node_task(fn)
+    if executor.name == "local":  # the one machine: run here, not in a process started for one task
+        value = task(item, shipped)
+    else:
+        values = []
+        executor.run(task, [item], shipped, lambda _item, value: values.append(value),
+                     needs=[_Cpus(max_task_cpus(executor, item.cpus))])
+        value = values[0]
+    if isinstance(value, Failure):  # the task's exception as text: a ConfigError stays one (exit 2)
+        kind, _, message = value.error.partition(": ")
+        raise ConfigError(message) if kind in ("ConfigError", "OutputInUse") else RuntimeError(value.error)
     if isinstance(value, NodeResult):
         folder.add_task_counts(value.storage)
         value = value.value

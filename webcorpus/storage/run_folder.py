@@ -30,12 +30,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from webcorpus.cache import cache_dir
+from webcorpus.ledger import MARKER_SUFFIX, Ledger
 from webcorpus.storage.mirror import Mirror
 from webcorpus.storage.store import ObjectStore
 from webcorpus.storage.urls import is_remote, local_path
 
-#: what the driver pulls of a run on object storage: the ledger, never a document
-LEDGER_PARTS = ("run.json", "stats.json", "markers", "logs")
+#: what the driver pulls of a run on object storage when it starts (with the steps' own markers): never a document
+LEDGER_PARTS = ("run.json", "stats.json", "logs")
 
 
 def staging_folder(url: str) -> Path:
@@ -225,6 +226,21 @@ class RunFolder:
     def counts(self) -> dict:
         return {}
 
+    def marker_names(self) -> list[str]:
+        """Every committed marker's name (relative to ``markers/``, ``.done`` included)."""
+        root = self.path / "markers"
+        return sorted(p.relative_to(root).as_posix() for p in root.rglob(f"*{MARKER_SUFFIX}")) if root.is_dir() else []
+
+    def forget_markers(self, prefix: str) -> None:
+        """Forget the markers whose names (relative to ``markers/``) start with ``prefix``: that work is redone."""
+        Ledger(self.path / "markers").forget(prefix)
+
+    def open_step(self, number: int) -> None:
+        """Before a per-batch step: its task markers where the driver reads them (on object storage, pulled)."""
+
+    def close_step(self, number: int) -> None:
+        """After a per-batch step: the driver's disk no longer holds its task markers (on object storage)."""
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url!r})"
 
@@ -240,6 +256,7 @@ class ObjectRunFolder(RunFolder):
         self.store = ObjectStore(url)
         self.mirror = Mirror(self.store, self.path)
         self.tasks: dict = {}  # storage counts the tasks reported, added up
+        self._markers: dict[str, int] = {}  # the store's markers when the run started, and those of closed steps
 
     def node_task(self, fn: Callable) -> NodeTask:
         return NodeTask(fn, self.url, None)
@@ -248,11 +265,41 @@ class ObjectRunFolder(RunFolder):
         raise RuntimeError("on object storage the driver has no place for data: run the work as a node task")
 
     def start(self) -> None:
-        """A fresh ledger folder with the ledger the store holds (markers listed, never a document)."""
+        """A fresh ledger folder with the ledger the store holds: run.json, stats.json, the log and the steps'
+        own markers (``markers/step-N.done``); a per-batch step's task markers come when the step starts
+        (:meth:`open_step`), and never a document."""
         shutil.rmtree(self.path, ignore_errors=True)
         self.path.mkdir(parents=True, exist_ok=True)
         self.mirror.published.clear()
         self.mirror.pull(list(LEDGER_PARTS))
+        self._markers = self.store.listing("markers")
+        self.mirror.fetch([name for name in self._markers if name.count("/") == 1])
+
+    def marker_names(self) -> list[str]:
+        return sorted({name[len("markers/"):] for name in self._markers} | set(super().marker_names()))
+
+    def forget_markers(self, prefix: str) -> None:
+        gone = [name for name in self._markers if name[len("markers/"):].startswith(prefix) and name.endswith(MARKER_SUFFIX)]
+        self.store.delete(gone)
+        for name in gone:
+            self.mirror.published.pop(name, None)
+        self._markers = {k: v for k, v in self._markers.items() if k not in gone}
+        super().forget_markers(prefix)
+
+    def open_step(self, number: int) -> None:
+        prefix = f"markers/step-{number}/"
+        self.mirror.fetch([name for name in self._markers if name.startswith(prefix) and name.count("/") == 2])
+
+    def close_step(self, number: int) -> None:
+        """The step's task markers leave the driver's disk (the store keeps them): what it holds stays one
+        step's ledger, whatever the number of steps."""
+        self.sync()
+        folder = self.path / "markers" / f"step-{number}"
+        for path in folder.glob(f"*{MARKER_SUFFIX}") if folder.is_dir() else []:
+            relative = path.relative_to(self.path).as_posix()
+            self._markers[relative] = path.stat().st_size
+            self.mirror.published.pop(relative, None)
+            path.unlink()
 
     def sync(self, soon: bool = False) -> None:
         self.mirror.sync(soon)
