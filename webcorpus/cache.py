@@ -1,4 +1,4 @@
-"""Where webcorpus keeps what it can rebuild on this machine (blocklist indexes, staging copies of runs
+"""Where webcorpus keeps what it can rebuild on this machine (blocklist indexes, the ledger folders of runs
 on object storage): one folder, chosen the same way for every user of it."""
 from __future__ import annotations
 

@@ -10,9 +10,9 @@ left, by its own rule). Two questions recur and have one answer each here:
 * "do I hold a finished result for these inputs and options?" — :func:`digest` of them, kept in
   the marker, compared on read (:meth:`Ledger.read` with ``expect``).
 
-On object storage (fsspec; no rename there) the run is staged locally and mirrored in commit
-order, and workers put their payloads before their marker (pipeline/remote_output.py,
-remote_tasks.py): the ledger's rules hold unchanged. The lock on a run folder is a lease with an
+On object storage (fsspec; no rename there) every task writes a local folder with the run's layout and
+puts its payloads before its marker, and the driver's ledger folder is published the same way
+(webcorpus/storage/): the ledger's rules hold unchanged. The lock on a run folder is a lease with an
 owner and a heartbeat, taken before the first commit: a file created with ``O_EXCL``
 (:class:`Lease`), or on object storage an object created with a conditional put
 (:class:`ObjectLease`). See docs/architecture.md.

@@ -19,7 +19,7 @@ def describe_plan(config: PipelineConfig, inputs: list[str]) -> list[str]:
     """Lines that say what a run of ``config`` on ``inputs`` would do: its steps with their stages,
     inputs and outputs, and for each what is already finished in OUTPUT (a resume skips it)."""
     steps = split_steps(config.stages)
-    if is_remote(config.output):  # the layout is the staging folder's; the bucket is not read here
+    if is_remote(config.output):  # the driver's ledger folder; the bucket is not read here
         output = staging_folder(config.output.rstrip("/"))
         state = f"output: {config.output} on object storage (the driver keeps its ledger in {output}); a dry run does not read the bucket"
     else:
