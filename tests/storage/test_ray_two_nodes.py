@@ -146,8 +146,8 @@ def test_full_chain_on_two_ray_nodes_with_output_on_s3(tmp_path, shared_data, bu
     nodes = on_ray["nodes"]
     assert nodes["driver"] != worker_node and nodes["driver"] in cpus
     steps = {tuple(step["names"]): step for step in nodes["steps"]}
-    dedup = steps[("dedup",)]
-    assert dedup["tasks"] == {worker_node: 1}
+    dedup = steps[("dedup",)]  # its phases are tasks on the cluster; the driver keeps the step's ledger only
+    assert set(dedup["tasks"]) == {worker_node} and sum(dedup["tasks"].values()) >= 9
     phases = dedup["phases"]
     assert {"dedup: hashing (MinHash)", "dedup: exact and URL duplicates", "dedup: candidate pairs (LSH)",
             "dedup: writing kept documents"} <= set(phases), sorted(phases)

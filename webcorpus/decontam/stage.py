@@ -13,6 +13,8 @@ number of workers.
 """
 from __future__ import annotations
 
+import os
+
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,7 +136,7 @@ class Decontaminate(GlobalStage):
             ctx.phase_map("decontaminate: checking documents", apply_to_shard, todo)
         results = [plan.ledger.read(_task(i)) for i in shards]
         _add_stats(ctx.stats, meta, [StageStats.from_dict(r["stats"]) for r in results])
-        return [path for r in results for path in r["outputs"]]
+        return [str(Path(ctx.output_dir) / name) for r in results for name in r["outputs"]]
 
 
 def _eval_set_errors(spec, fields, id_field) -> list[OptionError]:
@@ -189,7 +191,8 @@ def apply_to_shard(task: tuple[Plan, int]) -> dict:
         if excluded is not None:
             excluded.abort()
         raise
-    return plan.ledger.commit(_task(shard), {"outputs": outputs, "stats": check.pop_stats().to_dict()})
+    # names, not paths: the marker holds for the run folder wherever it lies (another machine resumes from it)
+    return plan.ledger.commit(_task(shard), {"outputs": [os.path.basename(p) for p in outputs], "stats": check.pop_stats().to_dict()})
 
 
 def _add_stats(stats: StageStats, meta: dict, shards: list[StageStats]) -> None:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from webcorpus.storage.run_folder import local_folder
+
 RECORD = np.dtype([("key", "<u8"), ("doc", "<u8"), ("handle", "<u8")])
 
 
@@ -47,7 +49,7 @@ def write_partitioned(root: Path, kind: str, shard: int, records: np.ndarray, pa
 
 def read_partition(root: Path, kind: str, partition: int) -> np.ndarray:
     """Every record of one partition, from all shards."""
-    folder = root / kind / f"{partition:03d}"
+    folder = local_folder(root / kind / f"{partition:03d}")
     parts = [np.load(path) for path in sorted(folder.glob("*.npy"))] if folder.exists() else []
     return np.concatenate(parts) if parts else np.zeros(0, RECORD)
 

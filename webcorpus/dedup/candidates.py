@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from webcorpus.dedup import bands as band_files
+from webcorpus.storage.run_folder import local, local_folder
 from webcorpus.dedup.clusters import candidate_pairs, confirm
 from webcorpus.dedup.exact import EDGE, group_edges, hash64, url_key
 from webcorpus.dedup.minhash import band_keys, signatures as minhash_signatures
@@ -29,7 +30,7 @@ def _text_column(schema: pa.Schema) -> str:
 def signatures(task: tuple[Plan, int]) -> dict:
     plan, shard = task
     root = plan.root
-    parquet = pq.ParquetFile(plan.inputs[shard], pre_buffer=False)  # pre-buffering keeps every row group read
+    parquet = pq.ParquetFile(local(plan.inputs[shard]), pre_buffer=False)  # pre-buffering keeps every row group read
     text_name = _text_column(parquet.schema_arrow)
     columns = [c for c in (ID, URL_COLUMN, DATE, text_name) if c in parquet.schema_arrow.names]
     meta = []  # one small table per batch: Arrow columns, not Python objects
@@ -125,8 +126,8 @@ class ShingleStore:
     def __call__(self, handle: int) -> np.ndarray:
         shard, row = handle >> 32, handle & 0xFFFFFFFF
         if shard not in self._files:
-            values = os.open(self.root / "shingles" / f"{shard:05d}.u32", os.O_RDONLY)
-            offsets = os.open(self.root / "shingles" / f"{shard:05d}.offsets.npy", os.O_RDONLY)
+            values = os.open(local(self.root / "shingles" / f"{shard:05d}.u32"), os.O_RDONLY)
+            offsets = os.open(local(self.root / "shingles" / f"{shard:05d}.offsets.npy"), os.O_RDONLY)
             header = os.pread(offsets, 256, 0)
             # .npy header: magic, version, then its length in 2 bytes (format 1.0) or 4 (2.0 and later)
             header_size = 10 + int.from_bytes(header[8:10], "little") if header[6] == 1 else 12 + int.from_bytes(header[8:12], "little")
@@ -147,7 +148,7 @@ def near_pairs(task: tuple[Plan, int]) -> dict:
     (a true duplicate pair shares most of its bands, which land in different partitions)."""
     plan, partition = task
     records = band_files.read_partition(plan.root, "bands", partition)
-    skip = [np.load(p) for p in sorted((plan.root / "skip").glob("*.npy"))]
+    skip = [np.load(p) for p in sorted(local_folder(plan.root / "skip").glob("*.npy"))]
     skip = np.concatenate(skip) if skip else np.zeros(0, np.uint64)
     if len(skip) and len(records):
         records = records[~np.isin(records["handle"], skip)]

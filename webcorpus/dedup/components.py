@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from webcorpus.dedup import bands as band_files
+from webcorpus.storage.run_folder import local, local_folder
 from webcorpus.dedup.exact import EDGE
 from webcorpus.dedup.plan import Plan, finish, write_parquet
 from webcorpus.dedup.shingles import fmix64
@@ -50,6 +51,7 @@ def _round_dir(plan: Plan, round_: int) -> Path:
 def _load_edges(folder: Path) -> tuple[np.ndarray, int]:
     """The distinct directed edges of one partition, without self-loops, sorted by (source, target);
     and how many records were read."""
+    folder = local_folder(folder)
     parts = [np.load(path) for path in sorted(folder.glob("*.npy"))] if folder.exists() else []
     edges = np.concatenate(parts) if parts else np.zeros(0, EDGE)
     loaded = len(edges)
@@ -70,7 +72,7 @@ def _groups(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def graph_edges(task: tuple[Plan, int]) -> dict:
     """Round 0's input: the exact, URL and near edges of one partition, both directions, by source partition."""
     plan, partition = task
-    edges = [np.load(p) for p in (plan.root / "edges" / f"exact.{partition:03d}.npy", plan.root / "edges" / f"near.{partition:03d}.npy") if p.exists()]
+    edges = [np.load(p) for p in (local(plan.root / "edges" / f"exact.{partition:03d}.npy"), local(plan.root / "edges" / f"near.{partition:03d}.npy")) if p.exists()]
     edges = np.concatenate(edges) if edges else np.zeros(0, EDGE)
     _scatter(plan, _round_dir(plan, 0), partition, edges["a"], edges["b"])
     return finish(plan, "graph", partition, {"edges": len(edges)})
@@ -116,7 +118,7 @@ def component_labels(task: tuple[Plan, int, int]) -> dict:
     pieces = []
     for shard in np.unique(shards).tolist():
         mine = np.flatnonzero(shards == shard)
-        docs = pq.read_table(plan.root / "docs" / f"{shard:05d}.parquet", columns=list(MEMBER_COLUMNS)).take(pa.array(rows[mine]))
+        docs = pq.read_table(local(plan.root / "docs" / f"{shard:05d}.parquet"), columns=list(MEMBER_COLUMNS)).take(pa.array(rows[mine]))
         pieces.append(docs.append_column("label", pa.array(labels[mine])).append_column("handle", pa.array(nodes[mine])))
     schema = pa.schema([("id", pa.string()), ("date", pa.string()), ("length", pa.int64()), ("content", pa.uint64()),
                         ("url", pa.uint64()), ("label", pa.uint64()), ("handle", pa.uint64())])

@@ -2,11 +2,14 @@
 input shard. Pure functions of (plan, task index); see :mod:`webcorpus.dedup.phases`."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from webcorpus.dedup import bands as band_files
+from webcorpus.storage.run_folder import local, local_folder
 from webcorpus.dedup.clusters import keep_order
 from webcorpus.dedup.exact import EXACT, NEAR, URL
 from webcorpus.dedup.plan import Plan, finish, write_parquet
@@ -27,7 +30,7 @@ def decide(task: tuple[Plan, int]) -> dict:
     Members are ordered by handle before the keep rule, so ties of equal keys fall as in a single union-find.
     """
     plan, partition = task
-    folder = plan.root / "members" / f"{partition:03d}"
+    folder = local_folder(plan.root / "members" / f"{partition:03d}")
     table = pa.concat_tables([pq.read_table(p) for p in sorted(folder.glob("*.parquet"))])
     labels, handles = table["label"].to_numpy(), table["handle"].to_numpy()
     order = np.lexsort((handles, labels))
@@ -90,9 +93,9 @@ def apply_decisions(task: tuple[Plan, int]) -> dict:
     remove_shards(plan.output_dir, prefix)
     if plan.removed_dir:
         remove_shards(plan.removed_dir, prefix)
-    decided = sorted((plan.root / "decisions" / f"{shard:05d}").glob("*.parquet"))
+    decided = sorted(local_folder(plan.root / "decisions" / f"{shard:05d}").glob("*.parquet"))
     decisions = pa.concat_tables([pq.read_table(p) for p in decided]) if decided else _NO_DECISIONS.empty_table()
-    parquet = pq.ParquetFile(plan.inputs[shard], pre_buffer=False)  # pre-buffering keeps every row group read
+    parquet = pq.ParquetFile(local(plan.inputs[shard]), pre_buffer=False)  # pre-buffering keeps every row group read
     n = parquet.metadata.num_rows
     decided_rows = decisions["row"].to_numpy()
     cluster = np.full(n, None, dtype=object)
@@ -132,4 +135,7 @@ def apply_decisions(task: tuple[Plan, int]) -> dict:
         if removed_writer:
             removed_writer.abort()
         raise
-    return finish(plan, "filter", shard, {"documents_in": n, "documents_out": kept_total, "outputs": outputs, "removed_outputs": removed_outputs})
+    # names, not paths: the marker holds for the run folder wherever it lies (another machine resumes from it)
+    return finish(plan, "filter", shard, {"documents_in": n, "documents_out": kept_total,
+                                          "outputs": [os.path.basename(p) for p in outputs],
+                                          "removed_outputs": [os.path.basename(p) for p in removed_outputs]})

@@ -29,6 +29,7 @@ class Dedup(GlobalStage):
 
     name = "dedup"
     run_folders = ("dedup",)
+    spreads = True  # every phase gets what it reads through storage.run_folder.local: any node can run it
     requires = {"datasketch": "datasketch", "scipy": "scipy"}
 
     def __init__(
@@ -86,7 +87,7 @@ class Dedup(GlobalStage):
 
     def plan(self, ctx: GlobalContext) -> phases.Plan:
         bands, rows = self.lsh_shape()
-        documents = count_documents(ctx.inputs)
+        documents = (ctx.count_rows or count_documents)(ctx.inputs)
         return phases.Plan(
             inputs=tuple(str(p) for p in ctx.inputs),
             work=str(ctx.work_dir),
@@ -95,7 +96,7 @@ class Dedup(GlobalStage):
             threshold=self.threshold, ngram=self.ngram, num_perm=self.num_perm, bands=bands, rows=rows,
             seed=self.seed, confirm=self.confirm, exact=self.exact, url=self.url, keep=self.keep,
             partitions=partitions_for(documents, self.partitions), batch_size=self.batch_size, ledger=ctx.ledger,
-            inline=documents <= INLINE_DOCUMENTS,
+            inline=documents <= INLINE_DOCUMENTS and not ctx.spread,
         )
 
     def run(self, ctx: GlobalContext) -> list[str]:
@@ -126,7 +127,7 @@ class Dedup(GlobalStage):
                 for key, value in result.items():
                     if key != "documents":
                         stats.counters[key] += value
-        return [path for r in results["filter"] for path in r["outputs"]]
+        return [str(ctx.output_dir / name) for r in results["filter"] for name in r["outputs"]]
 
 
 def _run_phase(ctx: GlobalContext, plan: phases.Plan, phase: str, function, indices, round_: int | None = None) -> list[dict]:

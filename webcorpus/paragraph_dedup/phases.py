@@ -17,6 +17,8 @@ records or one partition's.
 """
 from __future__ import annotations
 
+import os
+
 import json
 
 import numpy as np
@@ -167,7 +169,9 @@ def apply_removals(task: tuple[Plan, int]) -> dict:
             dropped.abort()
         raise
     result["documents_out"] = result["documents_in"] - result["dropped_too_short"]
-    return finish(plan, "apply", shard, {**result, "outputs": outputs, "dropped_outputs": dropped_outputs})
+    # names, not paths: the marker holds for the run folder wherever it lies (another machine resumes from it)
+    return finish(plan, "apply", shard, {**result, "outputs": [os.path.basename(p) for p in outputs],
+                                         "dropped_outputs": [os.path.basename(p) for p in dropped_outputs]})
 
 
 def _without_removed(table: pa.Table, texts: list, here: np.ndarray, start: int, plan: Plan, result: dict):

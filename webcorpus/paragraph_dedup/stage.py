@@ -1,6 +1,8 @@
 """The ``dedup_paragraphs`` global stage: a paragraph repeated across documents is kept in one of them."""
 from __future__ import annotations
 
+import os
+
 import shutil
 from typing import Annotated
 
@@ -86,7 +88,7 @@ class DedupParagraphs(GlobalStage):
         examples = {key: text for r in results["apply"] for key, text in r["examples"].items()}
         stats.details["most_repeated"] = [{"documents": documents, "occurrences": occurrences, "text": examples.get(str(key), "")}
                                           for key, documents, occurrences, _, _ in top]
-        return [path for r in results["apply"] for path in r["outputs"]]
+        return [str(ctx.output_dir / name) for r in results["apply"] for name in r["outputs"]]
 
 
 def _run_phase(ctx: GlobalContext, plan: Plan, phase: str, function, indices) -> list[dict]:

@@ -10,6 +10,7 @@ earlier and reads what the step returns.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -25,7 +26,10 @@ from webcorpus.pipeline.progress import NOTE, Progress, Timer
 from webcorpus.pipeline.tasks import StepResult
 from webcorpus.stages.base import OptionError, StageStats
 from webcorpus.stages.global_stage import GlobalContext
-from webcorpus.storage.run_folder import NodeItem, Place, node_id
+from webcorpus.executors.base import Failure
+from webcorpus.ledger import commit_json
+from webcorpus.storage.relocate import relocate
+from webcorpus.storage.run_folder import NodeItem, NodeResult, Place, RunFolder, node_id
 
 log = logging.getLogger("webcorpus")
 
@@ -64,8 +68,10 @@ def finished_earlier(markers: Ledger, job: GlobalJob) -> StepResult | None:
     return None
 
 
-def run_global_step(place: Place, job: GlobalJob, stage, progress=None) -> StepResult:
-    """Run ``stage`` over ``job.inputs`` in ``place`` (the run folder as this node sees it); shards relative."""
+def run_global_step(place: Place, job: GlobalJob, stage, progress=None, spread: bool = False) -> StepResult:
+    """Run ``stage`` over ``job.inputs`` in ``place`` (the run folder as this node sees it); shards relative.
+    ``spread``: ``place`` is the driver's ledger folder on object storage and every phase a node task
+    (:class:`SpreadMap`): the step's data is in the store, never here."""
     output = place.path
     markers = Ledger(output / "markers")
     step = f"step-{job.number}"
@@ -85,6 +91,9 @@ def run_global_step(place: Place, job: GlobalJob, stage, progress=None) -> StepR
         ledger.forget()
         for stale in list_shards(out_dir):  # a fresh start: no shard of an earlier attempt stays in the output
             os.unlink(stale)
+        if spread:  # … nor, in the store, any work, output or side output of an earlier attempt
+            for folder in [f"steps/{step}", *getattr(stage, "run_folders", ()), *([job.out_dir] if job.last else [])]:
+                place.clear_folder(folder)
         markers.commit(f"{step}.inputs", {"key": inputs_key, "identities": job.identities})
     work = output / "steps" / step
     work.mkdir(parents=True, exist_ok=True)
@@ -103,6 +112,8 @@ def run_global_step(place: Place, job: GlobalJob, stage, progress=None) -> StepR
         ledger=ledger,
         inputs_key=inputs_key,
         excluded_dir=output / "excluded" if job.excluded else None,
+        spread=spread,
+        count_rows=place.rows,
     )
     if not job.quiet:
         log.log(NOTE, "%s: %d shard(s) in", job.label or stage.name, len(inputs))
@@ -114,15 +125,58 @@ def run_global_step(place: Place, job: GlobalJob, stage, progress=None) -> StepR
     ctx.stats.seconds += time.perf_counter() - start
     if written is None:  # passes documents through unchanged
         written = link_into(inputs, out_dir) if job.last else list(inputs)
-    ctx.stats.documents_in = count_rows(inputs)
-    ctx.stats.documents_out = count_rows(written)
+    ctx.stats.documents_in = place.rows(inputs)
+    ctx.stats.documents_out = place.rows(written)
     shards = [Path(p).relative_to(output).as_posix() for p in written]
-    sizes = {name: os.path.getsize(output / name) for name in shards}
+    sizes = {Path(p).relative_to(output).as_posix(): size for p, size in place.sizes(written).items()}
     result = StepResult(job.number, "global", [stage.name], shards, stats=ctx.stats.to_dict(), sizes=sizes,
-                        nodes={"tasks": {place.node: 1}, "phases": {phase: dict(c) for phase, c in nodes.items()}})
+                        nodes={"tasks": dict(sum(nodes.values(), Counter())) if spread else {place.node: 1},
+                               "phases": {phase: dict(c) for phase, c in nodes.items()}})
     markers.commit(step, {"name": stage.name, "stats": result.stats, "shards": shards, "sizes": sizes,
                           "input_stamps": job.identities, "nodes": result.nodes})
     return result
+
+
+class SpreadMap:
+    """The map of a global step whose orchestration runs on the driver (object storage): each item a node
+    task on any node of ``executor``, getting what it reads from the store where it runs; the markers the
+    tasks committed come back into the driver's ledger (no get), what they cost into the run's counts."""
+
+    def __init__(self, executor, folder: RunFolder):
+        self.executor, self.folder = executor, folder
+        self.name, self.workers = executor.name, executor.workers
+
+    def map(self, fn, items, on_done=None) -> list:
+        root = str(self.folder.path)
+        node_items = [NodeItem((fn, item, root)) for item in items]
+        values: dict[int, object] = {}
+
+        def on_result(node_item, value) -> None:
+            if isinstance(value, NodeResult):
+                self.folder.add_task_counts(value.storage)
+                for name, data in value.markers.items():
+                    commit_json(self.folder.path / name, json.loads(data))
+                    self.folder.adopt(self.folder.path / name)  # the task put it: the driver's copy is not put again
+                value = value.value
+            values[id(node_item)] = value
+            if on_done:
+                on_done()
+
+        self.executor.run(self.folder.node_task(_phase_on_node), node_items, None, on_result)
+        out = []
+        for node_item in node_items:
+            value = values.get(id(node_item), Failure("no result (interrupted)"))
+            if isinstance(value, Failure):
+                raise RuntimeError(f"{getattr(fn, '__name__', 'task')}: {value.error}")
+            out.append(value)
+        return out
+
+
+def _phase_on_node(place: Place, job, shipped=None, progress=None):
+    """One phase task of a spread global step, on the node that runs it: its item's paths moved from the
+    driver's folder to this node's place, and its value's moved back."""
+    fn, item, root = job
+    return relocate(fn(relocate(item, root, str(place.path))), str(place.path), root)
 
 
 def count_rows(shards: list[str]) -> int:

@@ -37,7 +37,7 @@ from webcorpus.ledger import Ledger, LeaseHeld, commit_json, input_identity
 from webcorpus.pipeline.batch_step import run_batch_step
 from webcorpus.pipeline.config import ConfigError, PipelineConfig, resolve_inputs
 from webcorpus.pipeline.failures import exit_code_of, explain, task_error_needs_action
-from webcorpus.pipeline.global_step import GlobalJob, finished_earlier, node_item, run_global_step
+from webcorpus.pipeline.global_step import GlobalJob, SpreadMap, finished_earlier, node_item, run_global_step
 from webcorpus.pipeline.logs import FILE_ONLY, close_logging, setup_logging
 from webcorpus.pipeline.progress import NOTE, step_label
 from webcorpus.pipeline.publish import publish
@@ -263,6 +263,11 @@ def run_global(number, stage, inputs, sizes, out_dir, folder: RunFolder, last, e
         result = done
     elif not folder.remote:
         result = run_global_step(folder.place(executor), job, stage)
+    elif stage.spreads:  # the step's ledger here, each phase task on any node: the cluster works for it
+        log.info("%s: each phase's tasks on the nodes of the %s executor", label or stage.name, executor.name)
+        folder.open_step(number)
+        result = run_global_step(folder.place(SpreadMap(executor, folder)), job, stage, spread=True)
+        folder.close_step(number)
     else:
         log.info("%s: one task on a node of the %s executor, its phases in %d process(es) there", label or stage.name,
                  executor.name, executor.workers)

@@ -39,6 +39,11 @@ class GlobalContext:
     phase: str | None = None
     #: where dropped documents go (``OUTPUT/excluded/``) when the run writes them, else None
     excluded_dir: Path | None = None
+    #: every phase must go through ``map`` (each task then runs on any node and gets what it reads where it
+    #: runs): set when the step's orchestration runs where the documents are not (the driver, on object storage)
+    spread: bool = False
+    #: rows of shards of the run, from their footers (where the shards are not on this machine: from the store)
+    count_rows: Callable[[list], int] | None = None
 
     def phase_map(self, label: str, fn: Callable, items: Sequence[Any]) -> list:
         """``map`` under a plain name, which its progress bar shows instead of the function's name."""
@@ -79,6 +84,10 @@ class GlobalStage(BaseStage):
     """
 
     is_global = True
+    #: its phase functions get what they read with ``storage.run_folder.local``/``local_folder`` and it counts
+    #: rows with ``ctx.count_rows``: on object storage its phases then run as node tasks on any node, and the
+    #: step's orchestration on the driver, which keeps the step's ledger only
+    spreads = False
     #: the folders of the run (beside documents/) the stage reads or writes, e.g. ``("tokenizer",)``: a node that
     #: runs the step on object storage pulls them, with the step's inputs and work folder
     run_folders: tuple[str, ...] = ()

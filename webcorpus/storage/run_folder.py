@@ -31,7 +31,7 @@ from typing import Any, Callable
 
 from webcorpus.cache import cache_dir
 from webcorpus.ledger import MARKER_SUFFIX, Ledger
-from webcorpus.storage.mirror import Mirror
+from webcorpus.storage.mirror import Mirror, is_commit
 from webcorpus.storage.store import ObjectStore
 from webcorpus.storage.urls import is_remote, local_path
 
@@ -113,6 +113,75 @@ class Place:
     def counts(self) -> dict:
         return self.store.counts() if self.store else {}
 
+    def rows(self, paths: list[str]) -> int:
+        """Rows of Parquet shards of the run, from their footers: read here, or from the store where a
+        shard is not on this machine (a footer read, never the shard)."""
+        import pyarrow.parquet as pq
+
+        total = 0
+        for path in paths:
+            if self.store is None or os.path.exists(path):
+                total += pq.ParquetFile(path).metadata.num_rows
+                continue
+            self.store.requests["get"] += 1
+            with self.store.fs.open(self.store.key(Path(path).relative_to(self.path).as_posix()), "rb") as handle:
+                total += pq.ParquetFile(handle).metadata.num_rows
+        return total
+
+    def sizes(self, paths: list[str]) -> dict[str, int]:
+        """``{path: bytes}`` of files of the run, here or in the store (one listing per folder)."""
+        found, listed = {}, {}
+        for path in paths:
+            if self.store is None or os.path.exists(path):
+                found[path] = os.path.getsize(path)
+                continue
+            relative = Path(path).relative_to(self.path).as_posix()
+            folder = relative.rsplit("/", 1)[0]
+            if folder not in listed:
+                listed[folder] = self.store.listing(folder)
+            found[path] = listed[folder][relative]
+        return found
+
+    def clear_folder(self, relative: str) -> None:
+        """Remove a folder of the run here and, on object storage, in the store (a step starting afresh)."""
+        shutil.rmtree(self.path / relative, ignore_errors=True)
+        if self.store is not None:
+            gone = list(self.store.listing(relative))
+            self.store.delete(gone)
+            for name in gone:
+                self.mirror.published.pop(name, None)
+
+
+#: the place of the node task running in this process on object storage (None elsewhere): see :func:`local`
+_HERE: Place | None = None
+
+
+def local(path: str | os.PathLike) -> Path:
+    """A file of the run folder, on this machine: inside a node task on object storage, one that is not here
+    yet is got from the store first (if the store has it). On local disk: the path as it is."""
+    place = _HERE
+    path = Path(path)
+    if place is not None and not path.exists():
+        try:
+            relative = path.relative_to(place.path).as_posix()
+        except ValueError:
+            return path
+        place.mirror.fetch([relative])
+    return path
+
+
+def local_folder(folder: str | os.PathLike) -> Path:
+    """A folder of the run folder with every file the store holds under it, on this machine (see :func:`local`)."""
+    place = _HERE
+    folder = Path(folder)
+    if place is not None:
+        try:
+            relative = folder.relative_to(place.path).as_posix()
+        except ValueError:
+            return folder
+        place.mirror.pull([relative])
+    return folder
+
 
 @dataclass
 class NodeItem:
@@ -131,6 +200,7 @@ class NodeResult:
     value: Any
     node: str
     storage: dict
+    markers: dict = field(default_factory=dict)  # {relative name: bytes} of the markers the task committed
 
 
 class NodeTask:
@@ -141,6 +211,7 @@ class NodeTask:
         self.__name__ = getattr(fn, "__name__", "node_task")
 
     def __call__(self, node_item: NodeItem, shipped: Any = None, progress: Callable | None = None) -> NodeResult:
+        global _HERE
         if self.url is None:  # local disk: the place is the run folder itself
             place = Place(Path(self.root), node_id())
             return NodeResult(self.fn(place, node_item.item, shipped, progress), place.node, {})
@@ -155,10 +226,13 @@ class NodeTask:
             mirror.fetch(node_item.fetch)
             place = Place(scratch, node_id(), store, mirror, LocalExecutor(node_item.cpus))
             os.environ[NODE_VARIABLE] = place.node  # the processes of its pool say the node they run on
+            _HERE = place
             value = self.fn(place, node_item.item, shipped, progress)
             mirror.sync()
-            return NodeResult(value, place.node, store.counts())
+            markers = {name: (scratch / name).read_bytes() for name in sorted(mirror.put_names) if is_commit(name)}
+            return NodeResult(value, place.node, store.counts(), markers)
         finally:
+            _HERE = None
             shutil.rmtree(scratch, ignore_errors=True)
             if before is None:
                 os.environ.pop(NODE_VARIABLE, None)
@@ -262,7 +336,9 @@ class ObjectRunFolder(RunFolder):
         return NodeTask(fn, self.url, None)
 
     def place(self, executor) -> Place:
-        raise RuntimeError("on object storage the driver has no place for data: run the work as a node task")
+        """The driver's place on object storage: its ledger folder, where a global step whose phases are node
+        tasks keeps the step's ledger (never a document: ``executor`` spreads the phases over the nodes)."""
+        return Place(self.path, node_id(), self.store, self.mirror, executor)
 
     def start(self) -> None:
         """A fresh ledger folder with the ledger the store holds: run.json, stats.json, the log and the steps'
