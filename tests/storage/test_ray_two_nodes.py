@@ -76,12 +76,21 @@ def _upload(paths: list[str], url: str) -> list[str]:
 
 # The Ray driver runs in a child process: Ray's cluster mode is read when Ray is imported, and this
 # cluster (two nodes) needs the mode tests/executors' single-node cluster does not use.
+def chain() -> list:
+    """The full chain with paragraph dedup after near-dedup: both global stages whose phases spread over the nodes."""
+    from webcorpus import build_stage
+
+    stages = full_chain()
+    at = next(i for i, stage in enumerate(stages) if stage.name == "dedup") + 1
+    return stages[:at] + [build_stage("dedup_paragraphs", {})] + stages[at:]
+
+
 DRIVER = """
 import json, sys
 from webcorpus import Pipeline
-from tests.executors.test_ray import full_chain
+from tests.storage.test_ray_two_nodes import chain
 inputs, output, address = json.loads(sys.argv[1])
-result = Pipeline(full_chain(), input=inputs, output=output, workers=2, executor="ray", address=address).run(quiet=True)
+result = Pipeline(chain(), input=inputs, output=output, workers=2, executor="ray", address=address).run(quiet=True)
 print(json.dumps({"exit": result.exit_code, "fatal": result.fatal, "tasks": result.stats.get("tasks"),
                   "nodes": result.stats.get("nodes"), "storage": result.stats.get("storage")}))
 """
@@ -114,7 +123,7 @@ def test_full_chain_on_two_ray_nodes_with_output_on_s3(tmp_path, shared_data, bu
     assert sorted(cpus.values()) == [0, 2]  # the head runs no task: every task runs on the other node
     worker_node = next(node for node, n in cpus.items() if n)
     inputs = _upload(small_inputs(shared_data), f"{bucket}/crawl")
-    local = Pipeline(full_chain(), input=inputs, output=tmp_path / "local", workers=2).run(quiet=True)
+    local = Pipeline(chain(), input=inputs, output=tmp_path / "local", workers=2).run(quiet=True)
     assert local.exit_code == 0
     # The driver finds the cluster's token in ~/.ray/auth_token of the cluster's home folder, as a user's would.
     # Its folders: the ledger folder (WEBCORPUS_STAGING) and its temporary folder, watched while it runs.
@@ -152,6 +161,8 @@ def test_full_chain_on_two_ray_nodes_with_output_on_s3(tmp_path, shared_data, bu
     assert {"dedup: hashing (MinHash)", "dedup: exact and URL duplicates", "dedup: candidate pairs (LSH)",
             "dedup: writing kept documents"} <= set(phases), sorted(phases)
     assert all(set(counts) == {worker_node} for counts in phases.values()), phases
+    paragraphs = steps[("dedup_paragraphs",)]
+    assert set(paragraphs["tasks"]) == {worker_node} and len(paragraphs["phases"]) == 3, paragraphs
     for step in nodes["steps"]:
         assert set(step["tasks"]) == {worker_node}, step
     requests = on_ray["storage"]["total"]["requests"]

@@ -17,9 +17,8 @@ records or one partition's.
 """
 from __future__ import annotations
 
-import os
-
 import json
+import os
 
 import numpy as np
 import pyarrow as pa
@@ -35,6 +34,7 @@ from webcorpus.ledger import commit_json
 from webcorpus.paragraph_dedup.paragraphs import LINE, paragraphs, without_lines
 from webcorpus.paragraph_dedup.plan import PARAGRAPH, REMOVAL, TOO_SHORT, Plan
 from webcorpus.stages.base import REASON
+from webcorpus.storage.run_folder import local, local_folder
 
 KIND = "paragraphs"
 #: characters of a most-repeated paragraph kept for stats.json and the report
@@ -47,7 +47,7 @@ EXAMPLE_CHARS = 500
 def hash_paragraphs(task: tuple[Plan, int]) -> dict:
     """The paragraph records of one input shard, written partitioned by key (one file per partition)."""
     plan, shard = task
-    parquet = pq.ParquetFile(plan.inputs[shard], pre_buffer=False)  # pre-buffering keeps every row group read
+    parquet = pq.ParquetFile(local(plan.inputs[shard]), pre_buffer=False)  # pre-buffering keeps every row group read
     has_text = TEXT in parquet.schema_arrow.names
     records, row, short, characters, without_text = [], 0, 0, 0, 0
     for batch in parquet.iter_batches(batch_size=plan.batch_size, columns=[ID, TEXT] if has_text else [ID]):
@@ -121,7 +121,7 @@ def most_repeated(plan: Plan, decided: list[dict]) -> list[list[int]]:
 
 
 def _removals(plan: Plan, shard: int) -> np.ndarray:
-    folder = plan.root / "removals" / f"{shard:05d}"
+    folder = local_folder(plan.root / "removals" / f"{shard:05d}")
     parts = [np.load(p) for p in sorted(folder.glob("*.npy"))] if folder.is_dir() else []
     found = np.concatenate(parts) if parts else np.zeros(0, REMOVAL)
     return found[np.lexsort((found["line"], found["row"]))]
@@ -142,7 +142,7 @@ def apply_removals(task: tuple[Plan, int]) -> dict:
     result = {"documents_in": 0, "documents_out": 0, "documents_changed": 0, "paragraphs_removed": 0,
               "characters_removed": 0, "dropped_too_short": 0, "examples": {}}
     try:
-        parquet = pq.ParquetFile(plan.inputs[shard], pre_buffer=False)
+        parquet = pq.ParquetFile(local(plan.inputs[shard]), pre_buffer=False)
         for batch in parquet.iter_batches(batch_size=plan.batch_size):
             table = pa.Table.from_batches([batch])
             start = result["documents_in"]
@@ -192,4 +192,4 @@ def _without_removed(table: pa.Table, texts: list, here: np.ndarray, start: int,
 
 
 def _load_top(plan: Plan) -> list[list[int]]:
-    return json.loads(plan.top_file.read_text()) if plan.top_file.exists() else []
+    return json.loads(plan.top_file.read_text()) if local(plan.top_file).exists() else []

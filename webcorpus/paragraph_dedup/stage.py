@@ -33,6 +33,7 @@ class DedupParagraphs(GlobalStage):
 
     name = "dedup_paragraphs"
     run_folders = ("dedup_paragraphs",)
+    spreads = True  # every phase gets what it reads through storage.run_folder.local: any node can run it
 
     def __init__(
         self,
@@ -56,7 +57,7 @@ class DedupParagraphs(GlobalStage):
         self.batch_size = batch_size
 
     def plan(self, ctx: GlobalContext) -> Plan:
-        documents = count_documents(ctx.inputs)
+        documents = (ctx.count_rows or count_documents)(ctx.inputs)
         return Plan(
             inputs=tuple(str(p) for p in ctx.inputs),
             work=str(ctx.work_dir),
@@ -64,7 +65,7 @@ class DedupParagraphs(GlobalStage):
             dropped_dir=str(ctx.run_dir / SIDE_FOLDER / "dropped") if self.write_dropped else None,
             min_words=self.min_words, min_document_words=self.min_document_words, top=self.top,
             partitions=partitions_for(documents, self.partitions), batch_size=self.batch_size, ledger=ctx.ledger,
-            inline=documents <= INLINE_DOCUMENTS,
+            inline=documents <= INLINE_DOCUMENTS and not ctx.spread,
         )
 
     def run(self, ctx: GlobalContext) -> list[str]:

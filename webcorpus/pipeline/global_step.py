@@ -148,6 +148,7 @@ class SpreadMap:
 
     def map(self, fn, items, on_done=None) -> list:
         root = str(self.folder.path)
+        self.folder.sync()  # what the orchestration wrote between phases (a small table of the step) reaches the store first
         node_items = [NodeItem((fn, item, root)) for item in items]
         values: dict[int, object] = {}
 

@@ -263,7 +263,7 @@ def run_global(number, stage, inputs, sizes, out_dir, folder: RunFolder, last, e
         result = done
     elif not folder.remote:
         result = run_global_step(folder.place(executor), job, stage)
-    elif stage.spreads:  # the step's ledger here, each phase task on any node: the cluster works for it
+    elif stage.spreads and executor.name != "local":  # the step's ledger here, each phase task on any node of the cluster
         log.info("%s: each phase's tasks on the nodes of the %s executor", label or stage.name, executor.name)
         folder.open_step(number)
         result = run_global_step(folder.place(SpreadMap(executor, folder)), job, stage, spread=True)
