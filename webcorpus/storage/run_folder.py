@@ -159,28 +159,30 @@ _HERE: Place | None = None
 def local(path: str | os.PathLike) -> Path:
     """A file of the run folder, on this machine: inside a node task on object storage, one that is not here
     yet is got from the store first (if the store has it). On local disk: the path as it is."""
-    place = _HERE
     path = Path(path)
-    if place is not None and not path.exists():
-        try:
-            relative = path.relative_to(place.path).as_posix()
-        except ValueError:
-            return path
-        place.mirror.fetch([relative])
+    relative = _in_this_task(path)
+    if relative is not None and not path.exists():
+        _HERE.mirror.fetch([relative])
     return path
 
 
 def local_folder(folder: str | os.PathLike) -> Path:
     """A folder of the run folder with every file the store holds under it, on this machine (see :func:`local`)."""
-    place = _HERE
     folder = Path(folder)
-    if place is not None:
-        try:
-            relative = folder.relative_to(place.path).as_posix()
-        except ValueError:
-            return folder
-        place.mirror.pull([relative])
+    relative = _in_this_task(folder)
+    if relative is not None:
+        _HERE.mirror.pull([relative])
     return folder
+
+
+def _in_this_task(path: Path) -> str | None:
+    """``path`` relative to the run folder of the node task running here on object storage, else None."""
+    if _HERE is None:
+        return None
+    try:
+        return path.relative_to(_HERE.path).as_posix()
+    except ValueError:
+        return None
 
 
 @dataclass
