@@ -7,7 +7,8 @@ from pathlib import Path
 
 from webcorpus.ledger import Ledger
 from webcorpus.storage.mirror import Mirror
-from webcorpus.storage.run_folder import NodeItem, NodeResult, ObjectRunFolder, Place, RunFolder
+from webcorpus.storage.nodes import NodeItem, NodeResult, Place
+from webcorpus.storage.run_folder import ObjectRunFolder, RunFolder
 from webcorpus.storage.store import ObjectStore
 
 

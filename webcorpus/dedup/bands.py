@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from webcorpus.storage.run_folder import local_folder
+from webcorpus.storage.nodes import local_folder
 
 RECORD = np.dtype([("key", "<u8"), ("doc", "<u8"), ("handle", "<u8")])
 

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from webcorpus.dedup import bands as band_files
-from webcorpus.storage.run_folder import local, local_folder
+from webcorpus.storage.nodes import local, local_folder
 from webcorpus.dedup.clusters import candidate_pairs, confirm
 from webcorpus.dedup.exact import EDGE, group_edges, hash64, url_key
 from webcorpus.dedup.minhash import band_keys, signatures as minhash_signatures

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from webcorpus.dedup import bands as band_files
-from webcorpus.storage.run_folder import local, local_folder
+from webcorpus.storage.nodes import local, local_folder
 from webcorpus.dedup.exact import EDGE
 from webcorpus.dedup.plan import Plan, finish, write_parquet
 from webcorpus.dedup.shingles import fmix64

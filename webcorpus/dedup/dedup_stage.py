@@ -29,7 +29,7 @@ class Dedup(GlobalStage):
 
     name = "dedup"
     run_folders = ("dedup",)
-    spreads = True  # every phase gets what it reads through storage.run_folder.local: any node can run it
+    spreads = True  # every phase gets what it reads through storage.nodes.local: any node can run it
     requires = {"datasketch": "datasketch", "scipy": "scipy"}
 
     def __init__(

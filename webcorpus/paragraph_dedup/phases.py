@@ -34,7 +34,7 @@ from webcorpus.ledger import commit_json
 from webcorpus.paragraph_dedup.paragraphs import LINE, paragraphs, without_lines
 from webcorpus.paragraph_dedup.plan import PARAGRAPH, REMOVAL, TOO_SHORT, Plan
 from webcorpus.stages.base import REASON
-from webcorpus.storage.run_folder import local, local_folder
+from webcorpus.storage.nodes import local, local_folder
 
 KIND = "paragraphs"
 #: characters of a most-repeated paragraph kept for stats.json and the report

@@ -33,7 +33,7 @@ class DedupParagraphs(GlobalStage):
 
     name = "dedup_paragraphs"
     run_folders = ("dedup_paragraphs",)
-    spreads = True  # every phase gets what it reads through storage.run_folder.local: any node can run it
+    spreads = True  # every phase gets what it reads through storage.nodes.local: any node can run it
 
     def __init__(
         self,

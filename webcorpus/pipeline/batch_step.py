@@ -1,6 +1,6 @@
 """A per-batch step: one file task per crawl file (or byte range of a large one) or shard, on any node.
 
-Every task runs as a node task (``storage.run_folder.NodeTask``): on local disk in place, in the run
+Every task runs as a node task (``storage.nodes.NodeTask``): on local disk in place, in the run
 folder; on object storage in the scratch of whichever machine runs it, whose shards and marker are then
 put into the store (payloads first, the marker last). Either way the driver only reads and writes the
 ledger: which tasks finished (markers), what each returned, and the sizes of the shards it wrote.
@@ -21,7 +21,8 @@ from webcorpus.pipeline.progress import NOTE, Progress
 from webcorpus.pipeline.range_join import join_ranges, joinable
 from webcorpus.pipeline.splits import clear_other_parts, describe_task, split_large_files, whole_file_redos, whole_in_place
 from webcorpus.pipeline.tasks import RANGE_SEP, FileTask, StepResult, TaskResult, read_marker, run_file_task
-from webcorpus.storage.run_folder import NodeItem, NodeResult, Place, RunFolder
+from webcorpus.storage.nodes import NodeItem, NodeResult, Place
+from webcorpus.storage.run_folder import RunFolder
 
 log = logging.getLogger("webcorpus")
 

@@ -1,7 +1,7 @@
 """A global step: one global stage over every shard that reached it, on the node that runs it.
 
 On local disk the step runs in the driver's process and its phases go to the run's executor. On object
-storage it is one task on a node of the cluster (``storage.run_folder.NodeTask``): the node pulls the
+storage it is one task on a node of the cluster (``storage.nodes.NodeTask``): the node pulls the
 step's inputs, work folder and markers, and the stage's own folders of the run, into its scratch; the
 stage runs exactly as on local disk, its phases in a process pool of that node, and each phase's
 committed work is put into the store as the phase ends (so a killed step resumes phase by phase, on any
@@ -29,7 +29,8 @@ from webcorpus.stages.global_stage import GlobalContext
 from webcorpus.executors.base import Failure
 from webcorpus.ledger import commit_json
 from webcorpus.storage.relocate import relocate
-from webcorpus.storage.run_folder import NodeItem, NodeResult, Place, RunFolder, node_id
+from webcorpus.storage.nodes import NodeItem, NodeResult, Place, node_id
+from webcorpus.storage.run_folder import RunFolder
 
 log = logging.getLogger("webcorpus")
 

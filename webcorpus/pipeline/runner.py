@@ -48,7 +48,8 @@ from webcorpus.pipeline.steps import split_steps, step_output
 from webcorpus.pipeline.summary import empty_run_line
 from webcorpus.pipeline.tasks import StepResult
 from webcorpus.stages.requirements import MissingDependency, check_installed, install_line, is_installed
-from webcorpus.storage.run_folder import NODE_VARIABLE, NodeItem, NodeResult, RunFolder, driver_node, node_id
+from webcorpus.storage.nodes import NODE_VARIABLE, NodeItem, NodeResult, driver_node, node_id
+from webcorpus.storage.run_folder import RunFolder
 from webcorpus.storage.urls import check_backend, check_writable, is_remote
 
 if TYPE_CHECKING:

@@ -84,7 +84,7 @@ class GlobalStage(BaseStage):
     """
 
     is_global = True
-    #: its phase functions get what they read with ``storage.run_folder.local``/``local_folder`` and it counts
+    #: its phase functions get what they read with ``storage.nodes.local``/``local_folder`` and it counts
     #: rows with ``ctx.count_rows``: on object storage its phases then run as node tasks on any node, and the
     #: step's orchestration on the driver, which keeps the step's ledger only
     spreads = False
