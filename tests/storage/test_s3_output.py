@@ -227,3 +227,20 @@ def test_dry_run_with_an_output_url_names_the_url_and_writes_nothing(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "-> s3://some-bucket/run" in done.stdout and "a dry run does not read the bucket" in done.stdout
     assert not (tmp_path / "s3:").exists() and not (tmp_path / "staging").exists()
+
+
+def test_a_report_of_a_run_on_s3_is_put_beside_it(tmp_path, bucket):
+    """`run --report` on an output URL: the report is made from what it reads, pulled into a temporary
+    folder (never the driver's ledger folder), and put as URL/report.html."""
+    path = tmp_path / "p.yaml"
+    path.write_text(f"output: {bucket}/reported\ninput: {small_inputs(SHARED_DATA)[0]}\n"
+                    "stages:\n  - extract: {engine: resiliparse}\n  - dedup: {}\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "WEBCORPUS_STAGING": str(tmp_path / "ledger")}
+    done = subprocess.run([sys.executable, "-m", "webcorpus", "run", str(path), "--quiet", "--report"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"report: {bucket}/reported/report.html" in done.stderr
+    got = download(f"{bucket}/reported", tmp_path / "from-s3")
+    page = (got / "report.html").read_text()
+    assert '<section id="funnel">' in page and 'id="storage-table"' in page and 'id="nodes-table"' in page
+    assert not list((tmp_path / "ledger").rglob("*.parquet"))  # the driver's folder never held a document
