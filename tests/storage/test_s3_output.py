@@ -64,6 +64,8 @@ def test_full_chain_on_s3_gives_the_bytes_of_a_local_run(tmp_path, shared_data, 
     assert any(name.startswith("markers/step-0/") for name in published)
     assert not [name for name in published if "/." in f"/{name}" or name.endswith(".tmp")]
     assert remote.stats["storage"]["total"]["requests"]["put"] >= len(published)
+    # The driver's folder held the ledger only, and no task marker: the workers put theirs, its results stay in memory.
+    assert not list((tmp_path / "staging").rglob("*.parquet")) and not list((tmp_path / "staging").rglob("step-0/*.done"))
 
     # A re-run on another machine (a fresh staging folder) resumes from the bucket: nothing redone.
     monkeypatch.setenv("WEBCORPUS_STAGING", str(tmp_path / "staging-2"))

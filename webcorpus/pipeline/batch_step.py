@@ -64,10 +64,9 @@ def run_batch_step(number: int, stages: list, inputs: list[str], sizes: dict, ou
             nodes[value.node] += 1
             folder.add_task_counts(value.storage)
             value = value.value
+        # on object storage the worker committed its marker to the store: the driver keeps the result in memory
+        # only, so its disk holds no task marker of a fresh run whatever the number of tasks
         result = TaskResult.failure(task, value.error, value.traceback) if isinstance(value, Failure) else value
-        if not result.failed and folder.remote:  # the worker committed it to the store: the ledger's copy here
-            task.ledger.commit(task.task_id, result.to_dict())
-            folder.adopt(task.ledger.marker(task.task_id))
         results[task.task_id] = result
         if result.failed:
             progress.task_done(f"{describe_task(result)}: FAILED {result.error}", size=task.bytes or 0)
@@ -175,10 +174,6 @@ def join_split_files(tasks: list[FileTask], results: dict[str, TaskResult], fold
             results.pop(task.task_id)
             task.ledger.marker(task.task_id).unlink(missing_ok=True)
         results[result.task] = result
-        if folder.remote:
-            whole = parts[0].ledger
-            whole.commit(result.task, result.to_dict())
-            folder.adopt(whole.marker(result.task))
     log.info("joined the byte ranges of %d file(s) into their whole-file shards", len(jobs))
     return whole_in_place(tasks, [replace(parts[0], byte_range=None) for parts in jobs])
 
