@@ -80,7 +80,7 @@ def test_a_driver_starts_with_the_ledger_and_no_document(tmp_path, bucket):
 
 
 def _write_in_place(place: Place, item, shipped=None, progress=None) -> str:
-    _write(place.path / "steps/work/part.npy", item)
+    _write(place.path / "steps/step-9/part.npy", item)
     Ledger(place.path / "markers").commit("work", {"item": item})
     return str(place.path)
 
@@ -97,7 +97,7 @@ def test_a_node_task_writes_in_place_on_local_disk_and_through_its_scratch_on_ob
     assert not scratch.exists()  # the task's scratch is removed when it ends
     assert scratch.name.startswith("webcorpus-task-")
     store = ObjectStore(f"{bucket}/node")
-    assert store.cat("steps/work/part.npy") == b"on s3"
+    assert store.cat("steps/step-9/part.npy") == b"on s3"
     assert json.loads(store.cat("markers/work.done")) == {"item": "on s3"}
     assert result.storage["requests"]["put"] == 2 and result.node
     assert not (tmp_path / "driver").exists() or not any((tmp_path / "driver").rglob("*.npy"))

@@ -181,13 +181,6 @@ def _phase_on_node(place: Place, job, shipped=None, progress=None):
     return relocate(fn(relocate(item, root, str(place.path))), str(place.path), root)
 
 
-def count_rows(shards: list[str]) -> int:
-    """Rows in Parquet shards, read from their footers."""
-    import pyarrow.parquet as pq
-
-    return sum(pq.ParquetFile(path).metadata.num_rows for path in shards)
-
-
 def link_into(paths: list[str], directory: Path) -> list[str]:
     """Hard-link (or copy) shards into ``directory`` under the same names."""
     out = []

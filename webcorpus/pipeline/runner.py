@@ -87,11 +87,6 @@ class RunResult:
         """Where the run lives: its URL, or the local folder."""
         return self.folder.url if self.folder is not None else str(self.output)
 
-    def publish(self) -> None:
-        """Publish what was added to the driver's folder after the run (e.g. report.html) to the URL."""
-        if self.folder is not None:
-            self.folder.sync()
-
     @property
     def exit_code(self) -> int:
         """0 finished; 1 a re-run can fix what failed; 2 it cannot (disk full, permissions, a bug);
